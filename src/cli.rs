@@ -1,0 +1,558 @@
+//! The command line: `symbiomap check | import | match | export | bench | generate`.
+//! With no command, the binary opens the desktop app (see `main.rs`).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalogue::MatchKind;
+use crate::io::csv_import::{self, CsvSources, FlowRef};
+use crate::io::{geojson, region_file};
+use crate::matching::{Candidate, Engine, PairHit, SearchOptions, Totals};
+use crate::model::Region;
+use crate::summary::{allocate, Summary};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "symbiomap",
+    version,
+    about = "Plan industrial symbiosis: characterised waste streams, honest transport economics, partners on a map.",
+    long_about = "Plan industrial symbiosis.\n\nWith no command, opens the desktop app (on REGION if given, else on the last region or a sample)."
+)]
+pub struct Cli {
+    /// Region file to open in the desktop app.
+    pub region: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate a region file and print what it holds.
+    Check { region: PathBuf },
+    /// Build a region file from CSV tables or `GeoJSON`.
+    Import(ImportArgs),
+    /// Find every viable exchange in a region and summarise it.
+    Match(MatchArgs),
+    /// Write facilities (and candidate links) as `GeoJSON` for QGIS.
+    Export(ExportArgs),
+    /// The partner-search benchmark on a folder from bench-peers/gen.py: import, index, search,
+    /// and print the pair count and checksum the peers print.
+    Bench(BenchArgs),
+    /// Write a large synthetic region for benchmarks, with catalogue materials.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// A folder with facilities.csv (and streams.csv, materials.csv), or a .geojson file.
+    pub input: Option<PathBuf>,
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    #[arg(long)]
+    pub streams: Option<PathBuf>,
+    #[arg(long)]
+    pub materials: Option<PathBuf>,
+    /// Region name (default: the input's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Region file to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct MatchArgs {
+    pub region: PathBuf,
+    /// Write one row per candidate to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Print the summary and candidates as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also list near misses (up to 1.25 x break-even) and candidates failing a specification.
+    #[arg(long)]
+    pub all: bool,
+    /// How many candidates to print (the CSV gets them all).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    pub region: PathBuf,
+    /// `GeoJSON` file for the facilities (points).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// `GeoJSON` file for the viable candidate links (lines).
+    #[arg(long)]
+    pub links: Option<PathBuf>,
+    /// Leave out confidential facilities and their links.
+    #[arg(long)]
+    pub omit_confidential: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A folder written by bench-peers/gen.py.
+    pub folder: PathBuf,
+    /// Also write the sorted pairs in the peers' CSV format (not timed).
+    #[arg(long)]
+    pub pairs_csv: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    #[arg(long)]
+    pub facilities: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+/// Runs a command; the caller prints the error.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Check { region } => check(&region),
+        Command::Import(args) => import(&args),
+        Command::Match(args) => run_match(&args),
+        Command::Export(args) => export(&args),
+        Command::Bench(args) => bench(&args),
+        Command::Generate(args) => generate(&args),
+    }
+}
+
+fn load(path: &Path) -> Result<Region> {
+    Ok(region_file::load(path)?)
+}
+
+fn check(path: &Path) -> Result<()> {
+    let region = load(path)?;
+    let engine = Engine::new(&region)?;
+    let (outputs, needs) = region.stream_counts();
+    println!(
+        "{}: valid region file (format {})",
+        path.display(),
+        region.format_version
+    );
+    println!("  name        {}", region.name);
+    println!("  facilities  {}", region.facilities.len());
+    println!("  outputs     {outputs}");
+    println!("  needs       {needs}");
+    println!(
+        "  catalogue   {} materials, {} rules{}",
+        engine.catalogue.materials.len(),
+        engine.catalogue.rules.len(),
+        if region.catalogue.builtin_rules {
+            ""
+        } else {
+            " (region's own only)"
+        }
+    );
+    if engine.issues.is_empty() {
+        println!("  every stream and need can be searched");
+    } else {
+        println!("  {} left out of the search:", engine.issues.len());
+        for issue in &engine.issues {
+            let f = &region.facilities[issue.facility as usize];
+            println!("    {} ({}): {}", f.name, f.id, issue.message);
+        }
+    }
+    Ok(())
+}
+
+fn import(args: &ImportArgs) -> Result<()> {
+    let is_geojson = args
+        .input
+        .as_ref()
+        .and_then(|p| p.extension())
+        .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+    let default_name = args
+        .input
+        .as_ref()
+        .or(args.facilities.as_ref())
+        .and_then(|p| p.file_stem())
+        .map_or_else(
+            || "Imported region".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    let name = args.name.clone().unwrap_or(default_name);
+    let (mut region, report) = if is_geojson {
+        let path = args.input.as_ref().context("no input")?;
+        geojson::import(path, &name)?
+    } else {
+        let mut sources = match &args.input {
+            Some(dir) if dir.is_dir() => CsvSources::folder(dir),
+            Some(other) => bail!("{}: not a folder or a .geojson file", other.display()),
+            None => CsvSources::default(),
+        };
+        if let Some(f) = &args.facilities {
+            sources.facilities.clone_from(f);
+        }
+        if args.streams.is_some() {
+            sources.streams.clone_from(&args.streams);
+        }
+        if args.materials.is_some() {
+            sources.materials.clone_from(&args.materials);
+        }
+        if sources.facilities.as_os_str().is_empty() {
+            bail!("give a folder with facilities.csv, a .geojson file, or --facilities");
+        }
+        let imported = csv_import::import(&sources, &name)?;
+        (imported.region, imported.report)
+    };
+    let mut report = report;
+    if let (true, Some(m)) = (is_geojson, &args.materials) {
+        region.catalogue.materials = csv_import::read_materials(m, &mut report)?;
+        region.catalogue.builtin_rules = false;
+    }
+    eprint!("{report}");
+    let (outputs, needs) = region.stream_counts();
+    region_file::save(&region, &args.output)?;
+    println!(
+        "{}: {} facilities, {outputs} outputs, {needs} needs{}",
+        args.output.display(),
+        region.facilities.len(),
+        if report.problems.is_empty() {
+            String::new()
+        } else {
+            format!("; {} problems reported above", report.problems.len())
+        }
+    );
+    Ok(())
+}
+
+fn run_match(args: &MatchArgs) -> Result<()> {
+    let region = load(&args.region)?;
+    let started = Instant::now();
+    let engine = Engine::new(&region)?;
+    let options = SearchOptions {
+        reach_factor: if args.all { 1.25 } else { 1.0 },
+        include_failed: args.all,
+    };
+    let hits: Vec<PairHit> = engine.search(&region, &options);
+    eprintln!(
+        "searched {} outputs against {} needs: {} candidates in {:.2} s",
+        engine.supplies.len(),
+        engine.demands.len(),
+        hits.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let candidates: Vec<Candidate> = hits
+        .iter()
+        .filter_map(|h| engine.explain(&region, h))
+        .collect();
+    let summary = allocate(&region, &candidates);
+    if let Some(path) = &args.csv {
+        write_candidates_csv(path, &region, &candidates)?;
+        eprintln!("wrote {} rows to {}", candidates.len(), path.display());
+    }
+    if args.json {
+        let json = crate::summary::to_json(&region, &summary, &candidates, args.top);
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        print!(
+            "{}",
+            render_summary(&region, &summary, &candidates, args.top)
+        );
+    }
+    for issue in &engine.issues {
+        let f = &region.facilities[issue.facility as usize];
+        eprintln!("left out: {} ({}): {}", f.name, f.id, issue.message);
+    }
+    Ok(())
+}
+
+/// The text summary of `symbiomap match`.
+pub fn render_summary(
+    region: &Region,
+    summary: &Summary,
+    candidates: &[Candidate],
+    top: usize,
+) -> String {
+    let cur = &region.currency;
+    let mut s = String::new();
+    let _ = writeln!(s, "Region: {}", region.name);
+    let _ = writeln!(
+        s,
+        "Candidates: {} viable ({} direct, {} indirect, {} cascaded)",
+        summary.viable,
+        summary.viable_by_kind[MatchKind::Direct as usize],
+        summary.viable_by_kind[MatchKind::Indirect as usize],
+        summary.viable_by_kind[MatchKind::Cascaded as usize],
+    );
+    if summary.near_or_failed > 0 {
+        let _ = writeln!(
+            s,
+            "            {} more near misses or failing a specification",
+            summary.near_or_failed
+        );
+    }
+    let _ = writeln!(
+        s,
+        "If each stream goes to its best partners (greedy, no stream or need used twice):\n  {} exchanges, value {} {cur}/yr, CO2 avoided {:.0} t/yr, landfill diverted {:.0} t/yr",
+        summary.allocated.len(),
+        thousands(summary.value_per_yr),
+        summary.co2_avoided_t_per_yr,
+        summary.landfill_diverted_t_per_yr,
+    );
+    let mut viable: Vec<&Candidate> = candidates.iter().filter(|c| c.viable).collect();
+    viable.sort_by(|a, b| b.annual.value_per_yr.total_cmp(&a.annual.value_per_yr));
+    if !viable.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nTop {} candidates by yearly value:",
+            top.min(viable.len())
+        );
+        let _ = writeln!(
+            s,
+            "  {:<28} {:<28} {:<42} {:<9} {:>8} {:>9} {:>10} {:>12}",
+            "from", "to", "material -> use", "category", "km", "b/e km", "net/unit", "value/yr"
+        );
+        for c in viable.iter().take(top) {
+            let from = &region.facilities[c.from_facility];
+            let to = &region.facilities[c.to_facility];
+            let stream = &from.outputs[c.stream];
+            let need = &to.needs[c.need];
+            let _ = writeln!(
+                s,
+                "  {:<28} {:<28} {:<42} {:<9} {:>8.1} {:>9.1} {:>10.2} {:>12}",
+                clip(&from.name, 28),
+                clip(&to.name, 28),
+                clip(&format!("{} -> {}", stream.material, need.material), 42),
+                c.kind.label(),
+                c.value.distance_km,
+                c.value.break_even_km,
+                c.value.net_value_per_unit,
+                thousands(c.annual.value_per_yr),
+            );
+        }
+    }
+    s
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// 1234567.8 -> "1 234 568".
+pub fn thousands(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let n = v.round().abs() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(ch);
+    }
+    if v < -0.5 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// One row per candidate.
+pub fn write_candidates_csv(path: &Path, region: &Region, candidates: &[Candidate]) -> Result<()> {
+    crate::io::atomic::write_atomic_with(path, |w| {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record([
+            "from_facility",
+            "to_facility",
+            "stream_id",
+            "need_id",
+            "material",
+            "to_material",
+            "category",
+            "rule",
+            "mode",
+            "viable",
+            "distance_km",
+            "break_even_km",
+            "net_value_per_unit",
+            "unit",
+            "exchanged_per_yr",
+            "value_per_yr",
+            "co2_avoided_t_per_yr",
+            "landfill_diverted_t_per_yr",
+            "reasons",
+        ])?;
+        for c in candidates {
+            let from = &region.facilities[c.from_facility];
+            let to = &region.facilities[c.to_facility];
+            let stream = &from.outputs[c.stream];
+            let need = &to.needs[c.need];
+            let reasons = c
+                .checks
+                .iter()
+                .filter(|x| x.level != crate::checks::Level::Pass)
+                .map(|x| format!("{}: {}", x.level.label(), x.message))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            out.write_record([
+                from.id.as_str(),
+                to.id.as_str(),
+                stream.id.as_str(),
+                need.id.as_str(),
+                stream.material.as_str(),
+                need.material.as_str(),
+                c.kind.label(),
+                c.rule.as_ref().map_or("", |r| r.id.as_str()),
+                c.value.mode.label(),
+                if c.viable { "yes" } else { "no" },
+                &format!("{:.3}", c.value.distance_km),
+                &format!("{:.3}", c.value.break_even_km),
+                &format!("{:.4}", c.value.net_value_per_unit),
+                stream.unit.symbol(),
+                &format!("{:.3}", c.annual.exchanged_per_yr),
+                &format!("{:.2}", c.annual.value_per_yr),
+                &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
+                &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
+                &reasons,
+            ])?;
+        }
+        out.flush()
+    })
+    .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+fn export(args: &ExportArgs) -> Result<()> {
+    let region = load(&args.region)?;
+    let options = geojson::ExportOptions {
+        omit_confidential: args.omit_confidential,
+    };
+    let facilities = geojson::facilities_collection(&region, options);
+    geojson::write(&args.output, &facilities)?;
+    let n = facilities["features"].as_array().map_or(0, Vec::len);
+    println!("{}: {n} facilities", args.output.display());
+    if let Some(links) = &args.links {
+        let engine = Engine::new(&region)?;
+        let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
+        let candidates: Vec<Candidate> = hits
+            .iter()
+            .filter_map(|h| engine.explain(&region, h))
+            .collect();
+        let collection = geojson::links_collection(&region, &candidates, options);
+        geojson::write(links, &collection)?;
+        let n = collection["features"].as_array().map_or(0, Vec::len);
+        println!("{}: {n} candidate links", links.display());
+    }
+    Ok(())
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot set up worker threads")?;
+    }
+    let t0 = Instant::now();
+    let imported = csv_import::import(&CsvSources::folder(&args.folder), "bench")?;
+    if !imported.report.problems.is_empty() {
+        eprint!("{}", imported.report);
+    }
+    let region = imported.region;
+    let t1 = Instant::now();
+    println!("PHASE load {:.3}", (t1 - t0).as_secs_f64());
+    let engine = Engine::new(&region)?;
+    let t2 = Instant::now();
+    println!("PHASE index {:.3}", (t2 - t1).as_secs_f64());
+    let totals: Totals = engine.search(&region, &SearchOptions::default());
+    let t3 = Instant::now();
+    println!("PHASE query {:.3}", (t3 - t2).as_secs_f64());
+    let raw = totals.net_value_sum.value();
+    let result = serde_json::json!({
+        "peer": "symbiomap",
+        "data": std::fs::canonicalize(&args.folder).unwrap_or_else(|_| args.folder.clone()),
+        "pairs": totals.pairs,
+        "checksum": format!("{:.2}", (raw * 100.0).round() / 100.0),
+        "checksum_raw": format!("{raw:.6}"),
+        "load_s": round3((t1 - t0).as_secs_f64()),
+        "index_s": round3((t2 - t1).as_secs_f64()),
+        "query_s": round3((t3 - t2).as_secs_f64()),
+        "total_s": round3((t3 - t0).as_secs_f64()),
+        "threads": rayon::current_num_threads(),
+    });
+    println!("RESULT {result}");
+    if let Some(path) = &args.pairs_csv {
+        let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
+        write_pairs_csv(path, &engine, &imported.stream_rows, &hits)?;
+        eprintln!("wrote {} pairs to {}", hits.len(), path.display());
+    }
+    Ok(())
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// The peers' pairs CSV: stream rows of streams.csv, sorted.
+fn write_pairs_csv(path: &Path, engine: &Engine, rows: &[FlowRef], hits: &[PairHit]) -> Result<()> {
+    use std::collections::HashMap;
+    let mut row_of: HashMap<FlowRef, usize> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        row_of.insert(*r, i);
+    }
+    let mut out: Vec<(usize, usize, f64, f64)> = hits
+        .iter()
+        .filter(|h| h.viable)
+        .filter_map(|h| {
+            let s = &engine.supplies[h.supply as usize];
+            let d = &engine.demands[h.demand as usize];
+            let o = row_of.get(&FlowRef::Output {
+                facility: s.facility,
+                index: s.stream,
+            })?;
+            let i = row_of.get(&FlowRef::Need {
+                facility: d.facility,
+                index: d.need,
+            })?;
+            Some((*o, *i, h.distance_km, h.net_value_per_unit))
+        })
+        .collect();
+    out.sort_by_key(|r| (r.0, r.1));
+    crate::io::atomic::write_atomic_with(path, |w| {
+        writeln!(w, "output_stream_row,input_stream_row,d_road_km,net_value")?;
+        for (o, i, d, v) in &out {
+            writeln!(w, "{o},{i},{d:.6},{v:.6}")?;
+        }
+        Ok(())
+    })
+    .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+fn generate(args: &GenerateArgs) -> Result<()> {
+    let region = crate::synth::generate(args.facilities, args.seed);
+    region_file::save(&region, &args.output)?;
+    let (outputs, needs) = region.stream_counts();
+    println!(
+        "{}: {} facilities, {outputs} outputs, {needs} needs",
+        args.output.display(),
+        region.facilities.len()
+    );
+    Ok(())
+}
+
+/// Flushes stdout, ignoring a closed pipe (`symbiomap match ... | head`).
+pub fn flush_stdout() {
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,1241 @@
+//! CSV import of facilities, their streams and the region's own materials: the tables planners
+//! keep in spreadsheets.
+//!
+//! - `facilities.csv` (required): `id, name, sector, lat, lon`; optional `operator, address,
+//!   tags` (separated by `;` or `|`), `confidential, rail_siding, quay` (yes/no). Any other
+//!   column is kept as a facility attribute.
+//! - `streams.csv`: `facility_id, direction` (`output` or `input`), `material`, a quantity
+//!   (`quantity` with `unit`, or `tonnes_per_year`, `m3_per_year`, `mwh_per_year`), and
+//!   optionally a cost (`cost_per_unit`, or `cost_eur_per_t`: the disposal cost of an output,
+//!   the virgin price of an input), `id`, `moisture_pct`, `ewc_code`, `state`, `hazardous`,
+//!   `description`, `variability_cv_pct`, `months` (`5-9` or `5;6;7`). Other columns are kept.
+//! - `materials.csv`: `material, transport_eur_per_tkm, processing_eur_per_t, detour`, optionally
+//!   `name, category, unit, bulk_density_t_per_m3`. A materials table makes these the region's
+//!   own materials, and streams then match needs of the same material only (the built-in rules
+//!   are switched off; a region may add rules of its own later).
+//!
+//! Column names are matched without regard to case, spaces or dashes; a `;`-separated file (with
+//! decimal commas) is recognised from its header. Ids given in the files are kept; streams
+//! without an id get `<facility id>-o<n>` or `<facility id>-n<n>`. A bad row is skipped and
+//! reported with its line and column; the import says how many rows of each file it kept.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::catalogue::{Category, Material};
+use crate::model::{
+    Availability, Extra, Facility, LatLon, Need, OutputStream, Pattern, PhysicalState, Region, Unit,
+};
+
+/// The files of one import.
+#[derive(Clone, Debug, Default)]
+pub struct CsvSources {
+    pub facilities: PathBuf,
+    pub streams: Option<PathBuf>,
+    pub materials: Option<PathBuf>,
+}
+
+impl CsvSources {
+    /// `facilities.csv`, and `streams.csv` and `materials.csv` where present, in `dir`.
+    pub fn folder(dir: &Path) -> Self {
+        let opt = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+        Self {
+            facilities: dir.join("facilities.csv"),
+            streams: opt("streams.csv"),
+            materials: opt("materials.csv"),
+        }
+    }
+}
+
+/// A row that was skipped or a value that was ignored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowProblem {
+    pub file: PathBuf,
+    pub line: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.file.file_name().map_or_else(
+            || self.file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match &self.column {
+            Some(c) => write!(f, "{name} line {}, column {c}: {}", self.line, self.message),
+            None => write!(f, "{name} line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// How many rows each file had and kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileSummary {
+    pub file: PathBuf,
+    pub rows: usize,
+    pub kept: usize,
+}
+
+/// What an import kept and what it skipped.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportReport {
+    pub files: Vec<FileSummary>,
+    pub problems: Vec<RowProblem>,
+}
+
+impl ImportReport {
+    pub fn skipped(&self) -> usize {
+        self.files.iter().map(|f| f.rows - f.kept).sum()
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 50;
+        for s in &self.files {
+            writeln!(f, "{}: {} rows, {} kept", s.file.display(), s.rows, s.kept)?;
+        }
+        for p in self.problems.iter().take(SHOWN) {
+            writeln!(f, "  {p}")?;
+        }
+        if self.problems.len() > SHOWN {
+            writeln!(f, "  ... and {} more", self.problems.len() - SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where each data row of `streams.csv` went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowRef {
+    Output { facility: u32, index: u32 },
+    Need { facility: u32, index: u32 },
+    Skipped,
+}
+
+/// The result of an import.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    pub region: Region,
+    pub report: ImportReport,
+    /// One entry per data row of `streams.csv`, in file order.
+    pub stream_rows: Vec<FlowRef>,
+}
+
+/// An import that could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} line {line}: {message}")]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error(
+        "{path}: no column for {wanted} (expected one of: {aliases}); the header has: {found}"
+    )]
+    MissingColumn {
+        path: PathBuf,
+        wanted: &'static str,
+        aliases: String,
+        found: String,
+    },
+}
+
+/// Imports facilities, streams and materials into a new region named `name`.
+pub fn import(sources: &CsvSources, name: &str) -> Result<Imported, ImportError> {
+    let mut report = ImportReport::default();
+    let mut region = Region {
+        name: name.to_owned(),
+        ..Region::default()
+    };
+    if let Some(path) = &sources.materials {
+        region.catalogue.materials = read_materials(path, &mut report)?;
+        region.catalogue.builtin_rules = false;
+    }
+    // Read both big tables while the facilities are parsed.
+    let (facilities, streams) = rayon::join(
+        || Table::open(&sources.facilities),
+        || sources.streams.as_deref().map(Table::open).transpose(),
+    );
+    let (facilities, index) = read_facilities(&facilities?, &mut report)?;
+    region.facilities = facilities;
+    let mut stream_rows = Vec::new();
+    if let Some(table) = streams? {
+        stream_rows = read_streams(&table, &mut region.facilities, &index, &mut report)?;
+    }
+    report
+        .problems
+        .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    Ok(Imported {
+        region,
+        report,
+        stream_rows,
+    })
+}
+
+/// A CSV file in memory with its header resolved.
+struct Table {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    delimiter: u8,
+    header: Vec<String>,
+    /// Byte offset of the first data row.
+    data_start: usize,
+    /// `;`-separated files write decimals with a comma.
+    decimal_comma: bool,
+}
+
+fn normalise(name: &str) -> String {
+    name.trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .replace([' ', '-', '.'], "_")
+}
+
+/// Parsed rows: what they produced (with line and 0-based data-row index), and what was wrong
+/// with them.
+struct Chunk<T, S> {
+    rows: usize,
+    items: Vec<Parsed<T>>,
+    problems: Vec<RowProblem>,
+    /// The parser's own state for this chunk (an interner, say).
+    state: S,
+}
+
+struct Parsed<T> {
+    line: u64,
+    row: usize,
+    value: T,
+}
+
+/// All parsed rows of a file, chunk by chunk in file order (not copied into one vector: the
+/// rows of a big file are hundreds of megabytes).
+struct Rows<T, S = ()> {
+    chunks: Vec<Chunk<T, S>>,
+    rows: usize,
+}
+
+impl<T, S> Rows<T, S> {
+    fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.items.len()).sum()
+    }
+
+    /// The parsed rows in file order, and the problems of every row.
+    fn into_parts(self) -> (impl Iterator<Item = Parsed<T>>, Vec<RowProblem>) {
+        let mut problems = Vec::new();
+        let mut items = Vec::with_capacity(self.chunks.len());
+        for c in self.chunks {
+            problems.extend(c.problems);
+            items.push(c.items);
+        }
+        (items.into_iter().flatten(), problems)
+    }
+}
+
+/// A row parser: the record, its line, and where to report problems.
+struct RowCtx<'a> {
+    path: &'a Path,
+    header: &'a [String],
+    line: u64,
+    problems: &'a mut Vec<RowProblem>,
+}
+
+impl RowCtx<'_> {
+    fn problem(&mut self, column: Option<usize>, message: String) {
+        self.problems.push(RowProblem {
+            file: self.path.to_owned(),
+            line: self.line,
+            column: column.map(|c| self.header[c].clone()),
+            message,
+        });
+    }
+}
+
+impl Table {
+    fn open(path: &Path) -> Result<Table, ImportError> {
+        let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let first_line_end = memchr_newline(&bytes, 0).unwrap_or(bytes.len());
+        let first = &bytes[..first_line_end];
+        let count = |b: u8| first.iter().filter(|&&c| c == b).count();
+        let (semis, commas, tabs) = (count(b';'), count(b','), count(b'\t'));
+        let delimiter = if tabs > commas && tabs > semis {
+            b'\t'
+        } else if semis > commas {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(bytes.as_slice());
+        let header = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, &e))?
+            .iter()
+            .map(|h| normalise(&String::from_utf8_lossy(h)))
+            .collect();
+        let data_start = reader.position().byte() as usize;
+        Ok(Table {
+            path: path.to_owned(),
+            bytes,
+            delimiter,
+            header,
+            data_start,
+            decimal_comma: delimiter == b';',
+        })
+    }
+
+    fn column(&self, aliases: &[&str]) -> Option<usize> {
+        aliases
+            .iter()
+            .find_map(|a| self.header.iter().position(|h| h == a))
+    }
+
+    fn require(&self, wanted: &'static str, aliases: &[&str]) -> Result<usize, ImportError> {
+        self.column(aliases)
+            .ok_or_else(|| ImportError::MissingColumn {
+                path: self.path.clone(),
+                wanted,
+                aliases: aliases.join(", "),
+                found: self.header.join(", "),
+            })
+    }
+
+    /// Columns no alias claimed, kept as attributes.
+    fn other_columns(&self, used: &[Option<usize>]) -> Vec<(usize, String)> {
+        self.header
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !h.is_empty() && !used.contains(&Some(*i)))
+            .map(|(i, h)| (i, h.clone()))
+            .collect()
+    }
+
+    /// Byte ranges of the data, with the line number each starts on. A file without quote
+    /// characters is split at line ends into one chunk per worker; with quotes (where a field
+    /// may span lines) it is one chunk.
+    fn chunks(&self) -> Vec<(usize, usize, u64)> {
+        let data = &self.bytes[self.data_start..];
+        let workers = rayon::current_num_threads().max(1);
+        let header_lines = count_lines(&self.bytes[..self.data_start]);
+        if workers == 1 || data.len() < (1 << 20) || data.contains(&b'"') {
+            return vec![(self.data_start, self.bytes.len(), header_lines + 1)];
+        }
+        let mut out = Vec::with_capacity(workers * 4);
+        let target = data.len() / (workers * 4) + 1;
+        let mut start = self.data_start;
+        let mut line = header_lines + 1;
+        while start < self.bytes.len() {
+            let end = match memchr_newline(&self.bytes, (start + target).min(self.bytes.len())) {
+                Some(nl) => nl + 1,
+                None => self.bytes.len(),
+            };
+            out.push((start, end, line));
+            line += count_lines(&self.bytes[start..end]);
+            start = end;
+        }
+        out
+    }
+
+    /// Parses every data row with `parse`, in parallel where the file allows, keeping file order.
+    fn parse_rows<T: Send>(
+        &self,
+        parse: impl Fn(&csv::ByteRecord, &mut RowCtx<'_>) -> Option<T> + Sync,
+    ) -> Result<Rows<T>, ImportError> {
+        self.parse_rows_with(|| (), |(), rec, ctx| parse(rec, ctx))
+    }
+
+    /// [`Self::parse_rows`] with a state of the parser's own per chunk.
+    fn parse_rows_with<T: Send, S: Send>(
+        &self,
+        init: impl Fn() -> S + Sync,
+        parse: impl Fn(&mut S, &csv::ByteRecord, &mut RowCtx<'_>) -> Option<T> + Sync,
+    ) -> Result<Rows<T, S>, ImportError> {
+        let chunks: Vec<Result<Chunk<T, S>, ImportError>> = self
+            .chunks()
+            .into_par_iter()
+            .map(|(start, end, first_line)| {
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(self.delimiter)
+                    .flexible(true)
+                    .has_headers(false)
+                    .from_reader(&self.bytes[start..end]);
+                let mut rec = csv::ByteRecord::new();
+                // One item per line at most: sized once, never copied while growing.
+                let lines = count_lines(&self.bytes[start..end]) as usize + 1;
+                let mut chunk = Chunk {
+                    rows: 0,
+                    items: Vec::with_capacity(lines),
+                    problems: Vec::new(),
+                    state: init(),
+                };
+                loop {
+                    match reader.read_byte_record(&mut rec) {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            let line = e.position().map_or(0, |p| p.line() + first_line - 1);
+                            return Err(ImportError::Csv {
+                                path: self.path.clone(),
+                                line,
+                                message: e.to_string(),
+                            });
+                        }
+                    }
+                    if rec.len() == 1 && rec.get(0).is_some_and(<[u8]>::is_empty) {
+                        continue; // blank line
+                    }
+                    chunk.rows += 1;
+                    let line = rec.position().map_or(0, |p| p.line() + first_line - 1);
+                    let mut ctx = RowCtx {
+                        path: &self.path,
+                        header: &self.header,
+                        line,
+                        problems: &mut chunk.problems,
+                    };
+                    if let Some(value) = parse(&mut chunk.state, &rec, &mut ctx) {
+                        chunk.items.push(Parsed {
+                            line,
+                            row: chunk.rows - 1,
+                            value,
+                        });
+                    }
+                }
+                Ok(chunk)
+            })
+            .collect();
+        let mut rows = 0;
+        let mut out = Vec::with_capacity(chunks.len());
+        for chunk in chunks {
+            let mut chunk = chunk?;
+            for item in &mut chunk.items {
+                item.row += rows;
+            }
+            rows += chunk.rows;
+            out.push(chunk);
+        }
+        Ok(Rows { chunks: out, rows })
+    }
+}
+
+fn count_lines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| i + from)
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> ImportError {
+    ImportError::Csv {
+        path: path.to_owned(),
+        line: e.position().map_or(0, csv::Position::line),
+        message: e.to_string(),
+    }
+}
+
+fn text(rec: &csv::ByteRecord, col: Option<usize>) -> &str {
+    col.and_then(|c| rec.get(c))
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map_or("", str::trim)
+}
+
+fn owned_text(rec: &csv::ByteRecord, col: Option<usize>) -> String {
+    match col.and_then(|c| rec.get(c)) {
+        None => String::new(),
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(s) => s.trim().to_owned(),
+            Err(_) => String::from_utf8_lossy(b).trim().to_owned(),
+        },
+    }
+}
+
+/// Parses a number; `Ok(None)` for an empty cell.
+fn number(
+    rec: &csv::ByteRecord,
+    col: Option<usize>,
+    decimal_comma: bool,
+) -> Result<Option<f64>, String> {
+    let t = text(rec, col);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let parsed = if decimal_comma && t.contains(',') {
+        t.replace(',', ".").parse::<f64>()
+    } else {
+        t.parse::<f64>()
+    };
+    match parsed {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(format!("`{t}` is not a number")),
+    }
+}
+
+pub(crate) fn flag(t: &str) -> Result<bool, String> {
+    match t.to_ascii_lowercase().as_str() {
+        "" | "0" | "no" | "n" | "false" | "f" => Ok(false),
+        "1" | "yes" | "y" | "true" | "t" | "x" => Ok(true),
+        _ => Err(format!("`{t}` is not yes or no")),
+    }
+}
+
+fn read_facilities(
+    t: &Table,
+    report: &mut ImportReport,
+) -> Result<(Vec<Facility>, FxHashMap<String, u32>), ImportError> {
+    let c_id = t.require(
+        "the facility id",
+        &[
+            "id",
+            "facility_id",
+            "facilityid",
+            "site_id",
+            "siteid",
+            "facilityreportid",
+        ],
+    )?;
+    let c_lat = t.require("latitude", &["lat", "latitude", "lat_deg", "lat_wgs84"])?;
+    let c_lon = t.require(
+        "longitude",
+        &["lon", "lng", "long", "longitude", "lon_deg", "lon_wgs84"],
+    )?;
+    let c_name = t.column(&[
+        "name",
+        "facility_name",
+        "facilityname",
+        "site_name",
+        "sitename",
+        "nameoffeature",
+    ]);
+    let c_sector = t.column(&[
+        "sector",
+        "nace",
+        "nace_code",
+        "activity",
+        "subsector",
+        "mainactivityname",
+        "nacemaineconomicactivityname",
+    ]);
+    let c_operator = t.column(&[
+        "operator",
+        "company",
+        "companyname",
+        "parent_company",
+        "parentcompanyname",
+    ]);
+    let c_address = t.column(&["address"]);
+    let c_tags = t.column(&["tags"]);
+    let c_conf = t.column(&["confidential"]);
+    let c_rail = t.column(&["rail_siding", "rail"]);
+    let c_quay = t.column(&["quay", "port"]);
+    let extra_cols = t.other_columns(&[
+        Some(c_id),
+        Some(c_lat),
+        Some(c_lon),
+        c_name,
+        c_sector,
+        c_operator,
+        c_address,
+        c_tags,
+        c_conf,
+        c_rail,
+        c_quay,
+    ]);
+    let decimal_comma = t.decimal_comma;
+
+    let parsed = t.parse_rows(|rec, ctx| {
+        let id = owned_text(rec, Some(c_id));
+        if id.is_empty() {
+            ctx.problem(Some(c_id), "no facility id; row skipped".to_owned());
+            return None;
+        }
+        let mut coord = |col: usize, range: f64, what: &str| -> Option<f64> {
+            let message = match number(rec, Some(col), decimal_comma) {
+                Ok(Some(v)) if v.abs() <= range => return Some(v),
+                Ok(Some(v)) => format!("{v} is not a {what} (-{range}..{range}); row skipped"),
+                Ok(None) => format!("no {what}; row skipped"),
+                Err(m) => format!("{m}; row skipped"),
+            };
+            ctx.problem(Some(col), message);
+            None
+        };
+        let lat = coord(c_lat, 90.0, "latitude")?;
+        let lon = coord(c_lon, 180.0, "longitude")?;
+        let mut flags = [false; 3];
+        for (slot, col) in flags.iter_mut().zip([c_conf, c_rail, c_quay]) {
+            match flag(text(rec, col)) {
+                Ok(v) => *slot = v,
+                Err(m) => ctx.problem(col, format!("{m}; taken as no")),
+            }
+        }
+        let name = owned_text(rec, c_name);
+        let attributes = extra_cols
+            .iter()
+            .filter_map(|(c, h)| {
+                let v = owned_text(rec, Some(*c));
+                (!v.is_empty()).then(|| (h.clone(), v))
+            })
+            .collect();
+        Some(Facility {
+            name: if name.is_empty() { id.clone() } else { name },
+            id,
+            operator: owned_text(rec, c_operator),
+            sector: owned_text(rec, c_sector),
+            location: LatLon::new(lat, lon),
+            address: owned_text(rec, c_address),
+            tags: text(rec, c_tags)
+                .split([';', '|'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            confidential: flags[0],
+            rail_siding: flags[1],
+            quay: flags[2],
+            outputs: Vec::new(),
+            needs: Vec::new(),
+            attributes,
+            extra: Extra::new(),
+        })
+    })?;
+
+    let rows = parsed.rows;
+    let mut facilities = Vec::with_capacity(parsed.len());
+    let mut index: FxHashMap<String, u32> = FxHashMap::default();
+    index.reserve(parsed.len());
+    let (items, mut problems) = parsed.into_parts();
+    for Parsed { line, value: f, .. } in items {
+        if index.contains_key(&f.id) {
+            problems.push(RowProblem {
+                file: t.path.clone(),
+                line,
+                column: Some(t.header[c_id].clone()),
+                message: format!("duplicate facility id `{}`; row skipped", f.id),
+            });
+            continue;
+        }
+        index.insert(f.id.clone(), facilities.len() as u32);
+        facilities.push(f);
+    }
+    report.problems.extend(problems);
+    report.files.push(FileSummary {
+        file: t.path.clone(),
+        rows,
+        kept: facilities.len(),
+    });
+    Ok((facilities, index))
+}
+
+pub(crate) fn parse_direction(t: &str) -> Option<bool> {
+    match t.to_ascii_lowercase().as_str() {
+        "output" | "out" | "supply" | "waste" | "by-product" | "byproduct" | "by_product" | "o" => {
+            Some(true)
+        }
+        "input" | "in" | "need" | "demand" | "i" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_state(t: &str) -> Option<PhysicalState> {
+    PhysicalState::ALL
+        .into_iter()
+        .find(|s| s.label().eq_ignore_ascii_case(t.trim()))
+}
+
+/// `5-9`, `5;6;7`, `11-2` (wrapping), or empty.
+/// A numeric column of `materials.csv`, the test its values must pass, and what to say if not.
+type NumberCheck = (Option<usize>, fn(f64) -> bool, &'static str);
+
+fn parse_months(t: &str) -> Result<Vec<u8>, String> {
+    let mut months = Vec::new();
+    for part in t.split([';', '|', ' ']).filter(|p| !p.is_empty()) {
+        let bad = || format!("`{t}` is not a list of months (1-12, e.g. `5-9` or `5;6;7`)");
+        if let Some((a, b)) = part.split_once('-') {
+            let (a, b) = (
+                a.trim().parse::<u8>().map_err(|_| bad())?,
+                b.trim().parse::<u8>().map_err(|_| bad())?,
+            );
+            if !(1..=12).contains(&a) || !(1..=12).contains(&b) {
+                return Err(bad());
+            }
+            let mut m = a;
+            loop {
+                months.push(m);
+                if m == b {
+                    break;
+                }
+                m = m % 12 + 1;
+            }
+        } else {
+            let m = part.trim().parse::<u8>().map_err(|_| bad())?;
+            if !(1..=12).contains(&m) {
+                return Err(bad());
+            }
+            months.push(m);
+        }
+    }
+    months.sort_unstable();
+    months.dedup();
+    if months.len() == 12 {
+        months.clear();
+    }
+    Ok(months)
+}
+
+/// One parsed row of `streams.csv`, compact: numbers parsed, material interned, rare text
+/// boxed. A million-facility import holds millions of these at once.
+struct FlowRow {
+    facility: u32,
+    is_output: bool,
+    unit: Unit,
+    hazardous: bool,
+    physical_state: Option<PhysicalState>,
+    /// Index into the chunk's material names.
+    material: u32,
+    /// Months mask, bit 0 = January; 0 = all year.
+    months: u16,
+    quantity: f64,
+    /// NaN: not given.
+    cost: f64,
+    moisture_pct: f64,
+    variability_cv_pct: f64,
+    /// Digits of a valid EWC code.
+    ewc: Option<u32>,
+    rare: Option<Box<RareFields>>,
+}
+
+/// Text columns that most files leave empty.
+#[derive(Default)]
+struct RareFields {
+    id: String,
+    description: String,
+    extra: Extra,
+}
+
+fn some(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
+}
+
+fn months_vec(mask: u16) -> Vec<u8> {
+    (1..=12u8).filter(|m| mask & (1 << (m - 1)) != 0).collect()
+}
+
+/// Material names seen in one chunk, interned.
+#[derive(Default)]
+struct Materials {
+    names: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Materials {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), i);
+        i
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn read_streams(
+    t: &Table,
+    facilities: &mut [Facility],
+    index: &FxHashMap<String, u32>,
+    report: &mut ImportReport,
+) -> Result<Vec<FlowRef>, ImportError> {
+    let c_fac = t.require("the facility id", &["facility_id", "facility", "site_id"])?;
+    let c_dir = t.require(
+        "the direction (output or input)",
+        &["direction", "flow", "kind", "type"],
+    )?;
+    let c_mat = t.require("the material", &["material", "material_key"])?;
+    let quantity_columns: [(&str, Option<Unit>); 8] = [
+        ("quantity_per_yr", None),
+        ("quantity", None),
+        ("amount", None),
+        ("tonnes_per_year", Some(Unit::Tonne)),
+        ("t_per_yr", Some(Unit::Tonne)),
+        ("tonnes", Some(Unit::Tonne)),
+        ("m3_per_year", Some(Unit::CubicMetre)),
+        ("mwh_per_year", Some(Unit::MegawattHour)),
+    ];
+    let Some((c_qty, qty_unit)) = quantity_columns
+        .iter()
+        .find_map(|(name, unit)| t.column(&[name]).map(|c| (c, *unit)))
+    else {
+        return Err(ImportError::MissingColumn {
+            path: t.path.clone(),
+            wanted: "the quantity",
+            aliases: quantity_columns
+                .iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>()
+                .join(", "),
+            found: t.header.join(", "),
+        });
+    };
+    let c_unit = t.column(&["unit"]);
+    let c_cost = t.column(&[
+        "cost_per_unit",
+        "cost",
+        "cost_eur_per_t",
+        "price",
+        "cost_eur_per_unit",
+    ]);
+    let c_id = t.column(&["id", "stream_id"]);
+    let c_moist = t.column(&["moisture_pct", "moisture"]);
+    let c_ewc = t.column(&["ewc_code", "ewc", "waste_code", "low_code"]);
+    let c_state = t.column(&["state", "physical_state"]);
+    let c_haz = t.column(&["hazardous"]);
+    let c_desc = t.column(&["description"]);
+    let c_var = t.column(&["variability_cv_pct", "variability"]);
+    let c_months = t.column(&["months", "months_available"]);
+    let extra_cols = t.other_columns(&[
+        Some(c_fac),
+        Some(c_dir),
+        Some(c_mat),
+        Some(c_qty),
+        c_unit,
+        c_cost,
+        c_id,
+        c_moist,
+        c_ewc,
+        c_state,
+        c_haz,
+        c_desc,
+        c_var,
+        c_months,
+    ]);
+    let decimal_comma = t.decimal_comma;
+    let ewc_list = crate::reference::EwcList::get();
+
+    // Materials are interned per chunk (the chunk's parser state).
+    let parsed = t.parse_rows_with(
+        Materials::default,
+        |mats: &mut Materials, rec, ctx| {
+            let key = text(rec, Some(c_fac));
+            let Some(&facility) = index.get(key) else {
+                ctx.problem(Some(c_fac), format!("unknown facility `{key}`; row skipped"));
+                return None;
+            };
+            let Some(is_output) = parse_direction(text(rec, Some(c_dir))) else {
+                ctx.problem(Some(c_dir), format!("`{}` is not output or input; row skipped", text(rec, Some(c_dir))));
+                return None;
+            };
+            let material = text(rec, Some(c_mat));
+            if material.is_empty() {
+                ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
+                return None;
+            }
+            let quantity = match number(rec, Some(c_qty), decimal_comma) {
+                Ok(Some(q)) if q >= 0.0 => q,
+                Ok(Some(q)) => {
+                    ctx.problem(Some(c_qty), format!("negative quantity {q}; row skipped"));
+                    return None;
+                }
+                Ok(None) => {
+                    ctx.problem(Some(c_qty), "no quantity; row skipped".to_owned());
+                    return None;
+                }
+                Err(m) => {
+                    ctx.problem(Some(c_qty), format!("{m}; row skipped"));
+                    return None;
+                }
+            };
+            let unit = match (qty_unit, text(rec, c_unit)) {
+                (Some(u), _) => u,
+                (None, "") => Unit::Tonne,
+                (None, u) => {
+                    let Some(u) = Unit::parse(u) else {
+                        ctx.problem(c_unit, format!("`{u}` is not a unit (t, m3 or MWh); row skipped"));
+                        return None;
+                    };
+                    u
+                }
+            };
+            let cost = match number(rec, c_cost, decimal_comma) {
+                Ok(v) => v.unwrap_or(f64::NAN),
+                Err(m) => {
+                    ctx.problem(c_cost, format!("{m}; row skipped"));
+                    return None;
+                }
+            };
+            let mut optional = |c: Option<usize>, lo: f64, hi: f64| -> f64 {
+                match number(rec, c, decimal_comma) {
+                    Ok(Some(v)) if (lo..=hi).contains(&v) => v,
+                    Ok(None) => f64::NAN,
+                    Ok(Some(v)) => {
+                        ctx.problem(c, format!("{v} is outside {lo}..{hi}; ignored"));
+                        f64::NAN
+                    }
+                    Err(m) => {
+                        ctx.problem(c, format!("{m}; ignored"));
+                        f64::NAN
+                    }
+                }
+            };
+            let moisture_pct = optional(c_moist, 0.0, 100.0);
+            let variability_cv_pct = optional(c_var, 0.0, 1000.0);
+            let ewc_text = text(rec, c_ewc);
+            let ewc = if ewc_text.is_empty() {
+                None
+            } else if let Some(e) = ewc_list.lookup(ewc_text) {
+                e.code.parse::<u32>().ok()
+            } else {
+                ctx.problem(c_ewc, format!("`{ewc_text}` is not in the European List of Waste; ignored"));
+                None
+            };
+            let state_text = text(rec, c_state);
+            let physical_state = if state_text.is_empty() {
+                None
+            } else {
+                let s = parse_state(state_text);
+                if s.is_none() {
+                    ctx.problem(c_state, format!("`{state_text}` is not a state (solid, sludge, liquid, gas, heat, steam); ignored"));
+                }
+                s
+            };
+            let hazardous = flag(text(rec, c_haz)).unwrap_or_else(|m| {
+                ctx.problem(c_haz, format!("{m}; taken as no"));
+                false
+            });
+            let months = parse_months(text(rec, c_months))
+                .unwrap_or_else(|m| {
+                    ctx.problem(c_months, format!("{m}; taken as all year"));
+                    Vec::new()
+                })
+                .iter()
+                .fold(0u16, |mask, m| mask | (1 << (m - 1)));
+            let id = owned_text(rec, c_id);
+            let description = owned_text(rec, c_desc);
+            let mut extra = Extra::new();
+            for (c, h) in &extra_cols {
+                let v = owned_text(rec, Some(*c));
+                if !v.is_empty() {
+                    extra.insert(h.clone(), serde_json::Value::String(v));
+                }
+            }
+            let rare = (!id.is_empty() || !description.is_empty() || !extra.is_empty())
+                .then(|| Box::new(RareFields { id, description, extra }));
+            Some(FlowRow {
+                facility,
+                is_output,
+                unit,
+                hazardous,
+                physical_state,
+                material: mats.intern(material),
+                months,
+                quantity,
+                cost,
+                moisture_pct,
+                variability_cv_pct,
+                ewc,
+                rare,
+            })
+        },
+    )?;
+
+    // Where every row goes, in file order: its facility and its index there.
+    let mut rows = vec![FlowRef::Skipped; parsed.rows];
+    let mut counts = vec![(0u32, 0u32); facilities.len()];
+    let mut given_ids: FxHashSet<&str> = FxHashSet::default();
+    let mut problems = Vec::new();
+    for chunk in &parsed.chunks {
+        for item in &chunk.items {
+            let row = &item.value;
+            if let Some(id) = row
+                .rare
+                .as_ref()
+                .map(|r| r.id.as_str())
+                .filter(|id| !id.is_empty())
+            {
+                if !given_ids.insert(id) {
+                    problems.push(RowProblem {
+                        file: t.path.clone(),
+                        line: item.line,
+                        column: c_id.map(|c| t.header[c].clone()),
+                        message: format!("duplicate stream id `{id}`; row skipped"),
+                    });
+                    continue;
+                }
+            }
+            let slot = &mut counts[row.facility as usize];
+            rows[item.row] = if row.is_output {
+                slot.0 += 1;
+                FlowRef::Output {
+                    facility: row.facility,
+                    index: slot.0 - 1,
+                }
+            } else {
+                slot.1 += 1;
+                FlowRef::Need {
+                    facility: row.facility,
+                    index: slot.1 - 1,
+                }
+            };
+        }
+    }
+    let kept = rows.iter().filter(|r| **r != FlowRef::Skipped).count();
+
+    // Each facility's rows, in file order, then every facility built in parallel in place.
+    let mut start = vec![0usize; facilities.len() + 1];
+    for (f, (o, n)) in counts.iter().enumerate() {
+        start[f + 1] = start[f] + (*o + *n) as usize;
+    }
+    let mut fill = start.clone();
+    let mut by_facility: Vec<(u32, u32)> = vec![(0, 0); kept];
+    for (ci, chunk) in parsed.chunks.iter().enumerate() {
+        for (ii, item) in chunk.items.iter().enumerate() {
+            if rows[item.row] == FlowRef::Skipped {
+                continue;
+            }
+            let f = item.value.facility as usize;
+            by_facility[fill[f]] = (ci as u32, ii as u32);
+            fill[f] += 1;
+        }
+    }
+    let chunks = &parsed.chunks;
+    facilities
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(f, facility)| {
+            let mine = &by_facility[start[f]..start[f + 1]];
+            facility.outputs.reserve_exact(counts[f].0 as usize);
+            facility.needs.reserve_exact(counts[f].1 as usize);
+            for &(ci, ii) in mine {
+                let chunk = &chunks[ci as usize];
+                let row = &chunk.items[ii as usize].value;
+                let material = chunk.state.names[row.material as usize].clone();
+                let rare = row.rare.as_deref();
+                let id = match rare.map(|r| r.id.as_str()).filter(|id| !id.is_empty()) {
+                    Some(id) => id.to_owned(),
+                    None if row.is_output => {
+                        format!("{}-o{}", facility.id, facility.outputs.len() + 1)
+                    }
+                    None => format!("{}-n{}", facility.id, facility.needs.len() + 1),
+                };
+                let description = rare.map(|r| r.description.clone()).unwrap_or_default();
+                let extra = rare.map(|r| r.extra.clone()).unwrap_or_default();
+                let availability = Availability {
+                    pattern: Pattern::Continuous,
+                    months: months_vec(row.months),
+                };
+                if row.is_output {
+                    facility.outputs.push(OutputStream {
+                        id,
+                        material,
+                        ewc_code: row
+                            .ewc
+                            .map(|d| crate::reference::ewc_spaced(&format!("{d:06}"))),
+                        description,
+                        composition: Vec::new(),
+                        physical_state: row.physical_state,
+                        moisture_pct: some(row.moisture_pct),
+                        bulk_density_t_per_m3: None,
+                        quantity_per_yr: row.quantity,
+                        unit: row.unit,
+                        variability_cv_pct: some(row.variability_cv_pct),
+                        availability,
+                        disposal_cost_per_unit: some(row.cost),
+                        disposal_route: crate::model::DisposalRoute::default(),
+                        hazardous: row.hazardous,
+                        preprocessing: Vec::new(),
+                        mode: None,
+                        extra,
+                    });
+                } else {
+                    facility.needs.push(Need {
+                        id,
+                        material,
+                        description,
+                        spec: crate::model::Specification::default(),
+                        quantity_per_yr: row.quantity,
+                        unit: row.unit,
+                        availability,
+                        virgin_price_per_unit: some(row.cost),
+                        extra,
+                    });
+                }
+            }
+        });
+    let (_, mut chunk_problems) = parsed.into_parts();
+    chunk_problems.extend(problems);
+    report.problems.extend(chunk_problems);
+    report.files.push(FileSummary {
+        file: t.path.clone(),
+        rows: rows.len(),
+        kept,
+    });
+    if c_id.is_some() {
+        // Generated ids may clash with ids given elsewhere in the file.
+        let mut seen = FxHashSet::default();
+        for f in facilities.iter_mut() {
+            for o in &mut f.outputs {
+                dedupe_id(&mut o.id, &mut seen);
+            }
+            for n in &mut f.needs {
+                dedupe_id(&mut n.id, &mut seen);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn dedupe_id(id: &mut String, seen: &mut FxHashSet<String>) {
+    if seen.insert(id.clone()) {
+        return;
+    }
+    let base = id.clone();
+    let mut n = 2;
+    while !seen.insert(format!("{base}~{n}")) {
+        n += 1;
+    }
+    *id = format!("{base}~{n}");
+}
+
+/// Reads a `materials.csv` into the region's own materials.
+pub fn read_materials(
+    path: &Path,
+    report: &mut ImportReport,
+) -> Result<Vec<Material>, ImportError> {
+    let t = Table::open(path)?;
+    let c_key = t.require("the material", &["material", "key", "material_key"])?;
+    let c_transport = t.column(&[
+        "transport_eur_per_tkm",
+        "transport_cost_per_unit_km",
+        "transport_per_t_km",
+        "transport",
+    ]);
+    let c_processing = t.column(&[
+        "processing_eur_per_t",
+        "processing_cost_per_unit",
+        "processing",
+    ]);
+    let c_detour = t.column(&["detour", "detour_factor"]);
+    let c_name = t.column(&["name"]);
+    let c_category = t.column(&["category"]);
+    let c_unit = t.column(&["unit"]);
+    let c_density = t.column(&["bulk_density_t_per_m3", "density"]);
+    let decimal_comma = t.decimal_comma;
+    let source = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let parsed = t.parse_rows(|rec, ctx| {
+        let key = owned_text(rec, Some(c_key));
+        if key.is_empty() {
+            ctx.problem(Some(c_key), "no material; row skipped".to_owned());
+            return None;
+        }
+        let mut m = Material::named(&key);
+        let checks: [NumberCheck; 4] = [
+            (c_transport, |v| v > 0.0, "a transport cost must be above 0"),
+            (c_processing, |_| true, ""),
+            (c_detour, |v| v >= 1.0, "a detour factor must be at least 1"),
+            (c_density, |v| v > 0.0, "a density must be above 0"),
+        ];
+        let mut values = [None; 4];
+        for (slot, (c, valid, why)) in values.iter_mut().zip(checks) {
+            match number(rec, c, decimal_comma) {
+                Ok(Some(v)) if valid(v) => *slot = Some(v),
+                Ok(None) => {}
+                Ok(Some(v)) => {
+                    ctx.problem(c, format!("{v}: {why}; row skipped"));
+                    return None;
+                }
+                Err(msg) => {
+                    ctx.problem(c, format!("{msg}; row skipped"));
+                    return None;
+                }
+            }
+        }
+        let [transport, processing, detour, density] = values;
+        m.transport_cost_per_unit_km = transport;
+        m.processing_cost_per_unit = processing;
+        m.detour_factor = detour;
+        m.bulk_density_t_per_m3 = density;
+        let name = owned_text(rec, c_name);
+        if !name.is_empty() {
+            m.name = name;
+        }
+        let cat = text(rec, c_category);
+        if !cat.is_empty() {
+            match Category::ALL
+                .into_iter()
+                .find(|c| c.label().eq_ignore_ascii_case(cat))
+            {
+                Some(c) => m.category = c,
+                None => ctx.problem(
+                    c_category,
+                    format!("`{cat}` is not a category; taken as other"),
+                ),
+            }
+        }
+        let unit = text(rec, c_unit);
+        if !unit.is_empty() {
+            match Unit::parse(unit) {
+                Some(u) => m.unit = u,
+                None => ctx.problem(c_unit, format!("`{unit}` is not a unit; taken as t")),
+            }
+        }
+        m.sources.insert("all".to_owned(), source.clone());
+        Some(m)
+    })?;
+    let rows = parsed.rows;
+    let mut out: Vec<Material> = Vec::with_capacity(parsed.len());
+    let (items, mut problems) = parsed.into_parts();
+    for Parsed { line, value: m, .. } in items {
+        if out.iter().any(|x| x.key == m.key) {
+            problems.push(RowProblem {
+                file: t.path.clone(),
+                line,
+                column: Some(t.header[c_key].clone()),
+                message: format!("material `{}` defined twice; row skipped", m.key),
+            });
+            continue;
+        }
+        out.push(m);
+    }
+    report.problems.extend(problems);
+    report.files.push(FileSummary {
+        file: path.to_owned(),
+        rows,
+        kept: out.len(),
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_parse_ranges_lists_and_wraps() {
+        assert_eq!(parse_months("5-9").unwrap(), vec![5, 6, 7, 8, 9]);
+        assert_eq!(parse_months("11-2").unwrap(), vec![1, 2, 11, 12]);
+        assert_eq!(parse_months("5;6;7").unwrap(), vec![5, 6, 7]);
+        assert_eq!(parse_months("1-12").unwrap(), Vec::<u8>::new());
+        assert!(parse_months("13").is_err());
+        assert!(parse_months("May").is_err());
+    }
+}

@@ -1,0 +1,484 @@
+//! `GeoJSON` (RFC 7946) import of point facilities and export of facilities and candidate links.
+//!
+//! Import reads a `FeatureCollection` of `Point` features. Each feature's properties carry the
+//! facility fields of `facilities.csv` (`id`, `name`, `sector`, ...), and optionally `outputs`
+//! and `inputs` (or `needs`): arrays of objects with the fields of `streams.csv`
+//! (`material`, `quantity` + `unit` or `tonnes_per_year`, `cost_per_unit` or `cost_eur_per_t`,
+//! `id`, `moisture_pct`, `ewc_code`, ...). Other properties are kept as facility attributes.
+//! The peer benchmark's `region.geojson` imports as it is.
+//!
+//! Export writes two files that open as layers in QGIS: facilities as points, candidate links as
+//! two-point lines, each with flat properties (WGS84, `[lon, lat]` order, no `crs` member).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::io::csv_import::{FileSummary, ImportReport, RowProblem};
+use crate::matching::Candidate;
+use crate::model::{
+    Availability, Extra, Facility, LatLon, Need, OutputStream, Pattern, Region, Specification, Unit,
+};
+use crate::reference::{ewc_spaced, EwcList, NaceList};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GeoJsonError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} line {line}, column {column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Structure { path: PathBuf, message: String },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Properties read into facility fields; the others are kept as attributes.
+const KNOWN: [&str; 12] = [
+    "id",
+    "name",
+    "operator",
+    "sector",
+    "address",
+    "tags",
+    "confidential",
+    "rail_siding",
+    "quay",
+    "outputs",
+    "inputs",
+    "needs",
+];
+
+/// Imports point facilities (and their streams) into a new region.
+pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJsonError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GeoJsonError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| GeoJsonError::Syntax {
+        path: path.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let structure = |message: String| GeoJsonError::Structure {
+        path: path.to_owned(),
+        message,
+    };
+    let features: Vec<&Value> = match doc.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => doc
+            .get("features")
+            .and_then(Value::as_array)
+            .ok_or_else(|| structure("a FeatureCollection needs a `features` array".to_owned()))?
+            .iter()
+            .collect(),
+        Some("Feature") => vec![&doc],
+        other => {
+            return Err(structure(format!(
+                "expected a FeatureCollection or a Feature, found {}",
+                other.map_or("no `type`".to_owned(), |t| format!("type `{t}`"))
+            )))
+        }
+    };
+
+    let mut region = Region {
+        name: name.to_owned(),
+        ..Region::default()
+    };
+    let mut report = ImportReport::default();
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut problem = |i: usize, field: &str, message: String| {
+        report.problems.push(RowProblem {
+            file: path.to_owned(),
+            line: i as u64 + 1,
+            column: Some(field.to_owned()),
+            message,
+        });
+    };
+    for (i, feature) in features.iter().enumerate() {
+        let props = feature.get("properties").and_then(Value::as_object);
+        let geometry = feature.get("geometry");
+        let kind = geometry.and_then(|g| g.get("type")).and_then(Value::as_str);
+        if kind != Some("Point") {
+            problem(
+                i,
+                "geometry",
+                format!(
+                    "feature {i}: only Point facilities are imported, found {}; skipped",
+                    kind.unwrap_or("no geometry")
+                ),
+            );
+            continue;
+        }
+        let coords = geometry
+            .and_then(|g| g.get("coordinates"))
+            .and_then(Value::as_array);
+        let (Some(lon), Some(lat)) = (
+            coords.and_then(|c| c.first()).and_then(Value::as_f64),
+            coords.and_then(|c| c.get(1)).and_then(Value::as_f64),
+        ) else {
+            problem(
+                i,
+                "geometry.coordinates",
+                format!("feature {i}: no [lon, lat] coordinates; skipped"),
+            );
+            continue;
+        };
+        let location = LatLon::new(lat, lon);
+        if !location.is_valid() {
+            problem(
+                i,
+                "geometry.coordinates",
+                format!("feature {i}: [{lon}, {lat}] is not a WGS84 position; skipped"),
+            );
+            continue;
+        }
+        let empty = Map::new();
+        let props = props.unwrap_or(&empty);
+        let id = props
+            .get("id")
+            .or_else(|| feature.get("id"))
+            .map(scalar_text)
+            .unwrap_or_default();
+        if id.is_empty() {
+            problem(i, "id", format!("feature {i}: no id; skipped"));
+            continue;
+        }
+        if !seen_ids.insert(id.clone()) {
+            problem(
+                i,
+                "id",
+                format!("feature {i}: duplicate facility id `{id}`; skipped"),
+            );
+            continue;
+        }
+        let get = |k: &str| props.get(k).map(scalar_text).unwrap_or_default();
+        let mut facility = Facility {
+            name: Some(get("name"))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| id.clone()),
+            id,
+            operator: get("operator"),
+            sector: get("sector"),
+            location,
+            address: get("address"),
+            tags: match props.get("tags") {
+                Some(Value::Array(a)) => a.iter().map(scalar_text).collect(),
+                Some(v) => scalar_text(v)
+                    .split([';', '|'])
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                None => Vec::new(),
+            },
+            confidential: props
+                .get("confidential")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            rail_siding: props
+                .get("rail_siding")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            quay: props.get("quay").and_then(Value::as_bool).unwrap_or(false),
+            outputs: Vec::new(),
+            needs: Vec::new(),
+            attributes: std::collections::BTreeMap::default(),
+            extra: Extra::new(),
+        };
+        for (k, v) in props {
+            if !KNOWN.contains(&k.as_str()) && !v.is_null() {
+                facility.attributes.insert(k.clone(), scalar_text(v));
+            }
+        }
+        for (key, is_output) in [("outputs", true), ("inputs", false), ("needs", false)] {
+            let Some(list) = props.get(key) else { continue };
+            let Some(list) = list.as_array() else {
+                problem(
+                    i,
+                    key,
+                    format!("feature {i}: `{key}` must be an array; ignored"),
+                );
+                continue;
+            };
+            for (k, flow) in list.iter().enumerate() {
+                let field = format!("{key}[{k}]");
+                match flow_from_json(flow, is_output, &facility) {
+                    Ok(Flow::Output(o)) => facility.outputs.push(o),
+                    Ok(Flow::Need(n)) => facility.needs.push(n),
+                    Err(m) => problem(i, &field, format!("feature {i}: {m}; skipped")),
+                }
+            }
+        }
+        region.facilities.push(facility);
+    }
+    report.files.push(FileSummary {
+        file: path.to_owned(),
+        rows: features.len(),
+        kept: region.facilities.len(),
+    });
+    Ok((region, report))
+}
+
+enum Flow {
+    Output(OutputStream),
+    Need(Need),
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Null => String::new(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flow, String> {
+    let Some(o) = v.as_object() else {
+        return Err("a stream must be an object".to_owned());
+    };
+    let num = |keys: &[&str]| -> Result<Option<f64>, String> {
+        for k in keys {
+            match o.get(*k) {
+                None | Some(Value::Null) => {}
+                Some(Value::Number(n)) => return Ok(n.as_f64()),
+                Some(Value::String(s)) if s.trim().is_empty() => {}
+                Some(Value::String(s)) => {
+                    return s
+                        .trim()
+                        .parse::<f64>()
+                        .map(Some)
+                        .map_err(|_| format!("{k}: `{s}` is not a number"))
+                }
+                Some(other) => return Err(format!("{k}: {other} is not a number")),
+            }
+        }
+        Ok(None)
+    };
+    let material = o.get("material").map(scalar_text).unwrap_or_default();
+    if material.is_empty() {
+        return Err("no material".to_owned());
+    }
+    let (quantity, implied_unit) = if let Some(q) = num(&["quantity_per_yr", "quantity"])? {
+        (q, None)
+    } else if let Some(q) = num(&["tonnes_per_year"])? {
+        (q, Some(Unit::Tonne))
+    } else {
+        return Err("no quantity (quantity_per_yr, quantity or tonnes_per_year)".to_owned());
+    };
+    if quantity < 0.0 {
+        return Err(format!("negative quantity {quantity}"));
+    }
+    let unit = match (implied_unit, o.get("unit").map(scalar_text)) {
+        (Some(u), _) => u,
+        (None, None) => Unit::Tonne,
+        (None, Some(u)) => {
+            Unit::parse(&u).ok_or_else(|| format!("`{u}` is not a unit (t, m3 or MWh)"))?
+        }
+    };
+    let cost = num(&[
+        "cost_per_unit",
+        "cost",
+        "cost_eur_per_t",
+        "disposal_cost_per_unit",
+        "virgin_price_per_unit",
+    ])?;
+    let moisture_pct = num(&["moisture_pct"])?;
+    if moisture_pct.is_some_and(|m| !(0.0..=100.0).contains(&m)) {
+        return Err("moisture_pct must be within 0..100".to_owned());
+    }
+    let ewc_code = match o.get("ewc_code").map(scalar_text).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(code) => match EwcList::get().lookup(&code) {
+            Some(e) => Some(ewc_spaced(&e.code)),
+            None => return Err(format!("`{code}` is not in the European List of Waste")),
+        },
+    };
+    let n = if is_output {
+        facility.outputs.len()
+    } else {
+        facility.needs.len()
+    };
+    let id = o
+        .get("id")
+        .map(scalar_text)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| {
+            format!(
+                "{}-{}{}",
+                facility.id,
+                if is_output { "o" } else { "n" },
+                n + 1
+            )
+        });
+    let description = o.get("description").map(scalar_text).unwrap_or_default();
+    let availability = Availability {
+        pattern: Pattern::Continuous,
+        months: Vec::new(),
+    };
+    Ok(if is_output {
+        Flow::Output(OutputStream {
+            id,
+            material,
+            ewc_code,
+            description,
+            composition: Vec::new(),
+            physical_state: None,
+            moisture_pct,
+            bulk_density_t_per_m3: None,
+            quantity_per_yr: quantity,
+            unit,
+            variability_cv_pct: None,
+            availability,
+            disposal_cost_per_unit: cost,
+            disposal_route: crate::model::DisposalRoute::default(),
+            hazardous: o.get("hazardous").and_then(Value::as_bool).unwrap_or(false),
+            preprocessing: Vec::new(),
+            mode: None,
+            extra: Extra::new(),
+        })
+    } else {
+        Flow::Need(Need {
+            id,
+            material,
+            description,
+            spec: Specification::default(),
+            quantity_per_yr: quantity,
+            unit,
+            availability,
+            virgin_price_per_unit: cost,
+            extra: Extra::new(),
+        })
+    })
+}
+
+/// What to leave out of an export.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExportOptions {
+    /// Leave out confidential facilities and every link that touches one.
+    pub omit_confidential: bool,
+}
+
+fn flows_summary<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
+    items.iter().map(f).collect::<Vec<_>>().join("; ")
+}
+
+/// Facilities as a `FeatureCollection` of points.
+pub fn facilities_collection(region: &Region, options: ExportOptions) -> Value {
+    let nace = NaceList::get();
+    let features: Vec<Value> = region
+        .facilities
+        .iter()
+        .filter(|f| !(options.omit_confidential && f.confidential))
+        .map(|f| {
+            let entry = nace.lookup(&f.sector);
+            let mut props = Map::new();
+            props.insert("id".into(), json!(f.id));
+            props.insert("name".into(), json!(f.name));
+            props.insert("operator".into(), json!(f.operator));
+            props.insert("sector".into(), json!(f.sector));
+            props.insert("nace_section".into(), json!(entry.map(|e| e.section.to_string())));
+            props.insert("nace_description".into(), json!(entry.map(|e| e.description.clone())));
+            props.insert("address".into(), json!(f.address));
+            props.insert("confidential".into(), json!(f.confidential));
+            props.insert("outputs_count".into(), json!(f.outputs.len()));
+            props.insert("needs_count".into(), json!(f.needs.len()));
+            props.insert(
+                "outputs".into(),
+                json!(flows_summary(&f.outputs, |o| format!("{} {} {}/yr", o.material, o.quantity_per_yr, o.unit))),
+            );
+            props.insert(
+                "needs".into(),
+                json!(flows_summary(&f.needs, |n| format!("{} {} {}/yr", n.material, n.quantity_per_yr, n.unit))),
+            );
+            for (k, v) in &f.attributes {
+                props.entry(format!("attr_{k}")).or_insert(json!(v));
+            }
+            json!({
+                "type": "Feature",
+                "id": f.id,
+                "geometry": { "type": "Point", "coordinates": [f.location.lon_deg, f.location.lat_deg] },
+                "properties": props,
+            })
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "name": "facilities", "features": features })
+}
+
+/// Candidate links as a `FeatureCollection` of two-point lines, from supplier to receiver.
+pub fn links_collection(
+    region: &Region,
+    candidates: &[Candidate],
+    options: ExportOptions,
+) -> Value {
+    let features: Vec<Value> = candidates
+        .iter()
+        .filter_map(|c| {
+            let from = region.facilities.get(c.from_facility)?;
+            let to = region.facilities.get(c.to_facility)?;
+            if options.omit_confidential && (from.confidential || to.confidential) {
+                return None;
+            }
+            let stream = from.outputs.get(c.stream)?;
+            let need = to.needs.get(c.need)?;
+            Some(json!({
+                "type": "Feature",
+                "geometry": { "type": "LineString", "coordinates": [
+                    [from.location.lon_deg, from.location.lat_deg],
+                    [to.location.lon_deg, to.location.lat_deg]] },
+                "properties": {
+                    "from_facility": from.id, "from_name": from.name,
+                    "to_facility": to.id, "to_name": to.name,
+                    "stream_id": stream.id, "need_id": need.id,
+                    "material": stream.material, "to_material": need.material,
+                    "category": c.kind.label(),
+                    "rule": c.rule.as_ref().map(|r| r.id.clone()),
+                    "mode": c.value.mode.label(),
+                    "viable": c.viable,
+                    "distance_km": round(c.value.distance_km, 3),
+                    "break_even_km": round(c.value.break_even_km, 3),
+                    "net_value_per_unit": round(c.value.net_value_per_unit, 4),
+                    "unit": stream.unit.symbol(),
+                    "exchanged_per_yr": round(c.annual.exchanged_per_yr, 3),
+                    "value_per_yr": round(c.annual.value_per_yr, 2),
+                    "co2_avoided_t_per_yr": round(c.annual.co2_avoided_t_per_yr, 3),
+                    "landfill_diverted_t_per_yr": round(c.annual.landfill_diverted_t_per_yr, 3),
+                }
+            }))
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "name": "candidate_links", "features": features })
+}
+
+fn round(v: f64, decimals: i32) -> Value {
+    if v.is_finite() {
+        let p = 10f64.powi(decimals);
+        json!((v * p).round() / p)
+    } else {
+        Value::Null
+    }
+}
+
+/// Writes a collection atomically.
+pub fn write(path: &Path, collection: &Value) -> Result<(), GeoJsonError> {
+    let text = serde_json::to_string(collection).map_err(|e| GeoJsonError::Structure {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    crate::io::atomic::write_atomic(path, text.as_bytes()).map_err(|source| GeoJsonError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}

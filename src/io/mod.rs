@@ -1,0 +1,7 @@
+//! File formats: the region file, CSV and `GeoJSON` import, `GeoJSON` export, atomic writes.
+
+pub mod atomic;
+pub mod csv_import;
+pub mod geojson;
+pub mod json_path;
+pub mod region_file;

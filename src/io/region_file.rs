@@ -1,0 +1,609 @@
+//! The region file: pretty-printed JSON, one object.
+//!
+//! ```json
+//! {
+//!   "format_version": 1,
+//!   "name": "Scheldt Valley cluster",
+//!   "currency": "EUR",
+//!   "settings": { "detour_factor": 1.3, "carbon_price_per_t_co2": 0 },
+//!   "facilities": [ { "id": "F01", "name": "...", "location": { "lat_deg": 51.1, "lon_deg": 3.8 },
+//!                     "outputs": [ ... ], "needs": [ ... ] } ],
+//!   "catalogue": { "materials": [], "rules": [], "builtin_rules": true },
+//!   "notes": []
+//! }
+//! ```
+//!
+//! The fields are those of [`crate::model::Region`]; `docs/FORMATS.md` lists them all. Rules:
+//! - `format_version` is required. A file with a larger version than [`FORMAT_VERSION`] is
+//!   refused with a message saying so, rather than read wrongly.
+//! - Facility ids are unique; stream and need ids are unique across the region.
+//! - Fields this version does not know are kept and written back on save.
+//! - Saving is atomic ([`crate::io::atomic`]).
+//!
+//! Every load error names the file, the line and column, and the field path
+//! (`facilities[3].outputs[0].ewc_code`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::io::json_path::{locate, JsonPath};
+use crate::model::{Availability, Pattern, Region, Specification, FORMAT_VERSION};
+use crate::reference::{ewc_digits, ewc_spaced, EwcList};
+
+/// A problem at one place of a region file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub field: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l}, column {c}: ")?,
+            (Some(l), None) => write!(f, "line {l}: ")?,
+            _ => {}
+        }
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+/// Why a region file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {problem}")]
+    Syntax { path: PathBuf, problem: Problem },
+    #[error("{path}: written by a newer Symbiomap (format_version {found}); this version reads up to {supported}. Update Symbiomap to open it.")]
+    Newer {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
+    #[error("{path}: {problem}")]
+    Field { path: PathBuf, problem: Problem },
+    #[error("{path}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
+}
+
+impl LoadError {
+    /// The problems, one per place.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            LoadError::Io { source, .. } => vec![Problem {
+                field: String::new(),
+                line: None,
+                column: None,
+                message: source.to_string(),
+            }],
+            LoadError::Syntax { problem, .. } | LoadError::Field { problem, .. } => {
+                vec![problem.clone()]
+            }
+            LoadError::Newer { .. } => vec![Problem {
+                field: "format_version".to_owned(),
+                line: None,
+                column: None,
+                message: self.to_string(),
+            }],
+            LoadError::Invalid { problems, .. } => problems.clone(),
+        }
+    }
+}
+
+/// Reads and validates a region file.
+pub fn load(path: &Path) -> Result<Region, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let (line, column) = line_col_at(e.as_bytes(), e.utf8_error().valid_up_to());
+            return Err(LoadError::Syntax {
+                path: path.to_owned(),
+                problem: Problem {
+                    field: String::new(),
+                    line: Some(line),
+                    column: Some(column),
+                    message: "not UTF-8 text".to_owned(),
+                },
+            });
+        }
+    };
+    parse(&text, path)
+}
+
+fn line_col_at(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let before = &bytes[..pos.min(bytes.len())];
+    (
+        before.iter().filter(|&&b| b == b'\n').count() + 1,
+        before.iter().rev().take_while(|&&b| b != b'\n').count() + 1,
+    )
+}
+
+/// Parses and validates region JSON; `path` is only used in messages.
+pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
+    #[derive(Deserialize)]
+    struct Probe {
+        format_version: Option<serde_json::Value>,
+    }
+    let probe: Probe = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+        path: path.to_owned(),
+        problem: json_problem(&e, String::new()),
+    })?;
+    let version_problem = |message: String| LoadError::Field {
+        path: path.to_owned(),
+        problem: at(text, &JsonPath::root().key("format_version"), message),
+    };
+    match probe.format_version {
+        None => {
+            return Err(LoadError::Field {
+                path: path.to_owned(),
+                problem: Problem {
+                    field: "format_version".to_owned(),
+                    line: Some(1),
+                    column: Some(1),
+                    message: "missing: a region file starts with \"format_version\"; is this a Symbiomap region?".to_owned(),
+                },
+            })
+        }
+        Some(v) => match v.as_u64() {
+            Some(found) if found > u64::from(FORMAT_VERSION) => {
+                return Err(LoadError::Newer {
+                    path: path.to_owned(),
+                    found,
+                    supported: FORMAT_VERSION,
+                })
+            }
+            Some(0) | None => {
+                return Err(version_problem(format!(
+                    "expected a whole number from 1 to {FORMAT_VERSION}, found {v}"
+                )))
+            }
+            Some(_) => {}
+        },
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut region: Region = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        LoadError::Field {
+            path: path.to_owned(),
+            problem: json_problem(e.inner(), if field == "." { String::new() } else { field }),
+        }
+    })?;
+    // Older versions would be migrated here; version 1 is the first.
+    region.format_version = FORMAT_VERSION;
+    let problems = validate(&region);
+    if problems.is_empty() {
+        Ok(region)
+    } else {
+        Err(LoadError::Invalid {
+            path: path.to_owned(),
+            problems: problems
+                .into_iter()
+                .map(|(p, message)| at(text, &p, message))
+                .collect(),
+        })
+    }
+}
+
+fn json_problem(e: &serde_json::Error, field: String) -> Problem {
+    let message = match e.classify() {
+        serde_json::error::Category::Eof => {
+            "the file ends too early (truncated or not closed)".to_owned()
+        }
+        _ => strip_position(&e.to_string()),
+    };
+    Problem {
+        field,
+        line: (e.line() > 0).then_some(e.line()),
+        column: (e.line() > 0).then_some(e.column()),
+        message,
+    }
+}
+
+/// `serde_json` appends " at line L column C"; the problem carries those itself.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn at(text: &str, path: &JsonPath, message: String) -> Problem {
+    let pos = locate(text, path);
+    Problem {
+        field: path.to_string(),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
+        message,
+    }
+}
+
+/// Problems a well-formed region can still have, with the path of each.
+pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
+    let mut out = Vec::new();
+    let root = JsonPath::root();
+    let s = &region.settings;
+    let settings = root.key("settings");
+    if !(s.detour_factor.is_finite() && s.detour_factor >= 1.0 && s.detour_factor <= 5.0) {
+        out.push((
+            settings.key("detour_factor"),
+            format!("must be between 1 and 5, found {}", s.detour_factor),
+        ));
+    }
+    if !(s.carbon_price_per_t_co2.is_finite() && s.carbon_price_per_t_co2 >= 0.0) {
+        out.push((
+            settings.key("carbon_price_per_t_co2"),
+            format!("must be 0 or more, found {}", s.carbon_price_per_t_co2),
+        ));
+    }
+    if !(s.transport_cost_factor.is_finite() && s.transport_cost_factor > 0.0) {
+        out.push((
+            settings.key("transport_cost_factor"),
+            format!("must be above 0, found {}", s.transport_cost_factor),
+        ));
+    }
+
+    let mut facility_ids: HashMap<&str, usize> = HashMap::new();
+    let mut flow_ids: HashMap<&str, JsonPath> = HashMap::new();
+    let ewc = EwcList::get();
+    for (fi, f) in region.facilities.iter().enumerate() {
+        let fp = root.key("facilities").index(fi);
+        if f.id.trim().is_empty() {
+            out.push((fp.key("id"), "must not be empty".to_owned()));
+        } else if let Some(first) = facility_ids.insert(&f.id, fi) {
+            out.push((
+                fp.key("id"),
+                format!(
+                    "duplicate facility id `{}` (also facilities[{first}])",
+                    f.id
+                ),
+            ));
+        }
+        let loc = fp.key("location");
+        if !(f.location.lat_deg.is_finite() && (-90.0..=90.0).contains(&f.location.lat_deg)) {
+            out.push((
+                loc.key("lat_deg"),
+                format!(
+                    "latitude must be within -90..90 degrees, found {}",
+                    f.location.lat_deg
+                ),
+            ));
+        }
+        if !(f.location.lon_deg.is_finite() && (-180.0..=180.0).contains(&f.location.lon_deg)) {
+            out.push((
+                loc.key("lon_deg"),
+                format!(
+                    "longitude must be within -180..180 degrees, found {}",
+                    f.location.lon_deg
+                ),
+            ));
+        }
+        for (si, o) in f.outputs.iter().enumerate() {
+            let sp = fp.key("outputs").index(si);
+            unique_flow_id(&mut flow_ids, &o.id, &sp, &mut out);
+            if o.material.trim().is_empty() {
+                out.push((sp.key("material"), "must name a material".to_owned()));
+            }
+            if let Some(code) = &o.ewc_code {
+                match ewc_digits(code) {
+                    Some(d) if ewc.lookup(&d).is_some() => {}
+                    Some(d) => out.push((
+                        sp.key("ewc_code"),
+                        format!(
+                            "`{code}` is not in the European List of Waste ({} is not a code)",
+                            ewc_spaced(&d)
+                        ),
+                    )),
+                    None => out.push((
+                        sp.key("ewc_code"),
+                        format!(
+                            "`{code}` is not an EWC code: expected six digits like \"10 01 02\""
+                        ),
+                    )),
+                }
+            }
+            quantity(&mut out, &sp, o.quantity_per_yr);
+            percent(&mut out, &sp, "moisture_pct", o.moisture_pct);
+            percent(
+                &mut out,
+                &sp,
+                "variability_cv_pct",
+                o.variability_cv_pct.map(|v| v.min(100.0)),
+            );
+            positive(
+                &mut out,
+                &sp,
+                "bulk_density_t_per_m3",
+                o.bulk_density_t_per_m3,
+            );
+            money(
+                &mut out,
+                &sp,
+                "disposal_cost_per_unit",
+                o.disposal_cost_per_unit,
+            );
+            for (ci, c) in o.composition.iter().enumerate() {
+                let cp = sp.key("composition").index(ci);
+                if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
+                    out.push((
+                        cp.key("mass_pct"),
+                        format!("must be within 0..100 %, found {}", c.mass_pct),
+                    ));
+                }
+            }
+            let total: f64 = o.composition.iter().map(|c| c.mass_pct).sum();
+            if total > 100.5 {
+                out.push((
+                    sp.key("composition"),
+                    format!("constituents add up to {total:.1} %, more than 100 %"),
+                ));
+            }
+            for (pi, step) in o.preprocessing.iter().enumerate() {
+                let pp = sp.key("preprocessing").index(pi);
+                percent(
+                    &mut out,
+                    &pp,
+                    "target_moisture_pct",
+                    step.target_moisture_pct,
+                );
+                positive(
+                    &mut out,
+                    &pp,
+                    "target_density_t_per_m3",
+                    step.target_density_t_per_m3,
+                );
+            }
+            availability(&mut out, &sp.key("availability"), &o.availability);
+        }
+        for (ni, n) in f.needs.iter().enumerate() {
+            let np = fp.key("needs").index(ni);
+            unique_flow_id(&mut flow_ids, &n.id, &np, &mut out);
+            if n.material.trim().is_empty() {
+                out.push((np.key("material"), "must name a material".to_owned()));
+            }
+            quantity(&mut out, &np, n.quantity_per_yr);
+            money(
+                &mut out,
+                &np,
+                "virgin_price_per_unit",
+                n.virgin_price_per_unit,
+            );
+            specification(&mut out, &np.key("spec"), &n.spec);
+            availability(&mut out, &np.key("availability"), &n.availability);
+        }
+    }
+    for (ri, r) in region.catalogue.rules.iter().enumerate() {
+        let rp = root.key("catalogue").key("rules").index(ri);
+        if !(r.substitution_ratio.is_finite() && r.substitution_ratio >= 0.0) {
+            out.push((
+                rp.key("substitution_ratio"),
+                format!("must be 0 or more, found {}", r.substitution_ratio),
+            ));
+        }
+        specification(&mut out, &rp.key("spec"), &r.spec);
+    }
+    for (mi, m) in region.catalogue.materials.iter().enumerate() {
+        let mp = root.key("catalogue").key("materials").index(mi);
+        if m.key.trim().is_empty() {
+            out.push((mp.key("key"), "must not be empty".to_owned()));
+        }
+        positive(
+            &mut out,
+            &mp,
+            "transport_cost_per_unit_km",
+            m.transport_cost_per_unit_km,
+        );
+        positive(
+            &mut out,
+            &mp,
+            "bulk_density_t_per_m3",
+            m.bulk_density_t_per_m3,
+        );
+        percent(
+            &mut out,
+            &mp,
+            "typical_moisture_pct",
+            m.typical_moisture_pct,
+        );
+        money(
+            &mut out,
+            &mp,
+            "virgin_price_per_unit",
+            m.virgin_price_per_unit,
+        );
+        money(
+            &mut out,
+            &mp,
+            "disposal_cost_per_unit",
+            m.disposal_cost_per_unit,
+        );
+        money(
+            &mut out,
+            &mp,
+            "processing_cost_per_unit",
+            m.processing_cost_per_unit,
+        );
+        money(
+            &mut out,
+            &mp,
+            "virgin_emission_kg_co2_per_unit",
+            m.virgin_emission_kg_co2_per_unit,
+        );
+        if let Some(d) = m.detour_factor {
+            if !(d.is_finite() && (1.0..=5.0).contains(&d)) {
+                out.push((
+                    mp.key("detour_factor"),
+                    format!("must be between 1 and 5, found {d}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn unique_flow_id<'a>(
+    seen: &mut HashMap<&'a str, JsonPath>,
+    id: &'a str,
+    path: &JsonPath,
+    out: &mut Vec<(JsonPath, String)>,
+) {
+    if id.trim().is_empty() {
+        out.push((path.key("id"), "must not be empty".to_owned()));
+    } else if let Some(first) = seen.get(id) {
+        out.push((
+            path.key("id"),
+            format!("duplicate stream or need id `{id}` (also {first})"),
+        ));
+    } else {
+        seen.insert(id, path.clone());
+    }
+}
+
+fn quantity(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, v: f64) {
+    if !(v.is_finite() && v >= 0.0) {
+        out.push((
+            p.key("quantity_per_yr"),
+            format!("must be 0 or more, found {v}"),
+        ));
+    }
+}
+
+fn percent(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
+    if let Some(v) = v {
+        if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
+            out.push((p.key(field), format!("must be within 0..100 %, found {v}")));
+        }
+    }
+}
+
+fn positive(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
+    if let Some(v) = v {
+        if !(v.is_finite() && v > 0.0) {
+            out.push((p.key(field), format!("must be above 0, found {v}")));
+        }
+    }
+}
+
+fn money(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
+    if let Some(v) = v {
+        if !v.is_finite() {
+            out.push((p.key(field), format!("must be a number, found {v}")));
+        }
+    }
+}
+
+fn specification(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, spec: &Specification) {
+    percent(out, p, "max_moisture_pct", spec.max_moisture_pct);
+    percent(
+        out,
+        p,
+        "max_variability_cv_pct",
+        spec.max_variability_cv_pct.map(|v| v.min(100.0)),
+    );
+    positive(out, p, "min_lot", spec.min_lot);
+    for (key, list) in [
+        ("min_constituents", &spec.min_constituents),
+        ("max_constituents", &spec.max_constituents),
+    ] {
+        for (i, c) in list.iter().enumerate() {
+            if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
+                out.push((
+                    p.key(key).index(i).key("mass_pct"),
+                    format!("must be within 0..100 %, found {}", c.mass_pct),
+                ));
+            }
+        }
+    }
+}
+
+fn availability(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, a: &Availability) {
+    for (i, m) in a.months.iter().enumerate() {
+        if !(1..=12).contains(m) {
+            out.push((
+                p.key("months").index(i),
+                format!("months are 1 to 12, found {m}"),
+            ));
+        }
+    }
+    if let Pattern::Batches {
+        batch_quantity,
+        every_days,
+    } = a.pattern
+    {
+        if !(batch_quantity.is_finite() && batch_quantity > 0.0) {
+            out.push((
+                p.key("batch_quantity"),
+                format!("must be above 0, found {batch_quantity}"),
+            ));
+        }
+        if !(every_days.is_finite() && every_days > 0.0) {
+            out.push((
+                p.key("every_days"),
+                format!("must be above 0, found {every_days}"),
+            ));
+        }
+    }
+}
+
+/// Why a region could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("{path}: cannot save: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot encode the region: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The region would not load again; nothing was written.
+    #[error("{path}: not saved, the region has {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|(p, m)| format!("  {p}: {m}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<(JsonPath, String)>,
+    },
+}
+
+/// The region as file text: pretty JSON with a final newline.
+pub fn to_text(region: &Region) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(region)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Saves atomically. A region that would not load again (a duplicate id, a number that is not
+/// finite) is refused, and the file on disk is left as it was.
+pub fn save(region: &Region, path: &Path) -> Result<(), SaveError> {
+    let problems = validate(region);
+    if !problems.is_empty() {
+        return Err(SaveError::Invalid {
+            path: path.to_owned(),
+            problems,
+        });
+    }
+    let text = to_text(region)?;
+    crate::io::atomic::write_atomic(path, text.as_bytes()).map_err(|source| SaveError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,23 @@
+//! Symbiomap: plan industrial symbiosis.
+//!
+//! The UI-free core: the region [`model`], the material [`catalogue`] and [`reference`] lists,
+//! the break-even [`economics`], the [`spatial`] index and [`matching`] engine, and the file
+//! formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
+//! the desktop app (feature `gui`) is a thin shell over it in `ui`.
+
+pub mod basemap;
+pub mod catalogue;
+pub mod checks;
+pub mod cli;
+pub mod economics;
+pub mod geodesy;
+pub mod io;
+pub mod matching;
+pub mod model;
+pub mod reference;
+pub mod spatial;
+pub mod summary;
+pub mod synth;
+
+#[cfg(feature = "gui")]
+pub mod ui;

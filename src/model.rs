@@ -1,0 +1,639 @@
+//! The region model: facilities, their characterised output streams and needs, and the region's
+//! settings. Plain data with serde; everything here is what a region file stores.
+//!
+//! Units are in the field names (`moisture_pct`, `quantity_per_yr`, `lat_deg`). Money is in the
+//! region's `currency` (the built-in catalogue's defaults are in EUR). Quantities are in the
+//! stream's own [`Unit`]. Every struct that a user may have annotated keeps the fields this
+//! version does not know in `extra`, so a file saved again loses nothing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The region file format this build writes. Files with a larger number are refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Fields of a JSON object that this version does not know; written back unchanged. Boxed on
+/// demand: almost every object has none, and a large region holds millions of objects.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extra(Option<Box<Map<String, Value>>>);
+
+impl Extra {
+    pub fn new() -> Self {
+        Self(None)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.as_ref()?.get(key)
+    }
+
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        self.0.get_or_insert_with(Box::default).insert(key, value)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().flat_map(|m| m.iter())
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(deserializer)?;
+        Ok(Self((!map.is_empty()).then(|| Box::new(map))))
+    }
+}
+
+/// A region: the unit of work a planner opens, edits and saves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    pub format_version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// ISO 4217 code of every money value in the file.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub facilities: Vec<Facility>,
+    /// The region's own materials and rules, on top of (or instead of) the built-in catalogue.
+    #[serde(default)]
+    pub catalogue: CatalogueOverrides,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn default_currency() -> String {
+    "EUR".to_owned()
+}
+
+impl Default for Region {
+    fn default() -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            name: "Untitled region".to_owned(),
+            description: String::new(),
+            currency: default_currency(),
+            settings: Settings::default(),
+            facilities: Vec::new(),
+            catalogue: CatalogueOverrides::default(),
+            notes: Vec::new(),
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Region {
+    pub fn facility(&self, id: &str) -> Option<&Facility> {
+        self.facilities.iter().find(|f| f.id == id)
+    }
+
+    /// Number of output streams and needs in the region.
+    pub fn stream_counts(&self) -> (usize, usize) {
+        self.facilities
+            .iter()
+            .fold((0, 0), |(o, n), f| (o + f.outputs.len(), n + f.needs.len()))
+    }
+}
+
+/// Region-wide economic settings. The defaults and their sources are in `docs/ECONOMICS.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Road distance / great-circle distance. Default 1.3: European road circuity factors lie
+    /// between about 1.2 and 1.4 (Ballou, Rahardja & Sakai 2002, "Selected country circuity
+    /// factors for road travel distance estimation", Transportation Research Part A 36(9)).
+    #[serde(default = "default_detour")]
+    pub detour_factor: f64,
+    /// Mode used when a stream does not name one and several are possible: `None` picks the mode
+    /// with the best net value for each pair.
+    #[serde(default)]
+    pub default_mode: Option<ModeKey>,
+    /// Price put on avoided CO2 in the net value. 0 keeps the private economics only; the EU ETS
+    /// allowance price averaged about 65 EUR/t in 2024 (EEX auction results) for comparison.
+    #[serde(default)]
+    pub carbon_price_per_t_co2: f64,
+    /// Multiplies every transport cost (fuel price or haulage rate scenarios). 1 = catalogue.
+    #[serde(default = "one")]
+    pub transport_cost_factor: f64,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn default_detour() -> f64 {
+    1.3
+}
+fn one() -> f64 {
+    1.0
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            detour_factor: default_detour(),
+            default_mode: None,
+            carbon_price_per_t_co2: 0.0,
+            transport_cost_factor: 1.0,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// A site that gives away by-products and buys materials.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Facility {
+    /// Stable identifier, unique in the region.
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub operator: String,
+    /// The sector as given: a NACE Rev. 2 code (`"C23.51"`, `"23.51"`, `"C"`) or free text.
+    #[serde(default)]
+    pub sector: String,
+    pub location: LatLon,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Costs and prices of a confidential facility are hidden in workshop mode and exports can
+    /// leave them out.
+    #[serde(default)]
+    pub confidential: bool,
+    /// The site can load and unload rail wagons.
+    #[serde(default)]
+    pub rail_siding: bool,
+    /// The site has a quay on a navigable waterway.
+    #[serde(default)]
+    pub quay: bool,
+    #[serde(default)]
+    pub outputs: Vec<OutputStream>,
+    #[serde(default)]
+    pub needs: Vec<Need>,
+    /// Extra columns of an imported table, kept as text.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A WGS84 position in degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatLon {
+    pub lat_deg: f64,
+    pub lon_deg: f64,
+}
+
+impl LatLon {
+    pub fn new(lat_deg: f64, lon_deg: f64) -> Self {
+        Self { lat_deg, lon_deg }
+    }
+
+    /// Finite and inside [-90, 90] x [-180, 180].
+    pub fn is_valid(self) -> bool {
+        self.lat_deg.is_finite()
+            && self.lon_deg.is_finite()
+            && (-90.0..=90.0).contains(&self.lat_deg)
+            && (-180.0..=180.0).contains(&self.lon_deg)
+    }
+}
+
+/// The unit a stream's quantity and prices are counted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Unit {
+    /// Tonnes of material as delivered (wet mass).
+    #[serde(rename = "t")]
+    Tonne,
+    /// Cubic metres (liquids, gases at the stated conditions).
+    #[serde(rename = "m3")]
+    CubicMetre,
+    /// Megawatt-hours of heat or steam.
+    #[serde(rename = "MWh")]
+    MegawattHour,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 3] = [Unit::Tonne, Unit::CubicMetre, Unit::MegawattHour];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Tonne => "t",
+            Unit::CubicMetre => "m3",
+            Unit::MegawattHour => "MWh",
+        }
+    }
+
+    /// Parses `t`, `tonnes`, `m3`, `m³`, `MWh` (case-insensitive).
+    pub fn parse(text: &str) -> Option<Unit> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "t" | "tonne" | "tonnes" | "ton" | "tons" | "t/yr" | "t/a" => Some(Unit::Tonne),
+            "m3" | "m³" | "m^3" | "cubic metres" | "m3/yr" => Some(Unit::CubicMetre),
+            "mwh" | "mwh/yr" => Some(Unit::MegawattHour),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// Physical state of a stream as it leaves the facility (or after preprocessing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum PhysicalState {
+    Solid,
+    Sludge,
+    Liquid,
+    Gas,
+    Heat,
+    Steam,
+}
+
+impl PhysicalState {
+    pub const ALL: [PhysicalState; 6] = [
+        PhysicalState::Solid,
+        PhysicalState::Sludge,
+        PhysicalState::Liquid,
+        PhysicalState::Gas,
+        PhysicalState::Heat,
+        PhysicalState::Steam,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PhysicalState::Solid => "solid",
+            PhysicalState::Sludge => "sludge",
+            PhysicalState::Liquid => "liquid",
+            PhysicalState::Gas => "gas",
+            PhysicalState::Heat => "heat",
+            PhysicalState::Steam => "steam",
+        }
+    }
+
+    /// States whose moisture content is meaningful.
+    pub fn has_moisture(self) -> bool {
+        matches!(self, PhysicalState::Solid | PhysicalState::Sludge)
+    }
+}
+
+impl std::fmt::Display for PhysicalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A transport mode, as named in the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeKey {
+    Truck,
+    Rail,
+    Barge,
+    Pipeline,
+}
+
+impl ModeKey {
+    pub const ALL: [ModeKey; 4] = [
+        ModeKey::Truck,
+        ModeKey::Rail,
+        ModeKey::Barge,
+        ModeKey::Pipeline,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ModeKey::Truck => "truck",
+            ModeKey::Rail => "rail",
+            ModeKey::Barge => "barge",
+            ModeKey::Pipeline => "pipeline",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for ModeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One constituent of a composition, in mass % of dry matter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Constituent {
+    pub name: String,
+    pub mass_pct: f64,
+}
+
+/// When a stream flows, or when a need must be served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Availability {
+    #[serde(flatten)]
+    pub pattern: Pattern,
+    /// Months of the year (1 = January) in which the flow exists. Empty means all year.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<u8>,
+}
+
+impl Default for Availability {
+    fn default() -> Self {
+        Self {
+            pattern: Pattern::Continuous,
+            months: Vec::new(),
+        }
+    }
+}
+
+impl Availability {
+    /// Bit `m - 1` set for every month of availability.
+    pub fn month_mask(&self) -> u16 {
+        if self.months.is_empty() {
+            0x0fff
+        } else {
+            self.months
+                .iter()
+                .filter(|m| (1..=12).contains(*m))
+                .fold(0, |mask, m| mask | (1 << (m - 1)))
+        }
+    }
+
+    pub fn active_months(&self) -> u32 {
+        self.month_mask().count_ones()
+    }
+}
+
+/// How a flow is spread over time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "pattern", rename_all = "snake_case")]
+pub enum Pattern {
+    /// Steady flow while available.
+    Continuous,
+    /// Batches of `batch_quantity` units every `every_days` days.
+    Batches {
+        batch_quantity: f64,
+        every_days: f64,
+    },
+}
+
+/// A by-product or waste a facility gives away, characterised well enough to judge reuse.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutputStream {
+    /// Stable identifier, unique in the region.
+    pub id: String,
+    /// Material key in the catalogue (built-in or the region's own).
+    pub material: String,
+    /// European List of Waste code, six digits, spaced (`"10 01 02"`); a star is not stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ewc_code: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub composition: Vec<Constituent>,
+    /// `None`: the material's usual state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_state: Option<PhysicalState>,
+    /// Water content, % of wet mass. `None`: the material's typical moisture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moisture_pct: Option<f64>,
+    /// Loose bulk density as stored. `None`: the material's typical density.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_density_t_per_m3: Option<f64>,
+    pub quantity_per_yr: f64,
+    pub unit: Unit,
+    /// Variability of composition or flow as a coefficient of variation, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variability_cv_pct: Option<f64>,
+    #[serde(default)]
+    pub availability: Availability,
+    /// Net cost of the stream's outlet today, per unit: what the facility pays to get rid of it,
+    /// or, negative, what it earns selling it. An exchange is worth what it saves against this.
+    /// `None`: the catalogue's typical value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposal_cost_per_unit: Option<f64>,
+    /// Where the stream goes today; `landfill` counts as landfill diverted when exchanged.
+    #[serde(default)]
+    pub disposal_route: DisposalRoute,
+    #[serde(default)]
+    pub hazardous: bool,
+    /// Preprocessing applied at the source before transport: the design variable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preprocessing: Vec<PreprocessStep>,
+    /// Transport mode the planner fixed for this stream; `None`: choose per pair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ModeKey>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Where a stream goes today.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisposalRoute {
+    #[default]
+    Landfill,
+    Incineration,
+    Sewer,
+    LandSpreading,
+    /// Released or dissipated (heat to a cooling tower, CO2 to air).
+    Emitted,
+    Other,
+}
+
+/// One preprocessing step applied to a stream, with its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreprocessStep {
+    /// Key of a preprocessing option in the catalogue (`dewatering`, `thermal_drying`, ...).
+    pub step: String,
+    /// Moisture the step brings the material to (dewatering, drying).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_moisture_pct: Option<f64>,
+    /// Bulk density the step brings the material to (compaction, baling, pelletising).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_density_t_per_m3: Option<f64>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl PreprocessStep {
+    pub fn new(step: &str) -> Self {
+        Self {
+            step: step.to_owned(),
+            target_moisture_pct: None,
+            target_density_t_per_m3: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// A material a facility buys today and could replace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Need {
+    /// Stable identifier, unique in the region.
+    pub id: String,
+    pub material: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub spec: Specification,
+    pub quantity_per_yr: f64,
+    pub unit: Unit,
+    #[serde(default)]
+    pub availability: Availability,
+    /// What one unit of virgin material costs the facility delivered. `None`: catalogue price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virgin_price_per_unit: Option<f64>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// What a receiver (or a substitution rule) accepts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Specification {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_moisture_pct: Option<f64>,
+    /// Constituents that must reach at least this mass % (purity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub min_constituents: Vec<Constituent>,
+    /// Constituents that must stay at or below this mass % (contaminants).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub max_constituents: Vec<Constituent>,
+    /// Empty: any state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_states: Vec<PhysicalState>,
+    /// Smallest delivery the receiver takes, in the need's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_lot: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_variability_cv_pct: Option<f64>,
+    /// The receiver holds the permits to take hazardous waste.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepts_hazardous: bool,
+}
+
+impl Specification {
+    pub fn is_empty(&self) -> bool {
+        self == &Specification::default()
+    }
+}
+
+/// The region's additions to the catalogue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueOverrides {
+    /// Materials defined or redefined by the region (a key equal to a built-in one replaces it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub materials: Vec<crate::catalogue::Material>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::catalogue::Rule>,
+    /// Use the built-in substitution rules too. An import with its own `materials.csv` turns this
+    /// off: streams then match needs of the same material only, or the region's own rules.
+    #[serde(default = "yes")]
+    pub builtin_rules: bool,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for CatalogueOverrides {
+    fn default() -> Self {
+        Self {
+            materials: Vec::new(),
+            rules: Vec::new(),
+            builtin_rules: true,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// A free-text note, optionally about one facility.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_mask_counts_months_and_defaults_to_all_year() {
+        let all = Availability::default();
+        assert_eq!(all.active_months(), 12);
+        let summer = Availability {
+            pattern: Pattern::Continuous,
+            months: vec![6, 7, 8, 13],
+        };
+        assert_eq!(summer.month_mask(), 0b0000_1110_0000);
+        assert_eq!(summer.active_months(), 3);
+    }
+
+    #[test]
+    fn unit_parses_common_spellings() {
+        assert_eq!(Unit::parse(" Tonnes "), Some(Unit::Tonne));
+        assert_eq!(Unit::parse("m³"), Some(Unit::CubicMetre));
+        assert_eq!(Unit::parse("MWh"), Some(Unit::MegawattHour));
+        assert_eq!(Unit::parse("kg"), None);
+    }
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip() {
+        let text = r#"{"id":"n1","material":"fly_ash","quantity_per_yr":5.0,"unit":"t","colour":"grey","audit":{"by":"ann"}}"#;
+        let need: Need = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            need.extra.get("colour"),
+            Some(&Value::String("grey".into()))
+        );
+        let back = serde_json::to_value(&need).unwrap();
+        assert_eq!(back["audit"]["by"], "ann");
+        assert_eq!(back["colour"], "grey");
+        let plain: Need =
+            serde_json::from_str(r#"{"id":"n","material":"m","quantity_per_yr":1,"unit":"t"}"#)
+                .unwrap();
+        assert!(plain.extra.is_empty());
+        assert_eq!(std::mem::size_of::<Extra>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn availability_serialises_flat() {
+        let a = Availability {
+            pattern: Pattern::Batches {
+                batch_quantity: 30.0,
+                every_days: 7.0,
+            },
+            months: vec![1, 2],
+        };
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            json,
+            r#"{"pattern":"batches","batch_quantity":30.0,"every_days":7.0,"months":[1,2]}"#
+        );
+        let back: Availability = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, a);
+    }
+}

@@ -1,0 +1,208 @@
+//! R-tree over points on the sphere.
+//!
+//! Points are stored as 3-D unit vectors, so rstar's envelopes and its `distance_2` (the squared
+//! chord length) are in the same space, as rstar requires. A great-circle radius becomes a chord
+//! radius with [`crate::geodesy::chord_sq_bound`], which errs on the side of returning a point
+//! too many: callers apply the exact test.
+//!
+//! Each point carries a small payload of the caller's (an index, or the few numbers a search
+//! needs), so that a query reads everything from the leaf it visits instead of jumping to
+//! scattered records.
+
+use rstar::{PointDistance, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams, AABB};
+
+use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq, SpherePoint};
+
+/// A point of the index: its unit vector and its payload.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Leaf<T> {
+    pub xyz: [f64; 3],
+    pub data: T,
+}
+
+impl<T> RTreeObject for Leaf<T> {
+    type Envelope = AABB<[f64; 3]>;
+
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_point(self.xyz)
+    }
+}
+
+impl<T> PointDistance for Leaf<T> {
+    fn distance_2(&self, point: &[f64; 3]) -> f64 {
+        dist_sq(&self.xyz, point)
+    }
+}
+
+/// Node sizes for point data queried with small radii (measured in `BENCHMARKS.md`).
+pub struct SphereParams;
+
+impl RTreeParams for SphereParams {
+    const MIN_SIZE: usize = 8;
+    const MAX_SIZE: usize = 16;
+    const REINSERTION_COUNT: usize = 4;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
+
+/// Points on the sphere, found by great-circle radius.
+pub struct SphereIndex<T = u32> {
+    tree: RTree<Leaf<T>, SphereParams>,
+}
+
+impl<T> SphereIndex<T> {
+    /// Bulk-loads points with their payloads.
+    pub fn new(points: impl IntoIterator<Item = (SpherePoint, T)>) -> Self {
+        let leaves = points
+            .into_iter()
+            .map(|(p, data)| Leaf {
+                xyz: p.unit_vector(),
+                data,
+            })
+            .collect();
+        Self::from_leaves(leaves)
+    }
+
+    pub fn from_leaves(leaves: Vec<Leaf<T>>) -> Self {
+        Self {
+            tree: RTree::bulk_load_with_params(leaves),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    /// Calls `f` with every point within (a hair over) `radius_km` of `center` along the great
+    /// circle. Callers apply their exact distance test.
+    #[inline]
+    pub fn for_each_within(&self, center: &[f64; 3], radius_km: f64, mut f: impl FnMut(&T)) {
+        if radius_km.is_nan() || radius_km <= 0.0 {
+            return;
+        }
+        let chord_sq = chord_sq_bound(radius_km);
+        if chord_sq.is_infinite() {
+            for leaf in &self.tree {
+                f(&leaf.data);
+            }
+            return;
+        }
+        for leaf in self.tree.locate_within_distance(*center, chord_sq) {
+            f(&leaf.data);
+        }
+    }
+
+    /// Like [`Self::for_each_within`], with the whole leaf (its unit vector too).
+    #[inline]
+    pub fn for_each_leaf_within<'a>(
+        &'a self,
+        center: &[f64; 3],
+        radius_km: f64,
+        mut f: impl FnMut(&'a Leaf<T>),
+    ) {
+        if radius_km.is_nan() || radius_km <= 0.0 {
+            return;
+        }
+        let chord_sq = chord_sq_bound(radius_km);
+        if chord_sq.is_infinite() {
+            self.tree.iter().for_each(f);
+            return;
+        }
+        for leaf in self.tree.locate_within_distance(*center, chord_sq) {
+            f(leaf);
+        }
+    }
+
+    /// The point nearest to `center`, with its great-circle distance in km.
+    pub fn nearest(&self, center: &[f64; 3]) -> Option<(&T, f64)> {
+        self.tree
+            .nearest_neighbor(*center)
+            .map(|leaf| (&leaf.data, chord_sq_to_km(dist_sq(&leaf.xyz, center))))
+    }
+
+    /// Every point, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Leaf<T>> {
+        self.tree.iter()
+    }
+}
+
+/// A 32-bit Morton (Z-order) key of a position: sorting by it puts points that are close on the
+/// map close in memory, so consecutive queries reuse the same tree nodes.
+pub fn morton_key(lat_deg: f64, lon_deg: f64) -> u32 {
+    let x = (((lon_deg + 180.0) / 360.0).clamp(0.0, 1.0) * 65535.0) as u32;
+    let y = (((lat_deg + 90.0) / 180.0).clamp(0.0, 1.0) * 65535.0) as u32;
+    spread_bits(x) | (spread_bits(y) << 1)
+}
+
+fn spread_bits(v: u32) -> u32 {
+    let mut v = v & 0xffff;
+    v = (v | (v << 8)) & 0x00ff_00ff;
+    v = (v | (v << 4)) & 0x0f0f_0f0f;
+    v = (v | (v << 2)) & 0x3333_3333;
+    (v | (v << 1)) & 0x5555_5555
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geodesy::haversine_km;
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn radius_query_matches_brute_force() {
+        let mut rng = SmallRng::seed_from_u64(7);
+        let pts: Vec<SpherePoint> = (0..3000)
+            .map(|_| {
+                SpherePoint::from_degrees(
+                    rng.random_range(35.0..60.0),
+                    rng.random_range(-10.0..30.0),
+                )
+            })
+            .collect();
+        let index = SphereIndex::new(pts.iter().enumerate().map(|(i, p)| (*p, i as u32)));
+        assert_eq!(index.len(), pts.len());
+        for q in 0..200 {
+            let center = pts[q * 7];
+            let radius_km = rng.random_range(0.0..400.0);
+            let mut got = Vec::new();
+            index.for_each_within(&center.unit_vector(), radius_km, |&i| {
+                if haversine_km(&center, &pts[i as usize]) <= radius_km {
+                    got.push(i);
+                }
+            });
+            got.sort_unstable();
+            let want: Vec<u32> = (0..pts.len() as u32)
+                .filter(|&i| haversine_km(&center, &pts[i as usize]) <= radius_km)
+                .collect();
+            assert_eq!(got, want, "query {q} radius {radius_km}");
+        }
+    }
+
+    #[test]
+    fn nearest_finds_the_closest_point() {
+        let pts = [
+            SpherePoint::from_degrees(51.0, 3.7),
+            SpherePoint::from_degrees(51.2, 4.4),
+            SpherePoint::from_degrees(50.8, 4.3),
+        ];
+        let index = SphereIndex::new(pts.iter().enumerate().map(|(i, p)| (*p, i as u32)));
+        let probe = SpherePoint::from_degrees(51.19, 4.39);
+        let (i, km) = index.nearest(&probe.unit_vector()).unwrap();
+        assert_eq!(*i, 1);
+        assert!((km - haversine_km(&probe, &pts[1])).abs() < 1e-6);
+    }
+
+    #[test]
+    fn morton_keys_keep_neighbours_together() {
+        assert_eq!(morton_key(-90.0, -180.0), 0);
+        assert_eq!(morton_key(90.0, 180.0), u32::MAX);
+        let a = morton_key(51.0, 3.7);
+        let b = morton_key(51.0001, 3.7001);
+        let far = morton_key(-33.9, 151.2);
+        assert!(a.abs_diff(b) < a.abs_diff(far));
+    }
+}

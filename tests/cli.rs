@@ -1,0 +1,154 @@
+//! The command line, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn symbiomap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_symbiomap"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+#[test]
+fn check_describes_a_valid_region() {
+    let o = symbiomap(&["check", s(&fixture("small_region.json"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("valid region file"), "{out}");
+    assert!(out.contains("facilities  2"), "{out}");
+}
+
+#[test]
+fn check_reports_a_broken_file_with_path_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    let text = std::fs::read_to_string(fixture("small_region.json"))
+        .unwrap()
+        .replace("\"lat_deg\": 51.05", "\"lat_deg\": \"north\"");
+    std::fs::write(&bad, text).unwrap();
+    let o = symbiomap(&["check", s(&bad)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("bad.json"), "{err}");
+    assert!(err.contains("line 43"), "{err}");
+    assert!(err.contains("facilities[1].location.lat_deg"), "{err}");
+}
+
+#[test]
+fn import_match_and_export_a_peer_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let region = dir.path().join("peer.json");
+    let o = symbiomap(&["import", s(&fixture("peer_n1000_s42")), "-o", s(&region)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1000 facilities, 1969 outputs, 2016 needs"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("streams.csv: 3985 rows, 3985 kept"),
+        "{}",
+        stderr(&o)
+    );
+
+    let csv_path = dir.path().join("candidates.csv");
+    let o = symbiomap(&["match", s(&region), "--csv", s(&csv_path)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Candidates: 27398 viable (27398 direct, 0 indirect, 0 cascaded)"),
+        "{out}"
+    );
+    let rows = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(rows.lines().count(), 27_399);
+    assert!(
+        rows.starts_with("from_facility,to_facility,stream_id,need_id,material"),
+        "{}",
+        &rows[..200]
+    );
+
+    let o = symbiomap(&["match", s(&region), "--json", "--top", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["viable"], 27_398);
+    assert_eq!(json["top_candidates"].as_array().unwrap().len(), 3);
+
+    let points = dir.path().join("facilities.geojson");
+    let links = dir.path().join("links.geojson");
+    let o = symbiomap(&["export", s(&region), "-o", s(&points), "--links", s(&links)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&points).unwrap()).unwrap();
+    assert_eq!(fc["type"], "FeatureCollection");
+    assert_eq!(fc["features"].as_array().unwrap().len(), 1000);
+    let lc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&links).unwrap()).unwrap();
+    assert_eq!(lc["features"].as_array().unwrap().len(), 27_398);
+    assert_eq!(lc["features"][0]["geometry"]["type"], "LineString");
+}
+
+#[test]
+fn bench_prints_the_peers_count_and_checksum() {
+    let o = symbiomap(&["bench", s(&fixture("peer_n1000_s42"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let result = out
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .expect("a RESULT line");
+    let json: serde_json::Value = serde_json::from_str(result).unwrap();
+    assert_eq!(json["pairs"], 27_398);
+    assert_eq!(json["checksum"], "36999.55");
+    for phase in ["PHASE load", "PHASE index", "PHASE query"] {
+        assert!(out.contains(phase), "{out}");
+    }
+}
+
+#[test]
+fn generate_writes_a_valid_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synthetic.json");
+    let o = symbiomap(&[
+        "generate",
+        "--facilities",
+        "500",
+        "--seed",
+        "3",
+        "-o",
+        s(&path),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = symbiomap(&["check", s(&path)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("facilities  500"));
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let o = symbiomap(&["match", "/no/such/region.json"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("/no/such/region.json: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,276 @@
+//! The region file: every way a file can be wrong gives an error naming the file, the line and
+//! the field; nothing panics; what this version does not know survives a save.
+
+use std::path::{Path, PathBuf};
+
+use symbiomap::io::region_file::{self, LoadError};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small_region.json")
+}
+
+fn text() -> String {
+    std::fs::read_to_string(fixture()).expect("read the fixture")
+}
+
+fn parse(text: &str) -> Result<symbiomap::model::Region, LoadError> {
+    region_file::parse(text, Path::new("test.json"))
+}
+
+/// The single problem of an error, with its message.
+fn problem(e: &LoadError) -> symbiomap::io::region_file::Problem {
+    let problems = e.problems();
+    assert_eq!(problems.len(), 1, "{e}");
+    problems.into_iter().next().expect("one problem")
+}
+
+#[test]
+fn the_fixture_loads() {
+    let region = region_file::load(&fixture()).unwrap();
+    assert_eq!(region.facilities.len(), 2);
+    assert_eq!(region.facilities[0].outputs[0].quantity_per_yr, 60_000.0);
+}
+
+#[test]
+fn a_newer_file_is_refused_with_the_versions() {
+    let t = text().replacen("\"format_version\": 1", "\"format_version\": 7", 1);
+    let e = parse(&t).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            LoadError::Newer {
+                found: 7,
+                supported: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("test.json") && msg.contains("newer") && msg.contains('7'),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_file_without_version_is_not_taken_for_a_region() {
+    let e = parse(r#"{"name": "x", "facilities": []}"#).unwrap_err();
+    let p = problem(&e);
+    assert_eq!(p.field, "format_version");
+    assert!(p.message.contains("missing"), "{}", p.message);
+}
+
+#[test]
+fn a_truncated_file_says_where_it_ends() {
+    let t = text();
+    let cut = &t[..t.len() / 2];
+    let e = parse(cut).unwrap_err();
+    let p = problem(&e);
+    assert!(matches!(e, LoadError::Syntax { .. }), "{e}");
+    assert!(p.message.contains("ends too early"), "{}", p.message);
+    assert_eq!(p.line, Some(cut.lines().count()));
+}
+
+#[test]
+fn a_wrong_type_names_the_field_and_its_line() {
+    let t = text().replace(
+        "\"quantity_per_yr\": 60000.0",
+        "\"quantity_per_yr\": \"lots\"",
+    );
+    let e = parse(&t).unwrap_err();
+    let p = problem(&e);
+    assert_eq!(p.field, "facilities[0].outputs[0].quantity_per_yr");
+    let want_line = t.lines().position(|l| l.contains("\"lots\"")).unwrap() + 1;
+    assert_eq!(p.line, Some(want_line));
+    assert!(p.message.contains("invalid type"), "{}", p.message);
+    assert!(e.to_string().starts_with("test.json: line "), "{e}");
+}
+
+#[test]
+fn a_missing_field_names_its_object() {
+    let t = text().replace("\"name\": \"Valley cement works\",", "");
+    let e = parse(&t).unwrap_err();
+    let p = problem(&e);
+    assert_eq!(p.field, "facilities[1]");
+    assert!(p.message.contains("missing field `name`"), "{}", p.message);
+    assert!(p.line.is_some());
+}
+
+#[test]
+fn duplicate_ids_are_reported_at_the_second() {
+    let t = text().replace("\"id\": \"C1\"", "\"id\": \"P1\"");
+    let e = parse(&t).unwrap_err();
+    let p = problem(&e);
+    assert_eq!(p.field, "facilities[1].id");
+    assert!(
+        p.message.contains("duplicate facility id `P1`"),
+        "{}",
+        p.message
+    );
+    let want_line = t
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("\"id\": \"P1\""))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    assert_eq!(p.line, Some(want_line));
+
+    let t = text().replace("\"id\": \"C1-cement\"", "\"id\": \"P1-ash\"");
+    let p = problem(&parse(&t).unwrap_err());
+    assert_eq!(p.field, "facilities[1].needs[0].id");
+    assert!(
+        p.message.contains("duplicate stream or need id `P1-ash`"),
+        "{}",
+        p.message
+    );
+}
+
+#[test]
+fn an_unknown_ewc_code_is_named() {
+    let t = text().replace("\"10 01 02\"", "\"10 01 77\"");
+    let p = problem(&parse(&t).unwrap_err());
+    assert_eq!(p.field, "facilities[0].outputs[0].ewc_code");
+    assert!(
+        p.message.contains("not in the European List of Waste"),
+        "{}",
+        p.message
+    );
+    assert!(p.line.is_some());
+
+    let t = text().replace("\"10 01 02\"", "\"fly ash\"");
+    let p = problem(&parse(&t).unwrap_err());
+    assert!(p.message.contains("expected six digits"), "{}", p.message);
+}
+
+#[test]
+fn out_of_range_coordinates_are_named() {
+    let t = text().replace("\"lat_deg\": 51.05", "\"lat_deg\": 151.05");
+    let p = problem(&parse(&t).unwrap_err());
+    assert_eq!(p.field, "facilities[1].location.lat_deg");
+    assert!(p.message.contains("latitude"), "{}", p.message);
+    let want_line = t.lines().position(|l| l.contains("151.05")).unwrap() + 1;
+    assert_eq!(p.line, Some(want_line));
+}
+
+#[test]
+fn several_problems_are_all_listed() {
+    let t = text()
+        .replace("\"lat_deg\": 51.05", "\"lat_deg\": 151.05")
+        .replace("\"moisture_pct\": 0.5", "\"moisture_pct\": 140")
+        .replace("\"months\": [3,", "\"months\": [13,");
+    let e = parse(&t).unwrap_err();
+    let fields: Vec<String> = e.problems().into_iter().map(|p| p.field).collect();
+    assert!(
+        fields.contains(&"facilities[1].location.lat_deg".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&"facilities[0].outputs[0].moisture_pct".to_owned()),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&"facilities[1].needs[0].availability.months[0]".to_owned()),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn nothing_panics_on_any_prefix_or_garbage() {
+    let t = text();
+    for cut in (0..t.len()).step_by(7) {
+        let _ = parse(&t[..cut]);
+    }
+    for bad in [
+        "",
+        "null",
+        "[]",
+        "42",
+        "{",
+        "{\"format_version\": -1}",
+        "{\"format_version\": 1.5}",
+        "\u{feff}{}",
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?} should not load");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("binary.json");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
+    let e = region_file::load(&binary).unwrap_err();
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+    let e = region_file::load(&dir.path().join("missing.json")).unwrap_err();
+    assert!(matches!(e, LoadError::Io { .. }), "{e}");
+}
+
+#[test]
+fn unknown_fields_survive_load_and_save() {
+    let region = region_file::load(&fixture()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.json");
+    region_file::save(&region, &path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    for kept in [
+        "projector_theme",
+        "LIMS-2291",
+        "purchasing_contact",
+        "workshop_history",
+        "A. Buyer",
+    ] {
+        assert!(saved.contains(kept), "{kept} lost on save");
+    }
+    let again = region_file::load(&path).unwrap();
+    assert_eq!(again, region);
+    // Saving the loaded file again gives the same text.
+    region_file::save(&again, &path).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), saved);
+}
+
+#[test]
+fn numbers_survive_a_round_trip_bit_for_bit() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+    let mut region = region_file::load(&fixture()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("numbers.json");
+    for _ in 0..200 {
+        region.facilities[0].location.lat_deg = rng.random_range(-90.0..90.0);
+        region.facilities[0].location.lon_deg = rng.random_range(-180.0..180.0);
+        region.facilities[0].outputs[0].quantity_per_yr = rng.random_range(0.0..1e9);
+        region_file::save(&region, &path).unwrap();
+        let back = region_file::load(&path).unwrap();
+        assert_eq!(back.facilities[0].location, region.facilities[0].location);
+        assert_eq!(
+            back.facilities[0].outputs[0].quantity_per_yr,
+            region.facilities[0].outputs[0].quantity_per_yr
+        );
+    }
+}
+
+#[test]
+fn saving_replaces_the_file_whole_and_a_failed_save_keeps_the_old_one() {
+    let region = region_file::load(&fixture()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("region.json");
+    std::fs::write(&path, "previous contents").unwrap();
+    region_file::save(&region, &path).unwrap();
+    assert_eq!(region_file::load(&path).unwrap(), region);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary left"
+    );
+
+    // A region that would not load again (NaN is not JSON) is refused; the file stays.
+    let mut broken = region.clone();
+    broken.facilities[0].outputs[0].quantity_per_yr = f64::NAN;
+    let before = std::fs::read(&path).unwrap();
+    let e = region_file::save(&broken, &path).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("facilities[0].outputs[0].quantity_per_yr"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
