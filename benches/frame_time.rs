@@ -1,0 +1,140 @@
+//! CPU time of one frame of the real app on a region of 10 000 facilities, headless: the egui
+//! pass (layout, map layers, inspector) plus tessellation, which is everything the UI thread
+//! does before the GPU draws. Three cases:
+//! - `pan`: the map is dragged a few pixels every frame;
+//! - `slider`: a stream with a compaction step is selected and the step's density slider moves
+//!   every frame (the stream is refreshed and its candidates searched and explained);
+//! - `idle`: nothing changes (the floor).
+//!
+//! The goal is under 8 ms per frame (60 frames per second with room for the GPU).
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use egui::{Event, Pos2, RawInput, Rect};
+use symbiomap::ui::app::{Command, Persisted, SymbiomapApp};
+use symbiomap::ui::document::Edit;
+
+const SIZE: egui::Vec2 = egui::vec2(1280.0, 800.0);
+
+fn input(events: Vec<Event>, time: f64) -> RawInput {
+    RawInput {
+        screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SIZE)),
+        time: Some(time),
+        predicted_dt: 1.0 / 60.0,
+        events,
+        ..RawInput::default()
+    }
+}
+
+struct Fixture {
+    ctx: egui::Context,
+    app: SymbiomapApp,
+    time: f64,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join("symbiomap-frame-bench");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("synthetic-10k.json");
+        let region = symbiomap::synth::generate(10_000, 42);
+        symbiomap::io::region_file::save(&region, &path).expect("save");
+        let ctx = egui::Context::default();
+        let app = SymbiomapApp::with_state(&ctx, Some(path), Persisted::default());
+        // Measure frames, not the one-off triangulation of the detailed basemap.
+        app.basemaps.wait_until_detailed();
+        let mut f = Self {
+            ctx,
+            app,
+            time: 0.0,
+        };
+        // Let the app fit the view and the basemap settle.
+        for _ in 0..5 {
+            f.frame(Vec::new());
+        }
+        f
+    }
+
+    fn frame(&mut self, events: Vec<Event>) -> usize {
+        self.time += 1.0 / 60.0;
+        let app = &mut self.app;
+        let out = self
+            .ctx
+            .run_ui(input(events, self.time), |ui| app.frame(ui));
+        let prims = self.ctx.tessellate(out.shapes, out.pixels_per_point);
+        prims.len()
+    }
+}
+
+fn frames(c: &mut Criterion) {
+    let mut group = c.benchmark_group("frame_10k_facilities");
+    group.sample_size(30);
+
+    let mut f = Fixture::new();
+    group.bench_function("idle", |b| b.iter(|| black_box(f.frame(Vec::new()))));
+
+    // Panning: press in the map, then move a little each frame.
+    let mut f = Fixture::new();
+    let mut x = 400.0;
+    f.frame(vec![
+        Event::PointerMoved(Pos2::new(x, 400.0)),
+        Event::PointerButton {
+            pos: Pos2::new(x, 400.0),
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::NONE,
+        },
+    ]);
+    group.bench_function("pan", |b| {
+        b.iter(|| {
+            x = if x > 700.0 { 300.0 } else { x + 3.0 };
+            black_box(f.frame(vec![Event::PointerMoved(Pos2::new(x, 400.0))]))
+        });
+    });
+
+    // A slider being dragged: a compaction step whose target density changes every frame.
+    let mut f = Fixture::new();
+    let (facility, stream) = f
+        .app
+        .doc
+        .region
+        .facilities
+        .iter()
+        .enumerate()
+        .find_map(|(i, fac)| {
+            fac.outputs
+                .iter()
+                .position(|o| o.unit == symbiomap::model::Unit::Tonne && o.preprocessing.is_empty())
+                .map(|s| (i, s))
+        })
+        .expect("a stream in tonnes");
+    f.app.push(Command::SelectStream { facility, stream });
+    f.app.push(Command::Edit(Edit::InsertStep {
+        facility,
+        stream,
+        index: 0,
+        step: symbiomap::model::PreprocessStep::new("compaction"),
+    }));
+    f.frame(Vec::new());
+    let mut density = 0.2;
+    group.bench_function("slider", |b| {
+        b.iter(|| {
+            density = if density >= 0.6 { 0.2 } else { density + 0.01 };
+            f.app.push(Command::Edit(Edit::SetStep {
+                facility,
+                stream,
+                index: 0,
+                step: symbiomap::model::PreprocessStep {
+                    target_density_t_per_m3: Some(density),
+                    ..symbiomap::model::PreprocessStep::new("compaction")
+                },
+            }));
+            black_box(f.frame(Vec::new()))
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, frames);
+criterion_main!(benches);

@@ -1,0 +1,1018 @@
+//! The desktop app: state, the frame loop, and the one place where commands change things.
+//!
+//! Widgets never change the region or the selection directly: they push a [`Command`], and
+//! [`SymbiomapApp::apply`] runs them after the frame is laid out. Edits go through
+//! [`Document::apply`], which keeps the engine in step and marks the region unsaved.
+
+use std::path::{Path, PathBuf};
+
+use egui::{Color32, RichText};
+use serde::{Deserialize, Serialize};
+use walkers::{lon_lat, HttpOptions, HttpTiles, Map, MapMemory};
+
+use crate::io::{csv_import, geojson, region_file};
+use crate::model::{Region, Settings};
+
+use super::document::{Document, Edit, StreamView};
+use super::map::basemap::{BasemapLayer, Basemaps};
+use super::map::facilities::{FacilitiesLayer, FacilityEvents, FacilityIndex};
+use super::map::selection::SelectionLayer;
+use super::map::{self as mapmod, ScreenTransform};
+use super::theme::{self, Scale};
+use super::{inspector, samples};
+
+/// Something the user asked for.
+#[derive(Clone, Debug)]
+pub enum Command {
+    SelectFacility(Option<usize>),
+    SelectStream {
+        facility: usize,
+        stream: usize,
+    },
+    SelectCandidate(Option<usize>),
+    ZoomToFit,
+    ZoomToSelection,
+    SetBasemap(Basemap),
+    Edit(Edit),
+    New,
+    OpenDialog,
+    Open(PathBuf),
+    /// One of the built-in sample regions.
+    OpenSample(usize),
+    Save,
+    SaveAsDialog,
+    SaveAs(PathBuf),
+    ImportDialog,
+    Import(PathBuf),
+    ExportDialog,
+    Export(PathBuf),
+    Quit,
+    /// The user answered the unsaved-changes question.
+    ResolvePending(PendingChoice),
+    DismissMessage(usize),
+}
+
+/// Which basemap draws under the facilities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basemap {
+    /// Natural Earth, built in: works offline.
+    Embedded,
+    /// OpenStreetMap tiles, cached on disk.
+    OpenStreetMap,
+}
+
+/// An action waiting for the user to decide about unsaved changes.
+#[derive(Clone, Debug)]
+pub enum Pending {
+    Open(PathBuf),
+    OpenSample(usize),
+    New,
+    Import(PathBuf),
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PendingChoice {
+    Save,
+    Discard,
+    Cancel,
+}
+
+/// A message in the notification area.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub error: bool,
+    pub title: String,
+    pub body: String,
+}
+
+/// What survives a restart (eframe persistence).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub last_region: Option<PathBuf>,
+    pub recent: Vec<PathBuf>,
+    /// `(lat, lon, zoom)` of the last view.
+    pub view: Option<(f64, f64, f64)>,
+    pub basemap: Option<Basemap>,
+}
+
+const PERSIST_KEY: &str = "symbiomap";
+
+pub struct SymbiomapApp {
+    pub doc: Document,
+    pub persisted: Persisted,
+    pub map_memory: MapMemory,
+    pub basemaps: Basemaps,
+    basemap: Basemap,
+    osm: Option<HttpTiles>,
+    pub index: FacilityIndex,
+    index_revision: u64,
+    pub selected_facility: Option<usize>,
+    pub selected_stream: Option<(usize, usize)>,
+    pub selected_candidate: Option<usize>,
+    pub stream_view: Option<StreamView>,
+    stream_view_revision: u64,
+    pub search: String,
+    pub messages: Vec<Message>,
+    pending: Option<Pending>,
+    commands: Vec<Command>,
+    fit_requested: bool,
+    scale: Scale,
+    egui_ctx: egui::Context,
+}
+
+impl SymbiomapApp {
+    /// Opens `path`, else the last region, else the first sample.
+    pub fn new(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> Self {
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, PERSIST_KEY))
+            .unwrap_or_default();
+        Self::with_state(&cc.egui_ctx, path, persisted)
+    }
+
+    /// The app without a window (tests, benchmarks).
+    pub fn with_state(ctx: &egui::Context, path: Option<PathBuf>, persisted: Persisted) -> Self {
+        // Light, like the map, and readable on a projector.
+        ctx.set_theme(egui::Theme::Light);
+        let mut messages = Vec::new();
+        let mut fit = true;
+        let doc = {
+            let asked = path.is_some();
+            let wanted = path.or_else(|| persisted.last_region.clone());
+            let loaded = wanted.map(|p| {
+                let result = region_file::load(&p);
+                (p, result)
+            });
+            match loaded {
+                Some((p, Ok(region))) => {
+                    fit = asked || persisted.view.is_none();
+                    Document::new(region, Some(p)).ok()
+                }
+                Some((p, Err(e))) => {
+                    messages.push(Message {
+                        error: true,
+                        title: format!("Could not open {}", p.display()),
+                        body: e.to_string(),
+                    });
+                    None
+                }
+                None => None,
+            }
+        }
+        .unwrap_or_else(|| {
+            fit = true;
+            samples::first_sample()
+        });
+        let mut map_memory = MapMemory::default();
+        if let (false, Some((lat, lon, zoom))) = (fit, persisted.view) {
+            map_memory.center_at(lon_lat(lon, lat));
+            let _ = map_memory.set_zoom(zoom);
+        }
+        let basemap = persisted.basemap.unwrap_or(Basemap::Embedded);
+        let index = FacilityIndex::new(&doc.region);
+        let mut app = Self {
+            index_revision: doc.facilities_revision,
+            doc,
+            persisted,
+            map_memory,
+            basemaps: Basemaps::new(ctx),
+            basemap,
+            osm: None,
+            index,
+            selected_facility: None,
+            selected_stream: None,
+            selected_candidate: None,
+            stream_view: None,
+            stream_view_revision: 0,
+            search: String::new(),
+            messages,
+            pending: None,
+            commands: Vec::new(),
+            fit_requested: fit,
+            scale: Scale::DESK,
+            egui_ctx: ctx.clone(),
+        };
+        if basemap == Basemap::OpenStreetMap {
+            app.ensure_osm();
+        }
+        app.remember_current_file();
+        app
+    }
+
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Title bar text: the file name, and a dot while there are unsaved changes.
+    pub fn title(&self) -> String {
+        format!(
+            "{}{} - Symbiomap",
+            if self.doc.dirty { "\u{25cf} " } else { "" },
+            self.doc.title()
+        )
+    }
+
+    fn ensure_osm(&mut self) {
+        if self.osm.is_none() {
+            let cache = eframe::storage_dir("Symbiomap").map(|d| d.join("tile-cache"));
+            let options = HttpOptions {
+                cache,
+                ..HttpOptions::default()
+            };
+            self.osm = Some(HttpTiles::with_options(
+                walkers::sources::OpenStreetMap,
+                options,
+                self.egui_ctx.clone(),
+            ));
+        }
+    }
+
+    fn remember_current_file(&mut self) {
+        if let Some(p) = &self.doc.path {
+            self.persisted.last_region = Some(p.clone());
+            self.persisted.recent.retain(|r| r != p);
+            self.persisted.recent.insert(0, p.clone());
+            self.persisted.recent.truncate(8);
+        }
+    }
+
+    fn error(&mut self, title: impl Into<String>, body: impl Into<String>) {
+        self.messages.push(Message {
+            error: true,
+            title: title.into(),
+            body: body.into(),
+        });
+    }
+
+    fn info(&mut self, title: impl Into<String>, body: impl Into<String>) {
+        self.messages.push(Message {
+            error: false,
+            title: title.into(),
+            body: body.into(),
+        });
+    }
+
+    /// Replaces the open document (the old one was saved or discarded).
+    fn set_document(&mut self, doc: Document) {
+        self.doc = doc;
+        self.selected_facility = None;
+        self.selected_stream = None;
+        self.selected_candidate = None;
+        self.stream_view = None;
+        self.index = FacilityIndex::new(&self.doc.region);
+        self.index_revision = self.doc.facilities_revision;
+        self.fit_requested = true;
+        self.remember_current_file();
+    }
+
+    fn open(&mut self, path: &Path) {
+        match region_file::load(path)
+            .map_err(|e| e.to_string())
+            .and_then(|region| {
+                Document::new(region, Some(path.to_owned())).map_err(|e| e.to_string())
+            }) {
+            Ok(doc) => self.set_document(doc),
+            Err(e) => self.error(
+                format!("Could not open {}", path.display()),
+                format!("{e}\n\nThe current region stays open."),
+            ),
+        }
+    }
+
+    fn import(&mut self, path: &Path) {
+        let name = path.file_stem().map_or_else(
+            || "Imported region".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let result = if path.is_dir()
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            let dir = if path.is_dir() {
+                path.to_owned()
+            } else {
+                path.parent().map(Path::to_owned).unwrap_or_default()
+            };
+            csv_import::import(&csv_import::CsvSources::folder(&dir), &name)
+                .map(|i| (i.region, i.report))
+                .map_err(|e| e.to_string())
+        } else {
+            geojson::import(path, &name).map_err(|e| e.to_string())
+        };
+        match result {
+            Ok((region, report)) => match Document::new(region, None) {
+                Ok(mut doc) => {
+                    doc.dirty = true;
+                    self.set_document(doc);
+                    self.info(format!("Imported {}", path.display()), report.to_string());
+                }
+                Err(e) => self.error("Import failed", e.to_string()),
+            },
+            Err(e) => self.error(
+                format!("Could not import {}", path.display()),
+                format!("{e}\n\nThe current region stays open."),
+            ),
+        }
+    }
+
+    fn save_to(&mut self, path: &Path) -> bool {
+        match region_file::save(&self.doc.region, path) {
+            Ok(()) => {
+                self.doc.path = Some(path.to_owned());
+                self.doc.dirty = false;
+                self.remember_current_file();
+                true
+            }
+            Err(e) => {
+                self.error("Not saved", e.to_string());
+                false
+            }
+        }
+    }
+
+    /// A file dialog, or a message with the other ways in when there is none.
+    fn dialog_unavailable(&mut self, what: &str) {
+        self.error(
+            format!("No file dialog available to {what}"),
+            "This system offers no file dialog (no desktop portal or zenity). You can instead:\n\
+             - drop a region (.json), a CSV folder's facilities.csv, or a .geojson file onto the window;\n\
+             - pick a recent file from the File menu;\n\
+             - start Symbiomap with a file: `symbiomap REGION.json`;\n\
+             - use the command line: `symbiomap import`, `symbiomap export`.",
+        );
+    }
+
+    /// Runs the commands of this frame.
+    pub fn apply(&mut self) {
+        let commands = std::mem::take(&mut self.commands);
+        for command in commands {
+            self.apply_one(command);
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn apply_one(&mut self, command: Command) {
+        match command {
+            Command::SelectFacility(f) => {
+                self.selected_facility = f;
+                self.selected_candidate = None;
+                self.selected_stream = f.and_then(|f| {
+                    (!self.doc.region.facilities.get(f)?.outputs.is_empty()).then_some((f, 0))
+                });
+            }
+            Command::SelectStream { facility, stream } => {
+                self.selected_facility = Some(facility);
+                self.selected_stream = Some((facility, stream));
+                self.selected_candidate = None;
+            }
+            Command::SelectCandidate(c) => self.selected_candidate = c,
+            Command::ZoomToFit => self.fit_requested = true,
+            Command::ZoomToSelection => {
+                if let Some(f) = self
+                    .selected_facility
+                    .and_then(|f| self.doc.region.facilities.get(f))
+                {
+                    let mut points = vec![(f.location.lat_deg, f.location.lon_deg)];
+                    if let Some(view) = &self.stream_view {
+                        points.extend(view.candidates.iter().filter(|c| c.viable).filter_map(
+                            |c| {
+                                let p = self.doc.region.facilities.get(c.to_facility)?;
+                                Some((p.location.lat_deg, p.location.lon_deg))
+                            },
+                        ));
+                    }
+                    if let Some((center, zoom)) =
+                        mapmod::fit(points.into_iter(), egui::vec2(900.0, 700.0))
+                    {
+                        self.map_memory.center_at(center);
+                        let _ = self.map_memory.set_zoom(zoom.min(14.0));
+                    }
+                }
+            }
+            Command::SetBasemap(b) => {
+                self.basemap = b;
+                self.persisted.basemap = Some(b);
+                if b == Basemap::OpenStreetMap {
+                    self.ensure_osm();
+                }
+            }
+            Command::Edit(edit) => {
+                if let Err(e) = self.doc.apply(edit) {
+                    self.error("Change not applied", e);
+                }
+            }
+            Command::New => self.ask_or(Pending::New),
+            Command::Open(p) => self.ask_or(Pending::Open(p)),
+            Command::OpenSample(i) => self.ask_or(Pending::OpenSample(i)),
+            Command::Import(p) => self.ask_or(Pending::Import(p)),
+            Command::Quit => self.ask_or(Pending::Quit),
+            Command::OpenDialog => {
+                match rfd::FileDialog::new()
+                    .add_filter("Symbiomap region", &["json"])
+                    .pick_file()
+                {
+                    Some(p) => self.push(Command::Open(p)),
+                    None if !dialogs_available() => self.dialog_unavailable("open a region"),
+                    None => {}
+                }
+            }
+            Command::ImportDialog => {
+                match rfd::FileDialog::new()
+                    .add_filter(
+                        "CSV (facilities.csv beside streams.csv) or GeoJSON",
+                        &["csv", "geojson", "json"],
+                    )
+                    .pick_file()
+                {
+                    Some(p) => self.push(Command::Import(p)),
+                    None if !dialogs_available() => self.dialog_unavailable("import"),
+                    None => {}
+                }
+            }
+            Command::Save => match self.doc.path.clone() {
+                Some(p) => {
+                    self.save_to(&p);
+                }
+                None => self.push(Command::SaveAsDialog),
+            },
+            Command::SaveAsDialog => {
+                match rfd::FileDialog::new()
+                    .add_filter("Symbiomap region", &["json"])
+                    .set_file_name(format!(
+                        "{}.json",
+                        self.doc.region.name.replace(['/', '\\'], "-")
+                    ))
+                    .save_file()
+                {
+                    Some(p) => self.push(Command::SaveAs(p)),
+                    None if !dialogs_available() => {
+                        let fallback = fallback_save_path(&self.doc.region);
+                        if self.save_to(&fallback) {
+                            self.info(
+                                "Saved",
+                                format!(
+                                    "No file dialog is available, so the region was saved to {}",
+                                    fallback.display()
+                                ),
+                            );
+                        }
+                    }
+                    None => {}
+                }
+            }
+            Command::SaveAs(p) => {
+                self.save_to(&p);
+            }
+            Command::ExportDialog => {
+                match rfd::FileDialog::new()
+                    .add_filter("GeoJSON", &["geojson"])
+                    .set_file_name("facilities.geojson")
+                    .save_file()
+                {
+                    Some(p) => self.push(Command::Export(p)),
+                    None if !dialogs_available() => self.dialog_unavailable("export"),
+                    None => {}
+                }
+            }
+            Command::Export(p) => self.export(&p),
+            Command::ResolvePending(choice) => self.resolve_pending(choice),
+            Command::DismissMessage(i) => {
+                if i < self.messages.len() {
+                    self.messages.remove(i);
+                }
+            }
+        }
+    }
+
+    fn export(&mut self, path: &Path) {
+        let options = geojson::ExportOptions::default();
+        let points = geojson::facilities_collection(&self.doc.region, options);
+        let links_path = path.with_file_name(format!(
+            "{}-links.geojson",
+            path.file_stem()
+                .map_or_else(|| "facilities".into(), |s| s.to_string_lossy())
+        ));
+        let hits: Vec<crate::matching::PairHit> = self
+            .doc
+            .engine
+            .search(&self.doc.region, &crate::matching::SearchOptions::default());
+        let candidates: Vec<_> = hits
+            .iter()
+            .filter_map(|h| self.doc.engine.explain(&self.doc.region, h))
+            .collect();
+        let links = geojson::links_collection(&self.doc.region, &candidates, options);
+        match geojson::write(path, &points).and_then(|()| geojson::write(&links_path, &links)) {
+            Ok(()) => self.info(
+                "Exported",
+                format!(
+                    "{}\n{} ({} links)",
+                    path.display(),
+                    links_path.display(),
+                    candidates.len()
+                ),
+            ),
+            Err(e) => self.error("Export failed", e.to_string()),
+        }
+    }
+
+    /// Runs `action` now if nothing is unsaved, else asks first.
+    fn ask_or(&mut self, action: Pending) {
+        if self.doc.dirty {
+            self.pending = Some(action);
+        } else {
+            self.run_pending(action);
+        }
+    }
+
+    fn run_pending(&mut self, action: Pending) {
+        match action {
+            Pending::Open(p) => self.open(&p),
+            Pending::OpenSample(i) => {
+                if let Some(doc) = samples::open(i) {
+                    self.set_document(doc);
+                }
+            }
+            Pending::Import(p) => self.import(&p),
+            Pending::New => {
+                let region = Region {
+                    name: "New region".into(),
+                    ..Region::default()
+                };
+                if let Ok(doc) = Document::new(region, None) {
+                    self.set_document(doc);
+                }
+            }
+            Pending::Quit => {
+                self.doc.dirty = false;
+                self.egui_ctx
+                    .send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+
+    fn resolve_pending(&mut self, choice: PendingChoice) {
+        let Some(action) = self.pending.take() else {
+            return;
+        };
+        match choice {
+            PendingChoice::Cancel => {}
+            PendingChoice::Discard => self.run_pending(action),
+            PendingChoice::Save => {
+                let saved = if let Some(p) = self.doc.path.clone() {
+                    self.save_to(&p)
+                } else {
+                    let p = rfd::FileDialog::new()
+                        .add_filter("Symbiomap region", &["json"])
+                        .save_file()
+                        .unwrap_or_else(|| fallback_save_path(&self.doc.region));
+                    self.save_to(&p)
+                };
+                if saved {
+                    self.run_pending(action);
+                }
+            }
+        }
+    }
+
+    /// Keeps derived state in step with the document and the selection.
+    fn refresh_derived(&mut self) {
+        if self.index_revision != self.doc.facilities_revision {
+            self.index = FacilityIndex::new(&self.doc.region);
+            self.index_revision = self.doc.facilities_revision;
+        }
+        let wanted = self.selected_stream;
+        let current = self.stream_view.as_ref().map(|v| (v.facility, v.stream));
+        if wanted != current || self.stream_view_revision != self.doc.revision {
+            self.stream_view = wanted.map(|(f, s)| self.doc.stream_view(f, s));
+            self.stream_view_revision = self.doc.revision;
+            if let (Some(c), Some(v)) = (self.selected_candidate, &self.stream_view) {
+                if c >= v.candidates.len() {
+                    self.selected_candidate = None;
+                }
+            }
+        }
+    }
+
+    /// One frame of the whole app.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.handle_input(&ctx);
+        self.refresh_derived();
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::right("inspector")
+            .resizable(true)
+            .default_size(430.0)
+            .size_range(320.0..=640.0)
+            .show(ui, |ui| {
+                let mut commands = Vec::new();
+                inspector::show(ui, self, &mut commands);
+                self.commands.extend(commands);
+            });
+        egui::CentralPanel::no_frame().show(ui, |ui| self.map(ui));
+        self.messages_window(&ctx);
+        self.pending_modal(&ctx);
+
+        self.apply();
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(self.title()));
+    }
+
+    fn handle_input(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.pending = Some(Pending::Quit);
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_owned())
+                .collect()
+        });
+        for path in dropped {
+            let is_region = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                && std::fs::read_to_string(&path).is_ok_and(|t| t.contains("\"format_version\""));
+            self.push(if is_region {
+                Command::Open(path)
+            } else {
+                Command::Import(path)
+            });
+        }
+        let shortcut = |ctx: &egui::Context, key: egui::Key, shift: bool| {
+            ctx.input_mut(|i| {
+                i.consume_key(
+                    if shift {
+                        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT
+                    } else {
+                        egui::Modifiers::COMMAND
+                    },
+                    key,
+                )
+            })
+        };
+        if shortcut(ctx, egui::Key::S, true) {
+            self.push(Command::SaveAsDialog);
+        } else if shortcut(ctx, egui::Key::S, false) {
+            self.push(Command::Save);
+        }
+        if shortcut(ctx, egui::Key::O, false) {
+            self.push(Command::OpenDialog);
+        }
+        if shortcut(ctx, egui::Key::N, false) {
+            self.push(Command::New);
+        }
+        if shortcut(ctx, egui::Key::I, false) {
+            self.push(Command::ImportDialog);
+        }
+        if shortcut(ctx, egui::Key::E, false) {
+            self.push(Command::ExportDialog);
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("New region").clicked() {
+                    self.push(Command::New);
+                }
+                if ui.button("Open...    Ctrl+O").clicked() {
+                    self.push(Command::OpenDialog);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.persisted.recent.is_empty() {
+                        ui.label("No recent files");
+                    }
+                    for p in self.persisted.recent.clone() {
+                        if ui.button(p.display().to_string()).clicked() {
+                            self.push(Command::Open(p));
+                        }
+                    }
+                });
+                ui.menu_button("Open a sample", |ui| {
+                    for (i, name) in samples::names() {
+                        if ui.button(name).clicked() {
+                            self.push(Command::OpenSample(i));
+                        }
+                    }
+                });
+                ui.separator();
+                if ui.button("Save    Ctrl+S").clicked() {
+                    self.push(Command::Save);
+                }
+                if ui.button("Save as...    Ctrl+Shift+S").clicked() {
+                    self.push(Command::SaveAsDialog);
+                }
+                ui.separator();
+                if ui.button("Import CSV or GeoJSON...    Ctrl+I").clicked() {
+                    self.push(Command::ImportDialog);
+                }
+                if ui.button("Export GeoJSON...    Ctrl+E").clicked() {
+                    self.push(Command::ExportDialog);
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    self.push(Command::Quit);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                if ui.button("Zoom to fit").clicked() {
+                    self.push(Command::ZoomToFit);
+                }
+                if ui.button("Zoom to selection").clicked() {
+                    self.push(Command::ZoomToSelection);
+                }
+                ui.separator();
+                ui.label("Basemap");
+                if ui
+                    .radio(
+                        self.basemap == Basemap::Embedded,
+                        "Built-in (offline, Natural Earth)",
+                    )
+                    .clicked()
+                {
+                    self.push(Command::SetBasemap(Basemap::Embedded));
+                }
+                if ui
+                    .radio(
+                        self.basemap == Basemap::OpenStreetMap,
+                        "OpenStreetMap tiles (online, cached)",
+                    )
+                    .clicked()
+                {
+                    self.push(Command::SetBasemap(Basemap::OpenStreetMap));
+                }
+            });
+            ui.separator();
+            let search = ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("Search facility, material, EWC code")
+                    .desired_width(280.0),
+            );
+            search.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search"));
+            if !self.search.trim().is_empty() {
+                let results = super::search::search(&self.doc.region, &self.search, 12);
+                let popup_id = ui.make_persistent_id("search_results");
+                egui::Popup::from_response(&search)
+                    .id(popup_id)
+                    .open(true)
+                    .show(|ui| {
+                        if results.is_empty() {
+                            ui.label("Nothing found");
+                        }
+                        for r in &results {
+                            if ui.selectable_label(false, &r.label).clicked() {
+                                match r.stream {
+                                    Some(s) => self.push(Command::SelectStream {
+                                        facility: r.facility,
+                                        stream: s,
+                                    }),
+                                    None => self.push(Command::SelectFacility(Some(r.facility))),
+                                }
+                                self.push(Command::ZoomToSelection);
+                                self.search.clear();
+                            }
+                        }
+                    });
+            }
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let (outputs, needs) = self.doc.region.stream_counts();
+            ui.label(format!(
+                "{}  ·  {} facilities, {outputs} outputs, {needs} needs",
+                self.doc.region.name,
+                self.doc.region.facilities.len()
+            ));
+            if self.doc.dirty {
+                ui.label(RichText::new("unsaved changes").color(Color32::from_rgb(200, 120, 0)));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(format!("zoom {:.1}", self.map_memory.zoom()));
+            });
+        });
+    }
+
+    fn map(&mut self, ui: &mut egui::Ui) {
+        if self.fit_requested {
+            let points = self
+                .doc
+                .region
+                .facilities
+                .iter()
+                .map(|f| (f.location.lat_deg, f.location.lon_deg));
+            if let Some((center, zoom)) = mapmod::fit(points, ui.available_size()) {
+                self.map_memory.center_at(center);
+                let _ = self.map_memory.set_zoom(zoom);
+            }
+            self.fit_requested = false;
+        }
+        let start = self.doc.region.facilities.first().map_or_else(
+            || lon_lat(10.0, 50.0),
+            |f| lon_lat(f.location.lon_deg, f.location.lat_deg),
+        );
+        let mut events = FacilityEvents::default();
+        let partners: Vec<usize> = self
+            .stream_view
+            .as_ref()
+            .map(|v| {
+                let mut p: Vec<usize> = v.candidates.iter().map(|c| c.to_facility).collect();
+                p.sort_unstable();
+                p.dedup();
+                p
+            })
+            .unwrap_or_default();
+        let basemap_layer = BasemapLayer {
+            map: self.basemaps.for_zoom(self.map_memory.zoom()),
+            ..BasemapLayer::default()
+        };
+        // Online tiles when chosen and arriving; the built-in basemap otherwise, and while no
+        // tile has come (offline, or still loading): quietly, without an error.
+        let zoom = self.map_memory.zoom();
+        let centre = self.map_memory.detached().unwrap_or(start);
+        let online = self.basemap == Basemap::OpenStreetMap
+            && self.osm.as_mut().is_some_and(|t| {
+                let z = zoom.floor().clamp(0.0, 19.0) as u8;
+                let m = mapmod::mercator(centre.y(), centre.x());
+                let n = f64::from(1u32 << z);
+                let id = walkers::TileId {
+                    x: (m[0] * n).clamp(0.0, n - 1.0) as u32,
+                    y: (m[1] * n).clamp(0.0, n - 1.0) as u32,
+                    zoom: z,
+                };
+                walkers::Tiles::at(t, id).is_some()
+            });
+        let tiles: Option<&mut dyn walkers::Tiles> = match (self.basemap, &mut self.osm) {
+            (Basemap::OpenStreetMap, Some(t)) => Some(t),
+            _ => None,
+        };
+        let mut map = Map::new(tiles, &mut self.map_memory, start);
+        if !online {
+            map = map.with_plugin(basemap_layer);
+        }
+        if let Some(view) = &self.stream_view {
+            map = map.with_plugin(SelectionLayer {
+                region: &self.doc.region,
+                view,
+                highlighted: self.selected_candidate,
+                scale: self.scale,
+            });
+        }
+        map = map.with_plugin(FacilitiesLayer {
+            index: &self.index,
+            region: &self.doc.region,
+            selected: self.selected_facility,
+            partners: &partners,
+            scale: self.scale,
+            events: &mut events,
+        });
+        let inner = map.show(ui, |ui, response, projector, _memory| {
+            let t = ScreenTransform::new(projector);
+            super::overlays::scale_bar(ui, projector, &t);
+            super::overlays::attribution(ui, &t, online);
+            super::overlays::legend(ui, &t, &self.index);
+            response.clicked()
+        });
+        let map_clicked = inner.inner;
+        if let Some(f) = events.clicked {
+            self.push(Command::SelectFacility(Some(f)));
+        } else if map_clicked && events.hovered.is_none() && events.zoom_to.is_none() {
+            self.push(Command::SelectFacility(None));
+        }
+        if let Some((min, max)) = events.zoom_to {
+            let (a, b) = (mapmod::unmercator(min), mapmod::unmercator(max));
+            if let Some((center, zoom)) =
+                mapmod::fit([a, b].into_iter(), inner.response.rect.size())
+            {
+                self.map_memory.center_at(center);
+                let _ = self
+                    .map_memory
+                    .set_zoom((zoom).max(self.map_memory.zoom() + 1.0));
+            }
+        }
+        if let Some(pos) = self.map_memory.detached() {
+            self.persisted.view = Some((pos.y(), pos.x(), self.map_memory.zoom()));
+        }
+    }
+
+    fn messages_window(&mut self, ctx: &egui::Context) {
+        let mut dismiss = None;
+        for (i, m) in self.messages.iter().enumerate().rev().take(3) {
+            egui::Window::new(&m.title)
+                .id(egui::Id::unique(("message", i)))
+                .anchor(
+                    egui::Align2::CENTER_TOP,
+                    egui::vec2(0.0, 40.0 + 30.0 * i as f32),
+                )
+                .collapsible(false)
+                .resizable(true)
+                .default_width(520.0)
+                .show(ctx, |ui| {
+                    let colour = if m.error {
+                        Color32::from_rgb(190, 40, 40)
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    egui::ScrollArea::vertical()
+                        .max_height(300.0)
+                        .show(ui, |ui| {
+                            ui.label(RichText::new(&m.body).color(colour).monospace());
+                        });
+                    if ui.button("OK").clicked() {
+                        dismiss = Some(i);
+                    }
+                });
+        }
+        if let Some(i) = dismiss {
+            self.push(Command::DismissMessage(i));
+        }
+    }
+
+    fn pending_modal(&mut self, ctx: &egui::Context) {
+        if self.pending.is_none() {
+            return;
+        }
+        let mut choice = None;
+        egui::Modal::new(egui::Id::unique("unsaved")).show(ctx, |ui| {
+            ui.heading("Unsaved changes");
+            ui.label(format!(
+                "{} has changes that are not saved.",
+                self.doc.title()
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() {
+                    choice = Some(PendingChoice::Save);
+                }
+                if ui.button("Discard changes").clicked() {
+                    choice = Some(PendingChoice::Discard);
+                }
+                if ui.button("Cancel").clicked() {
+                    choice = Some(PendingChoice::Cancel);
+                }
+            });
+        });
+        if let Some(c) = choice {
+            self.push(Command::ResolvePending(c));
+        }
+    }
+
+    /// The settings being edited in the inspector, for sliders.
+    pub fn settings(&self) -> &Settings {
+        &self.doc.region.settings
+    }
+}
+
+/// Whether a native file dialog can open: a desktop portal on the session bus, or zenity.
+fn dialogs_available() -> bool {
+    std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("PATH")
+            .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join("zenity").is_file()))
+}
+
+/// Where "Save" goes when no dialog can ask: the home folder, under the region's name.
+fn fallback_save_path(region: &Region) -> PathBuf {
+    let dir = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let name: String = region
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    dir.join(format!(
+        "{}.json",
+        if name.is_empty() {
+            "region".into()
+        } else {
+            name
+        }
+    ))
+}
+
+impl eframe::App for SymbiomapApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PERSIST_KEY, &self.persisted);
+    }
+}
+
+impl SymbiomapApp {
+    /// Colour for the unsaved-changes mark and similar accents.
+    pub fn accent() -> Color32 {
+        theme::kind_colour(crate::catalogue::MatchKind::Direct)
+    }
+}

@@ -1,0 +1,343 @@
+//! The open region and everything derived from it: the engine, and the selected stream's
+//! candidates. Every change to the region is an [`Edit`] applied here, once per frame; each
+//! edit returns its inverse, which is what undo is built on.
+
+use std::path::PathBuf;
+
+use crate::catalogue::CatalogueError;
+use crate::matching::{Candidate, Engine, PairHit, SearchOptions};
+use crate::model::{ModeKey, PreprocessStep, Region, Settings};
+
+fn chain(
+    region: &mut Region,
+    facility: usize,
+    stream: usize,
+) -> Result<&mut Vec<PreprocessStep>, String> {
+    region
+        .facilities
+        .get_mut(facility)
+        .and_then(|f| f.outputs.get_mut(stream))
+        .map(|s| &mut s.preprocessing)
+        .ok_or_else(|| format!("no stream {stream} at facility {facility}"))
+}
+
+/// A change to the region.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// Insert a preprocessing step at `index` of a stream's chain.
+    InsertStep {
+        facility: usize,
+        stream: usize,
+        index: usize,
+        step: PreprocessStep,
+    },
+    RemoveStep {
+        facility: usize,
+        stream: usize,
+        index: usize,
+    },
+    /// Replace a step (its parameters changed).
+    SetStep {
+        facility: usize,
+        stream: usize,
+        index: usize,
+        step: PreprocessStep,
+    },
+    SetSettings(Settings),
+}
+
+impl Edit {
+    /// Applies the edit and returns the edit that undoes it.
+    pub fn apply(self, region: &mut Region) -> Result<Edit, String> {
+        match self {
+            Edit::InsertStep {
+                facility,
+                stream,
+                index,
+                step,
+            } => {
+                let steps = chain(region, facility, stream)?;
+                let index = index.min(steps.len());
+                steps.insert(index, step);
+                Ok(Edit::RemoveStep {
+                    facility,
+                    stream,
+                    index,
+                })
+            }
+            Edit::RemoveStep {
+                facility,
+                stream,
+                index,
+            } => {
+                let steps = chain(region, facility, stream)?;
+                if index >= steps.len() {
+                    return Err(format!("no step {index} to remove"));
+                }
+                let step = steps.remove(index);
+                Ok(Edit::InsertStep {
+                    facility,
+                    stream,
+                    index,
+                    step,
+                })
+            }
+            Edit::SetStep {
+                facility,
+                stream,
+                index,
+                step,
+            } => {
+                let steps = chain(region, facility, stream)?;
+                let slot = steps
+                    .get_mut(index)
+                    .ok_or_else(|| format!("no step {index} to change"))?;
+                let old = std::mem::replace(slot, step);
+                Ok(Edit::SetStep {
+                    facility,
+                    stream,
+                    index,
+                    step: old,
+                })
+            }
+            Edit::SetSettings(settings) => {
+                let old = std::mem::replace(&mut region.settings, settings);
+                Ok(Edit::SetSettings(old))
+            }
+        }
+    }
+
+    /// Whether the edit moves, adds or removes facilities or changes what their markers show.
+    pub fn changes_facilities(&self) -> bool {
+        false
+    }
+
+    /// The stream this edit changes, if it changes only one.
+    pub fn stream(&self) -> Option<(usize, usize)> {
+        match self {
+            Edit::InsertStep {
+                facility, stream, ..
+            }
+            | Edit::RemoveStep {
+                facility, stream, ..
+            }
+            | Edit::SetStep {
+                facility, stream, ..
+            } => Some((*facility, *stream)),
+            Edit::SetSettings(_) => None,
+        }
+    }
+}
+
+/// One line on the map from the selected stream to a partner.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PartnerLine {
+    pub to_facility: usize,
+    pub viable: bool,
+    pub net_value_per_unit: f64,
+    /// The smaller of the stream's and the need's yearly quantity: what could flow.
+    pub weight: f64,
+}
+
+/// The candidates of the selected stream, with what the map and the inspector draw.
+#[derive(Clone, Debug, Default)]
+pub struct StreamView {
+    pub facility: usize,
+    pub stream: usize,
+    /// Every pair found (viable, near misses up to 1.25 x break-even, failed specifications),
+    /// as map lines.
+    pub lines: Vec<PartnerLine>,
+    pub viable_count: usize,
+    /// The best of them, explained in full for the list (at most [`EXPLAINED`]).
+    pub candidates: Vec<Candidate>,
+    /// Break-even reach per mode, road km, against the best-paying need.
+    pub reach_by_mode: Vec<(ModeKey, f64)>,
+    /// The region's detour factor for this stream's material (road km / great-circle km).
+    pub detour_factor: f64,
+    /// Why the stream cannot be searched, if it cannot.
+    pub problem: Option<String>,
+}
+
+/// How far the map looks for near misses.
+pub const NEAR_MISS_FACTOR: f64 = 1.25;
+
+/// How many candidates the inspector lists with their reasons (the map shows them all).
+pub const EXPLAINED: usize = 60;
+
+/// The open region.
+pub struct Document {
+    pub region: Region,
+    pub path: Option<PathBuf>,
+    /// Changed since it was last saved or opened.
+    pub dirty: bool,
+    pub engine: Engine,
+    /// Bumped at every change; derived views compare it.
+    pub revision: u64,
+    /// Bumped when facilities change (markers, the map index).
+    pub facilities_revision: u64,
+}
+
+impl Document {
+    pub fn new(region: Region, path: Option<PathBuf>) -> Result<Self, CatalogueError> {
+        let engine = Engine::new(&region)?;
+        Ok(Self {
+            region,
+            path,
+            dirty: false,
+            engine,
+            revision: 0,
+            facilities_revision: 0,
+        })
+    }
+
+    /// Applies an edit, keeps the engine in step, and returns the inverse edit.
+    pub fn apply(&mut self, edit: Edit) -> Result<Edit, String> {
+        let stream = edit.stream();
+        if edit.changes_facilities() {
+            self.facilities_revision += 1;
+        }
+        let inverse = edit.apply(&mut self.region)?;
+        match stream {
+            Some((f, s)) => self.engine.refresh_supply(&self.region, f, s),
+            None => {
+                self.engine = Engine::new(&self.region).map_err(|e| e.to_string())?;
+            }
+        }
+        self.dirty = true;
+        self.revision += 1;
+        Ok(inverse)
+    }
+
+    /// The display name: the file name, or the region's name for an unsaved region.
+    pub fn title(&self) -> String {
+        match &self.path {
+            Some(p) => p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            None => self.region.name.clone(),
+        }
+    }
+
+    /// Everything about one stream's partners.
+    pub fn stream_view(&self, facility: usize, stream: usize) -> StreamView {
+        let mut view = StreamView {
+            facility,
+            stream,
+            detour_factor: self.region.settings.detour_factor,
+            ..StreamView::default()
+        };
+        let Some(supply) = self.engine.supply_index(facility, stream) else {
+            return view;
+        };
+        let s = &self.engine.supplies[supply];
+        view.problem = s.problem.as_ref().map(ToString::to_string);
+        if let Some(opt) = s.options.first() {
+            view.detour_factor = opt.detour_factor;
+        }
+        let options = SearchOptions {
+            reach_factor: NEAR_MISS_FACTOR,
+            include_failed: true,
+        };
+        let mut hits: Vec<PairHit> = Vec::new();
+        self.engine
+            .search_supply(&self.region, supply, &options, &mut hits);
+        let stream_qty = self.region.facilities[facility].outputs[stream].quantity_per_yr;
+        view.viable_count = hits.iter().filter(|h| h.viable).count();
+        view.lines = hits
+            .iter()
+            .map(|h| {
+                let d = &self.engine.demands[h.demand as usize];
+                let need_qty = self.region.facilities[d.facility as usize].needs[d.need as usize]
+                    .quantity_per_yr;
+                PartnerLine {
+                    to_facility: d.facility as usize,
+                    viable: h.viable,
+                    net_value_per_unit: h.net_value_per_unit,
+                    weight: stream_qty.min(need_qty),
+                }
+            })
+            .collect();
+        // Explain the best ones: viable first, then by net value per unit.
+        hits.sort_by(|a, b| {
+            b.viable
+                .cmp(&a.viable)
+                .then(b.net_value_per_unit.total_cmp(&a.net_value_per_unit))
+        });
+        hits.truncate(EXPLAINED);
+        view.candidates = hits
+            .iter()
+            .filter_map(|h| self.engine.explain(&self.region, h))
+            .collect();
+        view.candidates.sort_by(|a, b| {
+            b.viable
+                .cmp(&a.viable)
+                .then(b.annual.value_per_yr.total_cmp(&a.annual.value_per_yr))
+        });
+        view.reach_by_mode = self.engine.supply_reach(supply);
+        view
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region() -> Region {
+        crate::synth::generate(30, 5)
+    }
+
+    #[test]
+    fn every_edit_is_undone_by_its_inverse() {
+        let mut r = region();
+        let original = r.clone();
+        let edits = vec![
+            Edit::InsertStep {
+                facility: 0,
+                stream: 0,
+                index: 0,
+                step: PreprocessStep::new("compaction"),
+            },
+            Edit::SetSettings(Settings {
+                detour_factor: 1.5,
+                ..Settings::default()
+            }),
+        ];
+        let mut inverses = Vec::new();
+        for e in edits {
+            inverses.push(e.apply(&mut r).unwrap());
+        }
+        assert_ne!(r, original);
+        let step = Edit::SetStep {
+            facility: 0,
+            stream: 0,
+            index: 0,
+            step: PreprocessStep {
+                target_density_t_per_m3: Some(0.5),
+                ..PreprocessStep::new("compaction")
+            },
+        };
+        inverses.push(step.apply(&mut r).unwrap());
+        for inv in inverses.into_iter().rev() {
+            inv.apply(&mut r).unwrap();
+        }
+        assert_eq!(r, original);
+    }
+
+    #[test]
+    fn an_edit_of_a_missing_stream_is_an_error_not_a_panic() {
+        let mut r = region();
+        let e = Edit::RemoveStep {
+            facility: 999,
+            stream: 0,
+            index: 0,
+        };
+        assert!(e.apply(&mut r).is_err());
+        let e = Edit::RemoveStep {
+            facility: 0,
+            stream: 0,
+            index: 5,
+        };
+        assert!(e.apply(&mut r).is_err());
+    }
+}

@@ -1,0 +1,844 @@
+//! The side panel: the selected facility with every stream and need fully characterised, the
+//! preprocessing palette, the selected stream's candidates with their reasons, and the chart
+//! of net value against distance. Reads the app; pushes commands.
+
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Line, Plot, PlotPoints, Points, VLine};
+
+use crate::catalogue::{Catalogue, MatchKind, PreprocessOption};
+use crate::checks::Level;
+use crate::matching::Candidate;
+use crate::model::{Facility, Need, OutputStream, Pattern, PreprocessStep, Settings};
+use crate::reference::{EwcList, NaceList};
+
+use super::app::{Command, SymbiomapApp};
+use super::document::{Edit, StreamView};
+use super::theme;
+
+/// How the candidate list is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortKey {
+    #[default]
+    Value,
+    NetPerUnit,
+    Distance,
+    Quantity,
+    Category,
+}
+
+/// The payload of a preprocessing chip being dragged.
+#[derive(Clone, Debug)]
+pub struct StepChip(pub String);
+
+const TERMS: &[(&str, &str)] = &[
+    ("net", "Net value per delivered unit at this distance: avoided disposal + avoided purchase - treatment, testing and preprocessing - handling - transport."),
+    ("b/e", "Break-even distance: the road distance at which the net value reaches zero, for the best transport mode."),
+    ("value/yr", "Net value per year of the quantity that can be exchanged (limited by the stream after preprocessing and by the need)."),
+    ("km", "Road distance: great-circle distance times the detour factor."),
+];
+
+fn term(name: &str) -> &'static str {
+    TERMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, t)| t)
+}
+
+pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            match app
+                .selected_facility
+                .and_then(|f| app.doc.region.facilities.get(f).map(|x| (f, x)))
+            {
+                None => overview(ui, app, out),
+                Some((fi, facility)) => {
+                    facility_header(ui, facility);
+                    ui.separator();
+                    outputs(ui, app, fi, facility, out);
+                    needs(ui, facility);
+                    if let Some(view) = &app.stream_view {
+                        ui.separator();
+                        candidates(ui, app, view, out);
+                    }
+                }
+            }
+        });
+}
+
+fn overview(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
+    let region = &app.doc.region;
+    ui.heading(&region.name);
+    if !region.description.is_empty() {
+        ui.label(&region.description);
+    }
+    let (o, n) = region.stream_counts();
+    ui.label(format!(
+        "{} facilities, {o} output streams, {n} needs",
+        region.facilities.len()
+    ));
+    ui.label(RichText::new("Click a facility on the map, or search for one above.").italics());
+    ui.separator();
+    settings_sliders(ui, &region.settings, out);
+    if !app.doc.engine.issues.is_empty() {
+        ui.separator();
+        ui.collapsing(
+            format!(
+                "{} streams or needs left out of the search",
+                app.doc.engine.issues.len()
+            ),
+            |ui| {
+                for issue in app.doc.engine.issues.iter().take(50) {
+                    ui.label(&issue.message);
+                }
+            },
+        );
+    }
+}
+
+/// Region-wide economic settings: transport cost, carbon price, detour factor.
+pub fn settings_sliders(ui: &mut Ui, settings: &Settings, out: &mut Vec<Command>) {
+    ui.strong("Region-wide economics");
+    let mut s = settings.clone();
+    let mut changed = false;
+    changed |= ui
+        .add(egui::Slider::new(&mut s.transport_cost_factor, 0.25..=3.0).text("Transport cost x"))
+        .on_hover_text("Multiplies every transport cost: a fuel price or haulage rate scenario. 1 = catalogue rates.")
+        .changed();
+    changed |= ui
+        .add(egui::Slider::new(&mut s.carbon_price_per_t_co2, 0.0..=250.0).text("Carbon price EUR/t CO2"))
+        .on_hover_text("Puts a price on the CO2 an exchange avoids (virgin production avoided minus transport and preprocessing). 0 = private economics only; the EU ETS price was about 65 EUR/t in 2024.")
+        .changed();
+    changed |= ui
+        .add(egui::Slider::new(&mut s.detour_factor, 1.0..=2.0).text("Detour factor"))
+        .on_hover_text("Road distance / straight-line distance. European roads: about 1.2 to 1.4.")
+        .changed();
+    if changed {
+        out.push(Command::Edit(Edit::SetSettings(s)));
+    }
+}
+
+fn facility_header(ui: &mut Ui, f: &Facility) {
+    ui.heading(&f.name);
+    let nace = NaceList::get().lookup(&f.sector);
+    let section = nace.map(|e| e.section);
+    ui.horizontal_wrapped(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        ui.painter()
+            .circle_filled(rect.center(), 6.0, theme::nace_colour(section));
+        ui.label(match nace {
+            Some(e) => format!("NACE {} {}", e.code, e.description),
+            None if f.sector.is_empty() => "Sector not given".to_owned(),
+            None => format!("{} (not a NACE code)", f.sector),
+        });
+    });
+    egui::Grid::new("facility")
+        .num_columns(2)
+        .max_col_width(value_width(ui))
+        .show(ui, |ui| {
+            ui.label("Location");
+            ui.label(format!(
+                "{:.5}, {:.5}",
+                f.location.lat_deg, f.location.lon_deg
+            ));
+            ui.end_row();
+            if !f.operator.is_empty() {
+                ui.label("Operator");
+                ui.label(&f.operator);
+                ui.end_row();
+            }
+            if !f.address.is_empty() {
+                ui.label("Address");
+                ui.label(&f.address);
+                ui.end_row();
+            }
+            if !f.tags.is_empty() {
+                ui.label("Tags");
+                ui.label(f.tags.join(", "));
+                ui.end_row();
+            }
+            let access: Vec<&str> = [(f.rail_siding, "rail siding"), (f.quay, "quay")]
+                .into_iter()
+                .filter_map(|(has, name)| has.then_some(name))
+                .collect();
+            ui.label("Access");
+            ui.label(if access.is_empty() {
+                "road only".to_owned()
+            } else {
+                format!("road, {}", access.join(", "))
+            });
+            ui.end_row();
+            if f.confidential {
+                ui.label("Confidential");
+                ui.label("costs hidden in workshop mode");
+                ui.end_row();
+            }
+        });
+}
+
+/// Widest a value column may be, so that long values wrap inside the panel.
+fn value_width(ui: &Ui) -> f32 {
+    (ui.available_width() - 120.0).max(140.0)
+}
+
+fn availability_text(a: &crate::model::Availability, unit: &str) -> String {
+    let pattern = match a.pattern {
+        Pattern::Continuous => "continuous".to_owned(),
+        Pattern::Batches {
+            batch_quantity,
+            every_days,
+        } => format!("batches of {batch_quantity} {unit} every {every_days} days"),
+    };
+    if a.months.is_empty() {
+        format!("{pattern}, all year")
+    } else {
+        const M: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let months: Vec<&str> = a
+            .months
+            .iter()
+            .filter_map(|m| M.get(usize::from(*m).wrapping_sub(1)).copied())
+            .collect();
+        format!("{pattern}, {}", months.join(" "))
+    }
+}
+
+fn outputs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut Vec<Command>) {
+    ui.strong(format!("Output streams ({})", f.outputs.len()));
+    let catalogue = &app.doc.engine.catalogue;
+    for (si, stream) in f.outputs.iter().enumerate() {
+        let selected = app.selected_stream == Some((fi, si));
+        let material = catalogue
+            .material(&stream.material)
+            .map_or(stream.material.as_str(), |m| m.display_name());
+        let label = format!(
+            "{material}  ·  {:.0} {}/yr",
+            stream.quantity_per_yr, stream.unit
+        );
+        let r = ui.selectable_label(selected, RichText::new(label).strong());
+        if r.clicked() {
+            out.push(Command::SelectStream {
+                facility: fi,
+                stream: si,
+            });
+        }
+        if selected {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                stream_details(ui, stream, catalogue);
+                ui.separator();
+                preprocessing(ui, fi, si, stream, catalogue, out);
+            });
+        }
+    }
+}
+
+fn stream_details(ui: &mut Ui, s: &OutputStream, catalogue: &Catalogue) {
+    let material = catalogue.material(&s.material);
+    egui::Grid::new(("stream", &s.id))
+        .num_columns(2)
+        .striped(true)
+        .max_col_width(value_width(ui))
+        .show(ui, |ui| {
+            let row = |ui: &mut Ui, k: &str, v: String| {
+                ui.label(k);
+                ui.add(egui::Label::new(v).wrap());
+                ui.end_row();
+            };
+            row(ui, "Id", s.id.clone());
+            row(
+                ui,
+                "Material",
+                material.map_or_else(
+                    || format!("{} (not in the catalogue)", s.material),
+                    |m| format!("{} ({})", m.display_name(), m.category.label()),
+                ),
+            );
+            let ewc = s
+                .ewc_code
+                .as_deref()
+                .map(|c| match EwcList::get().lookup(c) {
+                    Some(e) => format!("{} {}", e.display_code(), e.description),
+                    None => format!("{c} (not in the List of Waste)"),
+                });
+            row(
+                ui,
+                "EWC code",
+                ewc.unwrap_or_else(|| "not given".to_owned()),
+            );
+            if !s.description.is_empty() {
+                row(ui, "Description", s.description.clone());
+            }
+            let state = s.physical_state.or(material.map(|m| m.state));
+            row(
+                ui,
+                "State",
+                state.map_or_else(|| "unknown".into(), |x| x.label().to_owned()),
+            );
+            let typical = material.and_then(|m| m.typical_moisture_pct);
+            row(
+                ui,
+                "Moisture",
+                match (s.moisture_pct, typical) {
+                    (Some(w), _) => format!("{w} %"),
+                    (None, Some(w)) => format!("{w} % (typical)"),
+                    (None, None) => "not given".into(),
+                },
+            );
+            let density = s
+                .bulk_density_t_per_m3
+                .or(material.and_then(|m| m.bulk_density_t_per_m3));
+            row(
+                ui,
+                "Bulk density",
+                density.map_or_else(|| "not given".into(), |d| format!("{d} t/m3")),
+            );
+            row(
+                ui,
+                "Quantity",
+                format!("{:.0} {}/yr", s.quantity_per_yr, s.unit),
+            );
+            row(
+                ui,
+                "Variability",
+                s.variability_cv_pct
+                    .map_or_else(|| "not given".into(), |v| format!("CV {v} %")),
+            );
+            row(
+                ui,
+                "Availability",
+                availability_text(&s.availability, s.unit.symbol()),
+            );
+            let cost = s
+                .disposal_cost_per_unit
+                .or(material.and_then(|m| m.disposal_cost_per_unit));
+            row(
+                ui,
+                "Disposal cost",
+                cost.map_or_else(
+                    || "not given".into(),
+                    |c| format!("{c:.2} per {} ({:?})", s.unit, s.disposal_route).to_lowercase(),
+                ),
+            );
+            if s.hazardous {
+                row(ui, "Hazardous", "yes".into());
+            }
+            if !s.composition.is_empty() {
+                let comp: Vec<String> = s
+                    .composition
+                    .iter()
+                    .map(|c| format!("{} {} %", c.name, c.mass_pct))
+                    .collect();
+                row(ui, "Composition (dry)", comp.join(", "));
+            }
+        });
+}
+
+fn option_for<'a>(catalogue: &'a Catalogue, key: &str) -> Option<&'a PreprocessOption> {
+    catalogue.preprocess_option(key)
+}
+
+fn preprocessing(
+    ui: &mut Ui,
+    fi: usize,
+    si: usize,
+    s: &OutputStream,
+    catalogue: &Catalogue,
+    out: &mut Vec<Command>,
+) {
+    ui.strong("Preprocessing at the source");
+    ui.label(
+        RichText::new("Drag an option onto the stream; the reach on the map follows.").small(),
+    );
+    // Drag sources are scopes, which a wrapping layout cannot wrap: measure the chips and
+    // fill the rows here.
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let spacing = ui.spacing().item_spacing.x;
+    let width_of = |ui: &Ui, name: &str| {
+        ui.fonts_mut(|f| {
+            f.layout_no_wrap(name.to_owned(), font.clone(), Color32::BLACK)
+                .size()
+                .x
+        }) + 18.0
+            + spacing
+    };
+    let mut rows: Vec<Vec<&PreprocessOption>> = vec![Vec::new()];
+    let mut used = 0.0;
+    let available = ui.available_width();
+    for option in &catalogue.preprocessing {
+        let w = width_of(ui, &option.name);
+        if used + w > available && rows.last().is_some_and(|r| !r.is_empty()) {
+            rows.push(Vec::new());
+            used = 0.0;
+        }
+        used += w;
+        if let Some(row) = rows.last_mut() {
+            row.push(option);
+        }
+    }
+    for row in rows {
+        ui.horizontal(|ui| {
+            for option in row {
+                chip(ui, fi, si, s, option, out);
+            }
+        });
+    }
+    let frame = egui::Frame::new()
+        .stroke(egui::Stroke::new(1.5, Color32::from_rgb(120, 150, 190)))
+        .corner_radius(6.0)
+        .inner_margin(6.0);
+    let (_, dropped) = ui.dnd_drop_zone::<StepChip, ()>(frame, |ui| {
+        ui.set_min_width(ui.available_width());
+        if s.preprocessing.is_empty() {
+            ui.label(RichText::new("Drop a preprocessing step here").italics());
+        }
+        for (index, step) in s.preprocessing.iter().enumerate() {
+            let Some(option) = option_for(catalogue, &step.step) else {
+                ui.label(format!("unknown step `{}`", step.step));
+                continue;
+            };
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("{}.", index + 1)).strong());
+                ui.label(&option.name);
+                if ui
+                    .small_button("Remove")
+                    .on_hover_text("Remove this step")
+                    .clicked()
+                {
+                    out.push(Command::Edit(Edit::RemoveStep {
+                        facility: fi,
+                        stream: si,
+                        index,
+                    }));
+                }
+            });
+            if let Some(m) = &option.moisture {
+                let mut target = step.target_moisture_pct.unwrap_or(m.default_target_pct);
+                let r = ui.add(
+                    egui::Slider::new(&mut target, m.min_target_pct..=90.0)
+                        .text("Target moisture %")
+                        .fixed_decimals(0),
+                );
+                if r.changed() {
+                    out.push(Command::Edit(Edit::SetStep {
+                        facility: fi,
+                        stream: si,
+                        index,
+                        step: PreprocessStep {
+                            target_moisture_pct: Some(target),
+                            ..step.clone()
+                        },
+                    }));
+                }
+            }
+            if let Some(d) = &option.density {
+                let mut target = step.target_density_t_per_m3.unwrap_or(d.default_t_per_m3);
+                let r = ui.add(
+                    egui::Slider::new(&mut target, d.min_t_per_m3..=d.max_t_per_m3)
+                        .text("Target density t/m3")
+                        .fixed_decimals(2),
+                );
+                if r.changed() {
+                    out.push(Command::Edit(Edit::SetStep {
+                        facility: fi,
+                        stream: si,
+                        index,
+                        step: PreprocessStep {
+                            target_density_t_per_m3: Some(target),
+                            ..step.clone()
+                        },
+                    }));
+                }
+            }
+        }
+    });
+    if let Some(chip) = dropped {
+        out.push(Command::Edit(Edit::InsertStep {
+            facility: fi,
+            stream: si,
+            index: s.preprocessing.len(),
+            step: PreprocessStep::new(&chip.0),
+        }));
+    }
+}
+
+/// One preprocessing option as a chip to drag onto the stream (or add from its menu).
+fn chip(
+    ui: &mut Ui,
+    fi: usize,
+    si: usize,
+    s: &OutputStream,
+    option: &PreprocessOption,
+    out: &mut Vec<Command>,
+) {
+    let id = egui::Id::unique(("chip", &option.key));
+    let response = ui
+        .dnd_drag_source(id, StepChip(option.key.clone()), |ui| {
+            egui::Frame::new()
+                .fill(Color32::from_rgb(214, 228, 244))
+                .stroke(egui::Stroke::new(1.0, Color32::from_rgb(120, 150, 190)))
+                .corner_radius(10.0)
+                .inner_margin(egui::Margin::symmetric(8, 3))
+                .show(ui, |ui| {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(&option.name).color(Color32::from_rgb(20, 40, 70)),
+                        )
+                        .extend(),
+                    );
+                });
+        })
+        .response;
+    response
+        .on_hover_text(format!(
+            "{}\nDrag onto the stream below (or right-click to add).",
+            option.description
+        ))
+        .context_menu(|ui| {
+            if ui.button(format!("Add {}", option.name)).clicked() {
+                out.push(Command::Edit(Edit::InsertStep {
+                    facility: fi,
+                    stream: si,
+                    index: s.preprocessing.len(),
+                    step: PreprocessStep::new(&option.key),
+                }));
+                ui.close();
+            }
+        });
+}
+
+fn needs(ui: &mut Ui, f: &Facility) {
+    if f.needs.is_empty() {
+        return;
+    }
+    ui.strong(format!("Needs ({})", f.needs.len()));
+    for n in &f.needs {
+        egui::CollapsingHeader::new(format!(
+            "{}  ·  {:.0} {}/yr",
+            n.material, n.quantity_per_yr, n.unit
+        ))
+        .id_salt(("need", &n.id))
+        .show(ui, |ui| need_details(ui, n));
+    }
+}
+
+fn need_details(ui: &mut Ui, n: &Need) {
+    egui::Grid::new(("need", &n.id))
+        .num_columns(2)
+        .striped(true)
+        .max_col_width(value_width(ui))
+        .show(ui, |ui| {
+            let row = |ui: &mut Ui, k: &str, v: String| {
+                ui.label(k);
+                ui.add(egui::Label::new(v).wrap());
+                ui.end_row();
+            };
+            row(ui, "Id", n.id.clone());
+            row(
+                ui,
+                "Virgin price",
+                n.virgin_price_per_unit.map_or_else(
+                    || "catalogue price".into(),
+                    |p| format!("{p:.2} per {}", n.unit),
+                ),
+            );
+            row(
+                ui,
+                "Availability",
+                availability_text(&n.availability, n.unit.symbol()),
+            );
+            let sp = &n.spec;
+            if let Some(m) = sp.max_moisture_pct {
+                row(ui, "Max moisture", format!("{m} %"));
+            }
+            for c in &sp.min_constituents {
+                row(ui, "Min", format!("{} {} %", c.name, c.mass_pct));
+            }
+            for c in &sp.max_constituents {
+                row(ui, "Max", format!("{} {} %", c.name, c.mass_pct));
+            }
+            if !sp.accepted_states.is_empty() {
+                row(
+                    ui,
+                    "Accepts",
+                    sp.accepted_states
+                        .iter()
+                        .map(|s| s.label())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            }
+            if let Some(l) = sp.min_lot {
+                row(ui, "Min lot", format!("{l} {}", n.unit));
+            }
+            if let Some(v) = sp.max_variability_cv_pct {
+                row(ui, "Max variability", format!("CV {v} %"));
+            }
+        });
+}
+
+fn badge(ui: &mut Ui, kind: MatchKind) {
+    egui::Frame::new()
+        .fill(theme::kind_colour(kind))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(4, 1))
+        .show(ui, |ui| {
+            ui.label(RichText::new(kind.label()).color(Color32::WHITE).small())
+        });
+}
+
+fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<Command>) {
+    ui.heading(format!("Candidates: {} viable", view.viable_count));
+    if view.lines.len() > view.candidates.len() {
+        ui.label(format!(
+            "Listing the best {} of {} pairs found.",
+            view.candidates.len(),
+            view.lines.len()
+        ));
+    }
+    if let Some(p) = &view.problem {
+        ui.colored_label(Color32::from_rgb(190, 40, 40), p);
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Reach (break-even):");
+        for (mode, km) in &view.reach_by_mode {
+            ui.label(
+                RichText::new(format!(
+                    "{mode} {}",
+                    if km.is_finite() {
+                        format!("{km:.0} km")
+                    } else {
+                        "unlimited".into()
+                    }
+                ))
+                .color(super::map::selection::mode_colour(*mode)),
+            )
+            .on_hover_text(term("b/e"));
+        }
+    });
+    let mut sort = ui
+        .data(|d| d.get_temp::<SortKey>(egui::Id::unique("candidate_sort")))
+        .unwrap_or_default();
+    ui.horizontal(|ui| {
+        ui.label("Sort by");
+        for (key, name) in [
+            (SortKey::Value, "value/yr"),
+            (SortKey::NetPerUnit, "net/unit"),
+            (SortKey::Distance, "distance"),
+            (SortKey::Quantity, "quantity"),
+            (SortKey::Category, "category"),
+        ] {
+            if ui.selectable_label(sort == key, name).clicked() {
+                sort = key;
+            }
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(egui::Id::unique("candidate_sort"), sort));
+    let mut order: Vec<usize> = (0..view.candidates.len()).collect();
+    let c = &view.candidates;
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&c[a], &c[b]);
+        y.viable.cmp(&x.viable).then(match sort {
+            SortKey::Value => y.annual.value_per_yr.total_cmp(&x.annual.value_per_yr),
+            SortKey::NetPerUnit => y
+                .value
+                .net_value_per_unit
+                .total_cmp(&x.value.net_value_per_unit),
+            SortKey::Distance => x.value.distance_km.total_cmp(&y.value.distance_km),
+            SortKey::Quantity => y
+                .annual
+                .exchanged_per_yr
+                .total_cmp(&x.annual.exchanged_per_yr),
+            SortKey::Category => x.kind.cmp(&y.kind),
+        })
+    });
+    let region = &app.doc.region;
+    let unit = region
+        .facilities
+        .get(view.facility)
+        .and_then(|f| f.outputs.get(view.stream))
+        .map_or("t", |s| s.unit.symbol());
+    // A few rows at a time: each is several widgets, redrawn every frame.
+    let limit_id = egui::Id::unique(("candidate_limit", view.facility, view.stream));
+    let limit = ui.data(|d| d.get_temp::<usize>(limit_id)).unwrap_or(30);
+    let shown = order.len().min(limit);
+    if let Some(selected) = app.selected_candidate {
+        // Keep the selected row in the list.
+        if let Some(pos) = order.iter().position(|&i| i == selected) {
+            if pos >= shown {
+                order.swap(pos, shown.saturating_sub(1));
+            }
+        }
+    }
+    for &i in order.iter().take(shown) {
+        let cand = &view.candidates[i];
+        let partner = &region.facilities[cand.to_facility];
+        let need = &partner.needs[cand.need];
+        let selected = app.selected_candidate == Some(i);
+        let frame = egui::Frame::new()
+            .fill(if selected {
+                Color32::from_rgb(255, 246, 214)
+            } else {
+                Color32::TRANSPARENT
+            })
+            .inner_margin(2.0);
+        frame.show(ui, |ui| {
+            ui.horizontal(|ui| {
+                badge(ui, cand.kind);
+                let status = if cand.viable { "" } else { "  (not viable)" };
+                let r = ui.selectable_label(
+                    selected,
+                    RichText::new(format!("{}{status}", partner.name)).strong(),
+                );
+                if r.clicked() {
+                    out.push(Command::SelectCandidate(if selected {
+                        None
+                    } else {
+                        Some(i)
+                    }));
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("-> {}", need.material));
+                ui.label(format!("{:.1} km", cand.value.distance_km))
+                    .on_hover_text(term("km"));
+                ui.label(format!("b/e {:.0} km", cand.value.break_even_km))
+                    .on_hover_text(term("b/e"));
+                ui.label(format!("net {:.2}/{unit}", cand.value.net_value_per_unit))
+                    .on_hover_text(term("net"));
+                ui.label(
+                    RichText::new(format!(
+                        "{}/yr",
+                        super::format_money(cand.annual.value_per_yr)
+                    ))
+                    .strong(),
+                )
+                .on_hover_text(term("value/yr"));
+                ui.label(format!("by {}", cand.value.mode));
+            });
+            egui::CollapsingHeader::new("Reasons")
+                .id_salt(("reasons", i))
+                .default_open(selected)
+                .show(ui, |ui| reasons(ui, cand, unit));
+        });
+    }
+    if order.len() > shown
+        && ui
+            .button(format!("Show {} more", (order.len() - shown).min(30)))
+            .clicked()
+    {
+        ui.data_mut(|d| d.insert_temp(limit_id, limit + 30));
+    }
+    if let Some(i) = app.selected_candidate {
+        if let Some(cand) = view.candidates.get(i) {
+            ui.separator();
+            chart(ui, app, cand);
+        }
+    }
+}
+
+fn reasons(ui: &mut Ui, c: &Candidate, unit: &str) {
+    match &c.rule {
+        Some(r) => {
+            ui.label(format!(
+                "Rule {}: {} ({} substitution, ratio {})",
+                r.id, r.description, r.kind, r.substitution_ratio
+            ));
+            if let Some(t) = &r.treatment {
+                ui.label(format!(
+                    "Treatment: {} at {:.2} per {unit}",
+                    t.name, t.cost_per_unit
+                ));
+            }
+        }
+        None => {
+            ui.label("Same material: used as delivered.");
+        }
+    }
+    for check in &c.checks {
+        let (icon, colour) = match check.level {
+            Level::Pass => ("ok", Color32::from_rgb(46, 125, 50)),
+            Level::Note => ("note", Color32::from_rgb(120, 120, 120)),
+            Level::Fixable => ("fix", Color32::from_rgb(230, 140, 0)),
+            Level::Fail => ("fail", Color32::from_rgb(190, 40, 40)),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(icon).color(colour).strong());
+            ui.label(&check.message);
+        });
+    }
+    let v = &c.value;
+    ui.label(format!(
+        "Per {unit}: avoided disposal {:.2} + avoided purchase {:.2} - treatment/testing/preprocessing {:.2} - handling {:.2} - transport {:.2} = {:.2}",
+        v.avoided_disposal_per_unit, v.avoided_purchase_per_unit, v.fixed_cost_per_unit, v.handling_per_unit, v.transport_per_unit, v.net_value_per_unit
+    ));
+    for (mode, r) in &c.by_mode {
+        match r {
+            Ok(pv) => ui.label(format!(
+                "{mode}: break-even {:.0} km, net {:.2}",
+                pv.break_even_km, pv.net_value_per_unit
+            )),
+            Err(b) => ui.label(RichText::new(format!("{mode}: {}", b.explain())).weak()),
+        };
+    }
+    ui.label(format!(
+        "Per year: {:.0} {unit} exchanged ({:.0} % of the stream, {:.0} % of the need), CO2 avoided {:.1} t, landfill diverted {:.0} t",
+        c.annual.exchanged_per_yr, c.annual.supply_used_pct, c.annual.need_covered_pct, c.annual.co2_avoided_t_per_yr, c.annual.landfill_diverted_t_per_yr
+    ));
+}
+
+/// Net value per unit against distance for the selected pair by its mode, with and without the
+/// stream's preprocessing, and the pair's actual distance.
+fn chart(ui: &mut Ui, app: &SymbiomapApp, c: &Candidate) {
+    let region = &app.doc.region;
+    let stream = &region.facilities[c.from_facility].outputs[c.stream];
+    ui.strong(format!(
+        "Net value per unit against distance ({})",
+        c.value.mode
+    ));
+    let after = c.value;
+    let before = if stream.preprocessing.is_empty() {
+        None
+    } else {
+        app.doc.engine.evaluate_with_chain(region, &c.hit, &[])
+    };
+    let max_km = [
+        Some(after.break_even_km),
+        before.map(|b| b.break_even_km),
+        Some(c.value.distance_km),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|x| x.is_finite())
+    .fold(10.0_f64, f64::max)
+        * 1.2;
+    let line = |v: &crate::economics::PairValue| -> PlotPoints<'static> {
+        vec![
+            [0.0, v.value_at_zero_per_unit],
+            [
+                max_km,
+                v.value_at_zero_per_unit - v.slope_per_unit_km * max_km,
+            ],
+        ]
+        .into()
+    };
+    Plot::new(("value_plot", c.hit.supply, c.hit.demand))
+        .height(180.0)
+        .x_axis_label("road distance, km")
+        .y_axis_label("net value per unit")
+        .legend(egui_plot::Legend::default())
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new("with preprocessing", line(&after)).width(2.5));
+            if let Some(b) = before {
+                plot.line(Line::new("as is", line(&b)).style(egui_plot::LineStyle::dashed_loose()));
+            }
+            plot.line(
+                Line::new("zero", PlotPoints::from(vec![[0.0, 0.0], [max_km, 0.0]]))
+                    .color(Color32::GRAY),
+            );
+            plot.vline(VLine::new("this pair", c.value.distance_km));
+            plot.points(Points::new("break-even", vec![[after.break_even_km, 0.0]]).radius(5.0));
+        });
+}

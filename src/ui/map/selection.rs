@@ -1,0 +1,164 @@
+//! The selected stream's layer: its break-even reach as true ground circles (one per mode,
+//! the best one bold), and a line to every candidate partner, coloured by net value and sized
+//! by yearly quantity; near misses are drawn faded and dashed.
+
+use egui::epaint::Mesh;
+use egui::{Color32, Pos2, Shape, Stroke};
+use walkers::{MapMemory, Plugin, Projector};
+
+use crate::geodesy::destination;
+use crate::model::{ModeKey, Region};
+
+use super::{mercator, ScreenTransform};
+use crate::ui::document::StreamView;
+use crate::ui::theme::{self, Scale};
+
+pub struct SelectionLayer<'a> {
+    pub region: &'a Region,
+    pub view: &'a StreamView,
+    /// The candidate row the user picked in the inspector.
+    pub highlighted: Option<usize>,
+    pub scale: Scale,
+}
+
+/// A ground circle of `radius_km` around a point, as screen points.
+fn ground_circle(t: &ScreenTransform, lat: f64, lon: f64, radius_km: f64) -> Vec<Pos2> {
+    (0..=120)
+        .map(|i| {
+            let (la, lo) = destination(lat, lon, f64::from(i) * 3.0, radius_km);
+            t.to_screen(mercator(la, lo))
+        })
+        .collect()
+}
+
+/// A straight line of `width` pixels as two triangles.
+fn add_quad(mesh: &mut Mesh, a: Pos2, b: Pos2, width: f32, colour: Color32) {
+    let d = b - a;
+    let len = d.length();
+    if !len.is_finite() || len <= 0.0 {
+        return;
+    }
+    let n = egui::vec2(-d.y, d.x) / len * (width / 2.0);
+    let base = mesh.vertices.len() as u32;
+    for p in [a + n, a - n, b - n, b + n] {
+        mesh.colored_vertex(p, colour);
+    }
+    mesh.add_triangle(base, base + 1, base + 2);
+    mesh.add_triangle(base, base + 2, base + 3);
+}
+
+pub fn mode_colour(mode: ModeKey) -> Color32 {
+    match mode {
+        ModeKey::Truck => Color32::from_rgb(200, 60, 40),
+        ModeKey::Rail => Color32::from_rgb(90, 70, 160),
+        ModeKey::Barge => Color32::from_rgb(20, 110, 170),
+        ModeKey::Pipeline => Color32::from_rgb(200, 120, 0),
+    }
+}
+
+impl Plugin for SelectionLayer<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut egui::Ui,
+        _response: &egui::Response,
+        projector: &Projector,
+        _memory: &MapMemory,
+    ) {
+        let t = ScreenTransform::new(projector);
+        let painter = ui.painter().with_clip_rect(t.clip);
+        let Some(origin) = self.region.facilities.get(self.view.facility) else {
+            return;
+        };
+        let (lat, lon) = (origin.location.lat_deg, origin.location.lon_deg);
+        let s = self.scale.line;
+
+        // Reach circles: road km over the detour is great-circle km on the ground.
+        let best = self
+            .view
+            .reach_by_mode
+            .iter()
+            .copied()
+            .filter(|(_, km)| km.is_finite() && *km > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        for &(mode, road_km) in &self.view.reach_by_mode {
+            if !(road_km.is_finite() && road_km > 0.0) {
+                continue;
+            }
+            let ground_km = road_km / self.view.detour_factor;
+            let points = ground_circle(&t, lat, lon, ground_km);
+            let colour = mode_colour(mode);
+            let is_best = best.is_some_and(|(m, _)| m == mode);
+            if is_best {
+                let [r, g, b, _] = colour.to_array();
+                painter.add(Shape::convex_polygon(
+                    points.clone(),
+                    Color32::from_rgba_unmultiplied(r, g, b, 18),
+                    Stroke::NONE,
+                ));
+            }
+            painter.add(Shape::line(
+                points,
+                Stroke::new(if is_best { 2.5 * s } else { 1.2 * s }, colour),
+            ));
+        }
+
+        // Partner lines, faint ones first.
+        let best_value = self
+            .view
+            .lines
+            .iter()
+            .filter(|l| l.viable)
+            .map(|l| l.net_value_per_unit)
+            .fold(0.0, f64::max);
+        let max_weight = self.view.lines.iter().map(|l| l.weight).fold(0.0, f64::max);
+        let from = t.to_screen(mercator(lat, lon));
+        let to_screen = |f: usize| {
+            self.region
+                .facilities
+                .get(f)
+                .map(|p| t.to_screen(mercator(p.location.lat_deg, p.location.lon_deg)))
+        };
+        // Thousands of lines: one mesh of quads, which needs no tessellation. Near misses thin
+        // and grey underneath, viable ones coloured by value on top.
+        let mut mesh = Mesh::default();
+        mesh.vertices.reserve(self.view.lines.len() * 4);
+        mesh.indices.reserve(self.view.lines.len() * 6);
+        let faded = Color32::from_rgba_unmultiplied(90, 90, 90, 110);
+        for line in self.view.lines.iter().filter(|l| !l.viable) {
+            if let Some(to) = to_screen(line.to_facility) {
+                add_quad(&mut mesh, from, to, 1.2 * s, faded);
+            }
+        }
+        for line in self.view.lines.iter().filter(|l| l.viable) {
+            let Some(to) = to_screen(line.to_facility) else {
+                continue;
+            };
+            let share = if max_weight > 0.0 {
+                (line.weight / max_weight) as f32
+            } else {
+                0.0
+            };
+            let width = (1.5 + 5.0 * share.sqrt()) * s;
+            add_quad(
+                &mut mesh,
+                from,
+                to,
+                width,
+                theme::value_colour(line.net_value_per_unit, best_value),
+            );
+        }
+        painter.add(Shape::mesh(mesh));
+        if let Some(c) = self.highlighted.and_then(|i| self.view.candidates.get(i)) {
+            if let Some(to) = to_screen(c.to_facility) {
+                painter.line_segment([from, to], Stroke::new(7.0 * s, Color32::BLACK));
+                painter.line_segment(
+                    [from, to],
+                    Stroke::new(
+                        4.0 * s,
+                        theme::value_colour(c.value.net_value_per_unit, best_value),
+                    ),
+                );
+            }
+        }
+    }
+}

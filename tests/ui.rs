@@ -1,0 +1,305 @@
+//! The desktop app driven as a user drives it (`egui_kittest`, no window needed): open a region,
+//! find a facility with the search box, drop a preprocessing step on its stream, move the
+//! step's slider, and check that the break-even distance and the candidates shown follow the
+//! engine; then save, reopen, and find the same region.
+#![cfg(feature = "gui")]
+
+use std::path::{Path, PathBuf};
+
+use egui::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use symbiomap::catalogue::{Category, MatchKind, Material, Rule};
+use symbiomap::geodesy::destination;
+use symbiomap::io::region_file;
+use symbiomap::matching::{Engine, PairHit, SearchOptions};
+use symbiomap::model::{
+    Availability, Extra, Facility, LatLon, Need, OutputStream, PhysicalState, PreprocessStep,
+    Region, Specification, Unit,
+};
+use symbiomap::ui::app::{Command, Persisted, SymbiomapApp};
+
+/// A sawmill with loose shavings, and five heat plants buying biomass fuel at 100 to 1000 km
+/// by road (1.3 x the great-circle distance), eastwards.
+fn sawmill_region() -> Region {
+    let mut region = Region {
+        name: "Sawmill and heat plants".into(),
+        ..Region::default()
+    };
+    let shavings = Material {
+        category: Category::Wood,
+        state: PhysicalState::Solid,
+        bulk_density_t_per_m3: Some(0.15),
+        typical_moisture_pct: Some(12.0),
+        ..Material::named("ui_shavings")
+    };
+    let fuel = Material {
+        category: Category::Wood,
+        ..Material::named("ui_biomass_fuel")
+    };
+    region.catalogue.materials = vec![shavings, fuel];
+    region.catalogue.rules = vec![Rule {
+        id: "shavings>fuel".into(),
+        from: "ui_shavings".into(),
+        to: "ui_biomass_fuel".into(),
+        kind: MatchKind::Cascaded,
+        substitution_ratio: 0.8,
+        max_share_pct: None,
+        treatment: None,
+        spec: Specification::default(),
+        description: "Wood shavings burnt as biomass fuel.".into(),
+        sources: std::collections::BTreeMap::default(),
+        extra: Extra::new(),
+    }];
+    region.catalogue.builtin_rules = false;
+    let site = |id: &str, name: &str, lat: f64, lon: f64| Facility {
+        id: id.into(),
+        name: name.into(),
+        operator: String::new(),
+        sector: "C16.10".into(),
+        location: LatLon::new(lat, lon),
+        address: String::new(),
+        tags: Vec::new(),
+        confidential: false,
+        rail_siding: false,
+        quay: false,
+        outputs: Vec::new(),
+        needs: Vec::new(),
+        attributes: std::collections::BTreeMap::default(),
+        extra: Extra::new(),
+    };
+    let mut mill = site("mill", "Forest Edge Sawmill", 50.0, 5.0);
+    mill.outputs.push(OutputStream {
+        id: "mill-shavings".into(),
+        material: "ui_shavings".into(),
+        ewc_code: Some("03 01 05".into()),
+        description: "Loose planer shavings".into(),
+        composition: Vec::new(),
+        physical_state: None,
+        moisture_pct: None,
+        bulk_density_t_per_m3: None,
+        quantity_per_yr: 6000.0,
+        unit: Unit::Tonne,
+        variability_cv_pct: None,
+        availability: Availability::default(),
+        disposal_cost_per_unit: Some(20.0),
+        disposal_route: symbiomap::model::DisposalRoute::Incineration,
+        hazardous: false,
+        preprocessing: Vec::new(),
+        mode: None,
+        extra: Extra::new(),
+    });
+    region.facilities.push(mill);
+    for (i, road_km) in [100.0, 600.0, 700.0, 900.0, 1000.0].into_iter().enumerate() {
+        let (lat, lon) = destination(50.0, 5.0, 90.0, road_km / 1.3);
+        let mut plant = site(
+            &format!("chp{i}"),
+            &format!("Heat plant {road_km:.0} km"),
+            lat,
+            lon,
+        );
+        plant.sector = "D35.30".into();
+        plant.needs.push(Need {
+            id: format!("chp{i}-fuel"),
+            material: "ui_biomass_fuel".into(),
+            description: String::new(),
+            spec: Specification::default(),
+            quantity_per_yr: 40_000.0,
+            unit: Unit::Tonne,
+            availability: Availability::default(),
+            virgin_price_per_unit: Some(150.0),
+            extra: Extra::new(),
+        });
+        region.facilities.push(plant);
+    }
+    region
+}
+
+/// What the engine says about the sawmill's stream: (truck break-even km, viable partners).
+fn engine_says(region: &Region) -> (f64, usize) {
+    let engine = Engine::new(region).expect("engine");
+    let reach = engine
+        .supply_reach(0)
+        .into_iter()
+        .find(|(m, _)| *m == symbiomap::model::ModeKey::Truck)
+        .map(|(_, km)| km)
+        .expect("a truck reach");
+    let mut hits: Vec<PairHit> = Vec::new();
+    engine.search_supply(region, 0, &SearchOptions::default(), &mut hits);
+    (reach, hits.iter().filter(|h| h.viable).count())
+}
+
+fn open_app(path: &Path) -> Harness<'static, SymbiomapApp> {
+    let path = path.to_owned();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(20)
+        .build_eframe(move |cc| {
+            SymbiomapApp::with_state(&cc.egui_ctx, Some(path), Persisted::default())
+        });
+    harness.run_steps(4);
+    harness
+}
+
+fn shown(harness: &Harness<'_, SymbiomapApp>, text: &str) -> bool {
+    harness.query_by_label_contains(text).is_some()
+}
+
+#[test]
+fn search_drop_a_step_move_its_slider_save_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    let region = sawmill_region();
+    region_file::save(&region, &path).unwrap();
+    let mut harness = open_app(&path);
+    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+    assert!(!harness.state().doc.dirty);
+
+    // Find the sawmill with the search box.
+    harness.get_by_label("Search").click();
+    harness.run_steps(2);
+    harness.get_by_label("Search").type_text("sawmill");
+    harness.run_steps(2);
+    harness.get_by_label("Forest Edge Sawmill").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().selected_facility, Some(0));
+    assert_eq!(harness.state().selected_stream, Some((0, 0)));
+
+    // As is: what the engine says is what the inspector shows.
+    let (reach, viable) = engine_says(&region);
+    assert!((reach - 621.0).abs() < 1e-6, "{reach}");
+    assert_eq!(viable, 2);
+    assert!(shown(&harness, &format!("Candidates: {viable} viable")));
+    assert!(shown(&harness, &format!("truck {reach:.0} km")));
+
+    // Drag the compaction chip onto the stream.
+    let chip = harness.get_by_label("Compaction").rect().center();
+    let zone = harness
+        .get_by_label("Drop a preprocessing step here")
+        .rect()
+        .center();
+    harness.drag_at(chip);
+    harness.run_steps(2);
+    harness.hover_at(egui::pos2(
+        f32::midpoint(chip.x, zone.x),
+        f32::midpoint(chip.y, zone.y),
+    ));
+    harness.run_steps(2);
+    harness.drop_at(zone);
+    harness.run_steps(3);
+    let steps = &harness.state().doc.region.facilities[0].outputs[0].preprocessing;
+    assert_eq!(
+        steps.iter().map(|s| s.step.as_str()).collect::<Vec<_>>(),
+        ["compaction"]
+    );
+    assert!(harness.state().doc.dirty);
+
+    let mut compacted = region.clone();
+    compacted.facilities[0].outputs[0].preprocessing = vec![PreprocessStep::new("compaction")];
+    let (reach_c, viable_c) = engine_says(&compacted);
+    assert!(
+        reach_c > reach + 100.0,
+        "densification extends the reach: {reach} -> {reach_c}"
+    );
+    assert_eq!(viable_c, 5);
+    assert!(shown(&harness, &format!("Candidates: {viable_c} viable")));
+    assert!(shown(&harness, &format!("truck {reach_c:.0} km")));
+
+    // Move the density slider down to 0.2 t/m3: the truck fills its volume first again.
+    harness
+        .get_by_role_and_label(Role::Slider, "Target density t/m3")
+        .set_value_accesskit(0.2);
+    harness.run_steps(3);
+    let step = &harness.state().doc.region.facilities[0].outputs[0].preprocessing[0];
+    assert_eq!(step.target_density_t_per_m3, Some(0.2));
+    compacted.facilities[0].outputs[0].preprocessing[0].target_density_t_per_m3 = Some(0.2);
+    let (reach_s, viable_s) = engine_says(&compacted);
+    assert!(
+        reach < reach_s && reach_s < reach_c,
+        "{reach} < {reach_s} < {reach_c}"
+    );
+    assert_eq!(viable_s, 3);
+    assert!(shown(&harness, &format!("Candidates: {viable_s} viable")));
+    assert!(shown(&harness, &format!("truck {reach_s:.0} km")));
+
+    // Save as a new file, reopen it, and find the same region.
+    let saved = dir.path().join("saved.json");
+    harness.state_mut().push(Command::SaveAs(saved.clone()));
+    harness.run_steps(2);
+    assert!(!harness.state().doc.dirty);
+    assert_eq!(harness.state().doc.path.as_deref(), Some(saved.as_path()));
+    let before = harness.state().doc.region.clone();
+    harness.state_mut().push(Command::Open(path.clone()));
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().doc.region,
+        region,
+        "the original file is unchanged"
+    );
+    harness.state_mut().push(Command::Open(saved.clone()));
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.region, before);
+    assert!(harness.state().title().starts_with("saved.json"));
+}
+
+#[test]
+fn opening_another_file_with_unsaved_changes_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &path).unwrap();
+    let mut harness = open_app(&path);
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+            facility: 0,
+            stream: 0,
+            index: 0,
+            step: PreprocessStep::new("baling"),
+        }));
+    harness.run_steps(2);
+    assert!(
+        harness.state().title().starts_with('\u{25cf}'),
+        "{}",
+        harness.state().title()
+    );
+    harness.state_mut().push(Command::New);
+    // One frame to run the command, one sizing pass for the new dialog, one to show it.
+    harness.run_steps(4);
+    assert!(shown(&harness, "has changes that are not saved"));
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().doc.region.facilities.len(),
+        6,
+        "still the same region"
+    );
+    harness.state_mut().push(Command::New);
+    harness.run_steps(4);
+    harness.get_by_label("Discard changes").click();
+    harness.run_steps(2);
+    assert!(harness.state().doc.region.facilities.is_empty());
+}
+
+#[test]
+fn a_broken_file_is_reported_and_the_region_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &good).unwrap();
+    let bad: PathBuf = dir.path().join("broken.json");
+    std::fs::write(
+        &bad,
+        "{\"format_version\": 1, \"name\": \"x\", \"facilities\": [ {\"id\": 3} ]}",
+    )
+    .unwrap();
+    let mut harness = open_app(&good);
+    harness.state_mut().push(Command::Open(bad));
+    harness.run_steps(3);
+    assert!(shown(&harness, "Could not open"));
+    assert!(
+        shown(&harness, "facilities[0].id"),
+        "the message names the field"
+    );
+    assert!(shown(&harness, "line 1"), "and the line");
+    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+    assert_eq!(harness.state().doc.path.as_deref(), Some(good.as_path()));
+}
