@@ -303,3 +303,51 @@ fn a_broken_file_is_reported_and_the_region_stays() {
     assert_eq!(harness.state().doc.region.facilities.len(), 6);
     assert_eq!(harness.state().doc.path.as_deref(), Some(good.as_path()));
 }
+
+/// The app on a sample, rendered (wgpu on the CPU's software rasteriser) and compared with
+/// the committed picture in `tests/snapshots/` (`UPDATE_SNAPSHOTS=1` writes it anew).
+fn snapshot_app(path: Option<PathBuf>) -> Harness<'static, SymbiomapApp> {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1024.0, 640.0))
+        .with_max_steps(20)
+        // The app's own look (the harness would otherwise impose its dark theme).
+        .with_theme(egui::Theme::Light)
+        .wgpu()
+        .build_eframe(move |cc| {
+            let app = SymbiomapApp::with_state(&cc.egui_ctx, path, Persisted::default());
+            // Always the detailed basemap, never the interim one.
+            app.basemaps.wait_until_detailed();
+            app
+        });
+    harness.run_steps(6);
+    harness
+}
+
+#[test]
+fn snapshot_of_the_sample_region() {
+    let mut harness = snapshot_app(None);
+    assert_eq!(harness.state().doc.region.facilities.len(), 42);
+    harness.snapshot("sample_region");
+}
+
+#[test]
+fn snapshot_of_a_selected_stream_with_its_partners() {
+    let mut harness = snapshot_app(None);
+    let brewery = harness
+        .state()
+        .doc
+        .region
+        .facilities
+        .iter()
+        .position(|f| f.name == "Abbey Brewery")
+        .expect("the sample has a brewery");
+    harness.state_mut().push(Command::SelectStream {
+        facility: brewery,
+        stream: 0,
+    });
+    harness.state_mut().push(Command::ZoomToSelection);
+    harness.run_steps(4);
+    let view = harness.state().stream_view.as_ref().expect("a stream view");
+    assert_eq!(view.viable_count, 3);
+    harness.snapshot("selected_stream");
+}

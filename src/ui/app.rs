@@ -118,6 +118,8 @@ pub struct SymbiomapApp {
     pending: Option<Pending>,
     commands: Vec<Command>,
     fit_requested: bool,
+    /// Size of the map on screen at the last frame (for fitting a selection into it).
+    map_size: egui::Vec2,
     scale: Scale,
     egui_ctx: egui::Context,
 }
@@ -191,6 +193,7 @@ impl SymbiomapApp {
             pending: None,
             commands: Vec::new(),
             fit_requested: fit,
+            map_size: egui::vec2(850.0, 750.0),
             scale: Scale::DESK,
             egui_ctx: ctx.clone(),
         };
@@ -371,6 +374,8 @@ impl SymbiomapApp {
             Command::SelectCandidate(c) => self.selected_candidate = c,
             Command::ZoomToFit => self.fit_requested = true,
             Command::ZoomToSelection => {
+                // The selection may have changed earlier in this frame: fit its partners.
+                self.refresh_derived();
                 if let Some(f) = self
                     .selected_facility
                     .and_then(|f| self.doc.region.facilities.get(f))
@@ -384,9 +389,7 @@ impl SymbiomapApp {
                             },
                         ));
                     }
-                    if let Some((center, zoom)) =
-                        mapmod::fit(points.into_iter(), egui::vec2(900.0, 700.0))
-                    {
+                    if let Some((center, zoom)) = mapmod::fit(points.into_iter(), self.map_size) {
                         self.map_memory.center_at(center);
                         let _ = self.map_memory.set_zoom(zoom.min(14.0));
                     }
@@ -853,7 +856,8 @@ impl SymbiomapApp {
             (Basemap::OpenStreetMap, Some(t)) => Some(t),
             _ => None,
         };
-        let mut map = Map::new(tiles, &mut self.map_memory, start);
+        // The wheel zooms, as in every GIS; dragging pans.
+        let mut map = Map::new(tiles, &mut self.map_memory, start).zoom_with_ctrl(false);
         if !online {
             map = map.with_plugin(basemap_layer);
         }
@@ -881,6 +885,7 @@ impl SymbiomapApp {
             response.clicked()
         });
         let map_clicked = inner.inner;
+        self.map_size = inner.response.rect.size();
         if let Some(f) = events.clicked {
             self.push(Command::SelectFacility(Some(f)));
         } else if map_clicked && events.hovered.is_none() && events.zoom_to.is_none() {

@@ -825,12 +825,20 @@ fn chart(ui: &mut Ui, app: &SymbiomapApp, c: &Candidate) {
     };
     Plot::new(("value_plot", c.hit.supply, c.hit.demand))
         .height(180.0)
-        .x_axis_label("road distance, km")
+        // Labels every 100 km fit once they are 28 px apart.
+        .custom_x_axes(vec![egui_plot::AxisHints::new_x()
+            .label("road distance, km")
+            .label_spacing(28.0..=40.0)])
         .y_axis_label("net value per unit")
         .legend(egui_plot::Legend::default())
         .allow_scroll(false)
         .show(ui, |plot| {
-            plot.line(Line::new("with preprocessing", line(&after)).width(2.5));
+            let name = if before.is_some() {
+                "with preprocessing"
+            } else {
+                "as is"
+            };
+            plot.line(Line::new(name, line(&after)).width(2.5));
             if let Some(b) = before {
                 plot.line(Line::new("as is", line(&b)).style(egui_plot::LineStyle::dashed_loose()));
             }

@@ -61,9 +61,17 @@ pub fn attribution(ui: &mut egui::Ui, t: &ScreenTransform, online: bool) {
     } else {
         "Made with Natural Earth"
     };
+    // A box just wide enough for the credit.
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let width = ui
+        .painter()
+        .layout_no_wrap(text.to_owned(), font, Color32::BLACK)
+        .size()
+        .x
+        + 12.0;
     let rect = Rect::from_min_size(
-        t.clip.right_bottom() - egui::vec2(230.0, 22.0),
-        egui::vec2(226.0, 18.0),
+        t.clip.right_bottom() - egui::vec2(width + 4.0, 22.0),
+        egui::vec2(width, 18.0),
     );
     ui.painter().rect_filled(
         rect,
@@ -88,18 +96,25 @@ pub fn attribution(ui: &mut egui::Ui, t: &ScreenTransform, online: bool) {
     }
 }
 
+const LEGEND_ROW: f32 = 16.0;
+
+/// Where the legend of `sections` NACE sections goes on the map (labels keep clear of it).
+pub fn legend_rect(clip: Rect, sections: usize) -> Option<Rect> {
+    (sections > 0).then(|| {
+        Rect::from_min_size(
+            clip.left_top() + egui::vec2(10.0, 10.0),
+            egui::vec2(190.0, LEGEND_ROW * sections as f32 + 8.0),
+        )
+    })
+}
+
 /// The NACE sections present in the region with their colours.
 pub fn legend(ui: &egui::Ui, t: &ScreenTransform, index: &FacilityIndex) {
-    let sections = index.sections();
-    if sections.is_empty() {
+    let sections = &index.sections;
+    let Some(rect) = legend_rect(t.clip, sections.len()) else {
         return;
-    }
-    let row = 16.0;
-    let height = row * sections.len() as f32 + 8.0;
-    let rect = Rect::from_min_size(
-        t.clip.left_top() + egui::vec2(10.0, 10.0),
-        egui::vec2(190.0, height),
-    );
+    };
+    let row = LEGEND_ROW;
     let painter = ui.painter().with_clip_rect(t.clip);
     painter.rect_filled(
         rect,

@@ -32,6 +32,10 @@ pub struct Marker {
 /// Markers and their R-tree.
 pub struct FacilityIndex {
     pub markers: Vec<Marker>,
+    /// Per facility: its place when markers seed clusters (the biggest first, then by index).
+    pub rank: Vec<u32>,
+    /// NACE sections present, sorted (the legend).
+    pub sections: Vec<Option<char>>,
     tree: RTree<GeomWithData<[f64; 2], u32>>,
 }
 
@@ -61,7 +65,15 @@ impl FacilityIndex {
                 .map(|(i, m)| GeomWithData::new(m.merc, i as u32))
                 .collect(),
         );
-        Self { markers, tree }
+        let mut sections: Vec<Option<char>> = markers.iter().map(|m| m.section).collect();
+        sections.sort_unstable();
+        sections.dedup();
+        Self {
+            rank: marker_ranks(markers.iter().map(|m| m.radius)),
+            markers,
+            sections,
+            tree,
+        }
     }
 
     /// Facilities inside the normalised-Mercator box.
@@ -69,14 +81,6 @@ impl FacilityIndex {
         self.tree
             .locate_in_envelope(AABB::from_corners(min, max))
             .map(|g| g.data as usize)
-    }
-
-    /// Sections present, for the legend.
-    pub fn sections(&self) -> Vec<Option<char>> {
-        let mut s: Vec<Option<char>> = self.markers.iter().map(|m| m.section).collect();
-        s.sort_unstable();
-        s.dedup();
-        s
     }
 }
 
@@ -100,10 +104,98 @@ pub struct FacilitiesLayer<'a> {
     pub events: &'a mut FacilityEvents,
 }
 
-/// A group of facilities drawn as one.
-struct Cluster {
-    members: Vec<usize>,
-    sum: egui::Vec2,
+/// Each marker's place in the order that seeds clusters: by radius, biggest first, then by
+/// index.
+fn marker_ranks(radii: impl Iterator<Item = f32>) -> Vec<u32> {
+    let radii: Vec<f32> = radii.collect();
+    let mut order: Vec<u32> = (0..radii.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        radii[b as usize]
+            .total_cmp(&radii[a as usize])
+            .then(a.cmp(&b))
+    });
+    let mut rank = vec![0u32; radii.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    rank
+}
+
+/// Markers closer than this on screen (at desk scale) are drawn as one cluster.
+const CLUSTER_PX: f32 = 30.0;
+
+/// Groups screen points greedily, in `rank` order (the biggest markers first): each point not
+/// yet taken starts a group and takes every free point within `radius_px` of it. A dense grid
+/// of `radius_px` cells over the points' bounding box finds the neighbours, so a frame costs
+/// O(points). Seeds are at least `radius_px` apart, so clusters rarely overlap. Returns groups
+/// of indices into `points`, each sorted; deterministic for the same input.
+fn greedy_clusters(
+    points: &[(usize, Pos2)],
+    rank: impl Fn(usize) -> u32,
+    radius_px: f32,
+) -> Vec<Vec<usize>> {
+    let Some(first) = points.first() else {
+        return Vec::new();
+    };
+    let (min, max) = points.iter().fold((first.1, first.1), |(lo, hi), (_, p)| {
+        (lo.min(*p), hi.max(*p))
+    });
+    let cols = (((max.x - min.x) / radius_px) as usize + 1).min(4096);
+    let rows = (((max.y - min.y) / radius_px) as usize + 1).min(4096);
+    let cell_of = |p: Pos2| {
+        let cx = (((p.x - min.x) / radius_px) as usize).min(cols - 1);
+        let cy = (((p.y - min.y) / radius_px) as usize).min(rows - 1);
+        (cx, cy)
+    };
+    // Points bucketed by cell (counting sort: `start[c]..start[c + 1]` in `bucket`).
+    let mut start = vec![0u32; cols * rows + 1];
+    let cells: Vec<usize> = points
+        .iter()
+        .map(|(_, p)| {
+            let (cx, cy) = cell_of(*p);
+            cy * cols + cx
+        })
+        .collect();
+    for &c in &cells {
+        start[c + 1] += 1;
+    }
+    for c in 0..cols * rows {
+        start[c + 1] += start[c];
+    }
+    let mut fill = start.clone();
+    let mut bucket = vec![0u32; points.len()];
+    for (k, &c) in cells.iter().enumerate() {
+        bucket[fill[c] as usize] = k as u32;
+        fill[c] += 1;
+    }
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_unstable_by_key(|&k| rank(points[k].0));
+    let mut taken = vec![false; points.len()];
+    let mut groups = Vec::new();
+    for seed in order {
+        if taken[seed] {
+            continue;
+        }
+        taken[seed] = true;
+        let mut group = vec![seed];
+        let p = points[seed].1;
+        let (cx, cy) = cell_of(p);
+        for y in cy.saturating_sub(1)..=(cy + 1).min(rows - 1) {
+            for x in cx.saturating_sub(1)..=(cx + 1).min(cols - 1) {
+                let c = y * cols + x;
+                for &k in &bucket[start[c] as usize..start[c + 1] as usize] {
+                    let k = k as usize;
+                    if !taken[k] && points[k].1.distance_sq(p) <= radius_px * radius_px {
+                        taken[k] = true;
+                        group.push(k);
+                    }
+                }
+            }
+        }
+        group.sort_unstable();
+        groups.push(group);
+    }
+    groups
 }
 
 impl Plugin for FacilitiesLayer<'_> {
@@ -120,24 +212,30 @@ impl Plugin for FacilitiesLayer<'_> {
         let (vmin, vmax) = t.visible(20.0);
         let s = self.scale.marker;
 
-        // Cluster in screen space: one cell per marker diameter, none when zoomed far in.
-        let cell = 22.0 * s;
+        // Cluster in screen space, none when zoomed far in. The selection and its partners
+        // are always drawn on their own.
         let cluster = zoom < 15.0;
-        let mut cells: HashMap<(i32, i32), Cluster> = HashMap::with_capacity(1024);
         let mut singles: Vec<(usize, Pos2)> = Vec::with_capacity(1024);
+        let mut loose: Vec<(usize, Pos2)> = Vec::with_capacity(1024);
         for i in self.index.in_box(vmin, vmax) {
             let p = t.to_screen(self.index.markers[i].merc);
             if Some(i) == self.selected || self.partners.binary_search(&i).is_ok() || !cluster {
                 singles.push((i, p));
-                continue;
+            } else {
+                loose.push((i, p));
             }
-            let key = ((p.x / cell).floor() as i32, (p.y / cell).floor() as i32);
-            let c = cells.entry(key).or_insert_with(|| Cluster {
-                members: Vec::new(),
-                sum: egui::Vec2::ZERO,
-            });
-            c.members.push(i);
-            c.sum += p.to_vec2();
+        }
+        let mut clusters: Vec<(Pos2, Vec<usize>)> = Vec::new();
+        for group in greedy_clusters(&loose, |i| self.index.rank[i], CLUSTER_PX * s) {
+            if let [only] = group[..] {
+                singles.push(loose[only]);
+            } else {
+                let members: Vec<usize> = group.iter().map(|&g| loose[g].0).collect();
+                let sum = group
+                    .iter()
+                    .fold(egui::Vec2::ZERO, |acc, &g| acc + loose[g].1.to_vec2());
+                clusters.push((Pos2::ZERO + sum / group.len() as f32, members));
+            }
         }
         let pointer = response.hover_pos();
         let mut hovered: Option<(usize, f32)> = None;
@@ -150,20 +248,10 @@ impl Plugin for FacilitiesLayer<'_> {
             }
         };
 
-        let mut clusters: Vec<(Pos2, Vec<usize>)> = Vec::new();
-        for (_, c) in cells {
-            if c.members.len() == 1 {
-                let i = c.members[0];
-                singles.push((i, Pos2::ZERO + c.sum));
-            } else {
-                let centre = Pos2::ZERO + c.sum / c.members.len() as f32;
-                clusters.push((centre, c.members));
-            }
-        }
         // Deterministic drawing order, big clusters last (on top).
         clusters.sort_by_key(|(_, m)| (m.len(), m[0]));
         for (centre, members) in &clusters {
-            let r = (8.0 + 3.0 * (members.len() as f32).log2()) * s;
+            let r = cluster_radius(members.len(), s);
             let colour = majority_colour(self.index, members);
             painter.circle(
                 *centre,
@@ -235,7 +323,22 @@ impl Plugin for FacilitiesLayer<'_> {
         });
         // The screen holds a few hundred labels at most; trying more only costs time.
         labels.truncate(MAX_LABELS);
-        let mut placed: Vec<egui::Rect> = Vec::with_capacity(labels.len());
+        // Labels keep clear of every marker and cluster, and of each other.
+        let mut placed = Occupancy::default();
+        if let Some(legend) = crate::ui::overlays::legend_rect(t.clip, self.index.sections.len()) {
+            placed.insert(legend);
+        }
+        for (centre, members) in &clusters {
+            let r = cluster_radius(members.len(), s);
+            placed.insert(egui::Rect::from_center_size(
+                *centre,
+                egui::Vec2::splat(2.0 * r),
+            ));
+        }
+        for &(i, p) in &singles {
+            let r = self.index.markers[i].radius * s;
+            placed.insert(egui::Rect::from_center_size(p, egui::Vec2::splat(2.0 * r)));
+        }
         let font = FontId::proportional(self.scale.label);
         for (i, p, r) in labels {
             let f = &self.region.facilities[i];
@@ -248,11 +351,11 @@ impl Plugin for FacilitiesLayer<'_> {
             let forced = Some(i) == self.selected;
             let Some(rect) = [right, left]
                 .into_iter()
-                .find(|c| forced || !placed.iter().any(|q| q.intersects(c.shrink(1.0))))
+                .find(|c| forced || (t.clip.contains_rect(*c) && !placed.overlaps(c.shrink(1.0))))
             else {
                 continue;
             };
-            placed.push(rect);
+            placed.insert(rect);
             painter.rect_filled(
                 rect.expand(1.0),
                 2.0,
@@ -298,6 +401,50 @@ impl Plugin for FacilitiesLayer<'_> {
     }
 }
 
+fn cluster_radius(members: usize, scale: f32) -> f32 {
+    (8.0 + 3.0 * (members as f32).log2()) * scale
+}
+
+/// Rectangles on the screen, found by a grid of 32-pixel cells: what a new label must not
+/// cover.
+#[derive(Default)]
+struct Occupancy {
+    rects: Vec<egui::Rect>,
+    cells: HashMap<(i32, i32), Vec<u32>>,
+}
+
+impl Occupancy {
+    const CELL: f32 = 32.0;
+
+    fn cells_of(r: egui::Rect) -> impl Iterator<Item = (i32, i32)> {
+        let (x0, x1) = (
+            (r.min.x / Self::CELL).floor() as i32,
+            (r.max.x / Self::CELL).floor() as i32,
+        );
+        let (y0, y1) = (
+            (r.min.y / Self::CELL).floor() as i32,
+            (r.max.y / Self::CELL).floor() as i32,
+        );
+        (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+    }
+
+    fn insert(&mut self, r: egui::Rect) {
+        let i = self.rects.len() as u32;
+        self.rects.push(r);
+        for c in Self::cells_of(r) {
+            self.cells.entry(c).or_default().push(i);
+        }
+    }
+
+    fn overlaps(&self, r: egui::Rect) -> bool {
+        Self::cells_of(r).any(|c| {
+            self.cells
+                .get(&c)
+                .is_some_and(|ids| ids.iter().any(|&i| self.rects[i as usize].intersects(r)))
+        })
+    }
+}
+
 fn majority_colour(index: &FacilityIndex, members: &[usize]) -> Color32 {
     let mut counts: HashMap<Option<char>, usize> = HashMap::new();
     for &m in members {
@@ -308,4 +455,29 @@ fn majority_colour(index: &FacilityIndex, members: &[usize]) -> Color32 {
         .max_by_key(|(section, n)| (*n, std::cmp::Reverse(*section)))
         .map(|(s, _)| s);
     theme::nace_colour(best.flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greedy_clusters_take_neighbours_and_leave_the_far_alone() {
+        let pts: Vec<(usize, Pos2)> = vec![
+            (0, Pos2::new(0.0, 0.0)),
+            (1, Pos2::new(10.0, 0.0)),
+            (2, Pos2::new(0.0, 20.0)),
+            (3, Pos2::new(200.0, 200.0)),
+            (4, Pos2::new(60.0, 0.0)),
+        ];
+        // Facility 4 is the biggest marker: it seeds first and takes only facility 1 at 50 px.
+        let sizes = [5.0, 5.0, 5.0, 5.0, 9.0];
+        let ranks = |sizes: &[f32]| marker_ranks(sizes.iter().copied());
+        let groups = greedy_clusters(&pts, |i| ranks(&sizes)[i], 50.0);
+        assert_eq!(groups, vec![vec![1, 4], vec![0, 2], vec![3]]);
+        // Every point is in exactly one group.
+        let mut all: Vec<usize> = groups.concat();
+        all.sort_unstable();
+        assert_eq!(all, vec![0, 1, 2, 3, 4]);
+    }
 }
