@@ -7,8 +7,10 @@
 # build (`cargo build --release`). The app starts with a fresh home directory, so no remembered
 # region or view interferes; without REGION it opens the default sample. SIZE=WxH sets the
 # screen (default 1280x800), WAIT=seconds the time given to start and draw (default 8).
-# Anything after `--` is passed to xdotool before the screenshot, e.g.
-#   tools/screenshot.sh zoomed.png -- mousemove 640 400 click 4 click 4 sleep 1
+# Each argument after `--` is one xdotool command line, run in order before the screenshot
+# (`type` takes the rest of its line as text, so it needs a line of its own), e.g.
+#   tools/screenshot.sh zoomed.png -- "mousemove 640 400 click 4 click 4 sleep 1"
+#   tools/screenshot.sh found.png -- "mousemove 220 11 click 1" "type Brewery" "sleep 1"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +53,14 @@ if ! kill -0 "$app_pid" 2>/dev/null; then
     exit 1
 fi
 if [ $# -gt 0 ]; then
-    DISPLAY=":$display" xdotool "$@"
+    # Without a window manager nothing gives the window keyboard focus: do it here.
+    window=$(DISPLAY=":$display" xdotool search --name "Symbiomap" | head -1)
+    [ -n "$window" ] && DISPLAY=":$display" xdotool windowfocus "$window"
+    for step in "$@"; do
+        # shellcheck disable=SC2086 # a step is several words on purpose
+        DISPLAY=":$display" xdotool $step
+        sleep 0.3
+    done
     sleep 1
 fi
 DISPLAY=":$display" import -window root "$out"
