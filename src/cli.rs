@@ -491,6 +491,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         "query_s": round3((t3 - t2).as_secs_f64()),
         "total_s": round3((t3 - t0).as_secs_f64()),
         "threads": rayon::current_num_threads(),
+        "peak_rss_mb": peak_rss_mb(),
     });
     println!("RESULT {result}");
     if let Some(path) = &args.pairs_csv {
@@ -499,6 +500,13 @@ fn bench(args: &BenchArgs) -> Result<()> {
         eprintln!("wrote {} pairs to {}", hits.len(), path.display());
     }
     Ok(())
+}
+
+/// The process's peak resident memory (Linux; `None` elsewhere).
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb / 1024)
 }
 
 fn round3(v: f64) -> f64 {

@@ -351,3 +351,25 @@ fn snapshot_of_a_selected_stream_with_its_partners() {
     assert_eq!(view.viable_count, 3);
     harness.snapshot("selected_stream");
 }
+
+#[test]
+fn an_idle_app_stops_asking_for_frames() {
+    // Nothing moves and nobody touches it: the app must settle, not repaint forever (a core
+    // burnt while a planner reads the screen).
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(30)
+        .build_eframe(|cc| {
+            let app = SymbiomapApp::with_state(&cc.egui_ctx, None, Persisted::default());
+            app.basemaps.wait_until_detailed();
+            app
+        });
+    let steps = harness.run_ok();
+    assert!(steps.is_some(), "the app kept asking for frames");
+    // Selecting a stream recomputes what is shown, then settles again.
+    harness.state_mut().push(Command::SelectStream {
+        facility: 0,
+        stream: 0,
+    });
+    assert!(harness.run_ok().is_some(), "the app kept asking for frames");
+}

@@ -118,6 +118,8 @@ pub struct SymbiomapApp {
     pending: Option<Pending>,
     commands: Vec<Command>,
     fit_requested: bool,
+    /// The window title last sent.
+    shown_title: String,
     /// Size of the map on screen at the last frame (for fitting a selection into it).
     map_size: egui::Vec2,
     scale: Scale,
@@ -194,6 +196,7 @@ impl SymbiomapApp {
             commands: Vec::new(),
             fit_requested: fit,
             map_size: egui::vec2(850.0, 750.0),
+            shown_title: String::new(),
             scale: Scale::DESK,
             egui_ctx: ctx.clone(),
         };
@@ -621,7 +624,13 @@ impl SymbiomapApp {
         self.pending_modal(&ctx);
 
         self.apply();
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(self.title()));
+        // Only when it changes: every viewport command asks for another frame, and an app
+        // that repaints forever burns a core while the user reads.
+        let title = self.title();
+        if title != self.shown_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.shown_title = title;
+        }
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
