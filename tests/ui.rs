@@ -373,3 +373,64 @@ fn an_idle_app_stops_asking_for_frames() {
     });
     assert!(harness.run_ok().is_some(), "the app kept asking for frames");
 }
+
+#[test]
+fn without_a_file_dialog_a_typed_path_saves_and_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &path).unwrap();
+    let mut harness = open_app(&path);
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+            facility: 0,
+            stream: 0,
+            index: 0,
+            step: PreprocessStep::new("baling"),
+        }));
+    harness.run_steps(2);
+
+    // What the app does when rfd finds no portal and no zenity.
+    let copy = dir.path().join("copy.json");
+    harness
+        .state_mut()
+        .ask_for_path(symbiomap::ui::app::PathPurpose::SaveAs);
+    harness.run_steps(2);
+    assert!(shown(&harness, "type the path here"));
+    // It offers a path in the home folder; the user types another one.
+    harness
+        .state_mut()
+        .path_prompt
+        .as_mut()
+        .unwrap()
+        .text
+        .clear();
+    harness.run_steps(1);
+    harness.get_by_label("Path").click();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Path")
+        .type_text(&copy.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_label("Save").click();
+    harness.run_steps(3);
+    assert!(harness.state().path_prompt.is_none());
+    assert!(!harness.state().doc.dirty);
+    assert_eq!(harness.state().doc.path.as_deref(), Some(copy.as_path()));
+    let saved = region_file::load(&copy).unwrap();
+    assert_eq!(saved.facilities[0].outputs[0].preprocessing.len(), 1);
+
+    // And open the original again by typing its path.
+    harness
+        .state_mut()
+        .ask_for_path(symbiomap::ui::app::PathPurpose::Open);
+    harness.run_steps(2);
+    harness.state_mut().path_prompt.as_mut().unwrap().text = path.display().to_string();
+    harness.run_steps(1);
+    harness.get_by_label("Open").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().doc.path.as_deref(), Some(path.as_path()));
+    assert!(harness.state().doc.region.facilities[0].outputs[0]
+        .preprocessing
+        .is_empty());
+}

@@ -78,6 +78,22 @@ pub enum PendingChoice {
     Cancel,
 }
 
+/// What a path typed in the app (when no file dialog can open) is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathPurpose {
+    Open,
+    Import,
+    SaveAs,
+    Export,
+}
+
+/// The in-app path prompt.
+#[derive(Clone, Debug)]
+pub struct PathPrompt {
+    pub purpose: PathPurpose,
+    pub text: String,
+}
+
 /// A message in the notification area.
 #[derive(Clone, Debug)]
 pub struct Message {
@@ -116,8 +132,11 @@ pub struct SymbiomapApp {
     pub search: String,
     pub messages: Vec<Message>,
     pending: Option<Pending>,
+    pub path_prompt: Option<PathPrompt>,
     commands: Vec<Command>,
     fit_requested: bool,
+    /// Online tiles are chosen but the one under the centre has not arrived.
+    tiles_missing: bool,
     /// The window title last sent.
     shown_title: String,
     /// Size of the map on screen at the last frame (for fitting a selection into it).
@@ -193,10 +212,12 @@ impl SymbiomapApp {
             search: String::new(),
             messages,
             pending: None,
+            path_prompt: None,
             commands: Vec::new(),
             fit_requested: fit,
             map_size: egui::vec2(850.0, 750.0),
             shown_title: String::new(),
+            tiles_missing: false,
             scale: Scale::DESK,
             egui_ctx: ctx.clone(),
         };
@@ -236,10 +257,16 @@ impl SymbiomapApp {
     }
 
     fn remember_current_file(&mut self) {
-        if let Some(p) = &self.doc.path {
+        // Absolute, so that the next start finds it from any working directory.
+        if let Some(p) = self
+            .doc
+            .path
+            .as_ref()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+        {
             self.persisted.last_region = Some(p.clone());
-            self.persisted.recent.retain(|r| r != p);
-            self.persisted.recent.insert(0, p.clone());
+            self.persisted.recent.retain(|r| *r != p);
+            self.persisted.recent.insert(0, p);
             self.persisted.recent.truncate(8);
         }
     }
@@ -339,16 +366,81 @@ impl SymbiomapApp {
         }
     }
 
-    /// A file dialog, or a message with the other ways in when there is none.
-    fn dialog_unavailable(&mut self, what: &str) {
-        self.error(
-            format!("No file dialog available to {what}"),
-            "This system offers no file dialog (no desktop portal or zenity). You can instead:\n\
-             - drop a region (.json), a CSV folder's facilities.csv, or a .geojson file onto the window;\n\
-             - pick a recent file from the File menu;\n\
-             - start Symbiomap with a file: `symbiomap REGION.json`;\n\
-             - use the command line: `symbiomap import`, `symbiomap export`.",
-        );
+    /// No file dialog could open: ask for the path in the app instead, and name the other
+    /// ways in.
+    pub fn ask_for_path(&mut self, purpose: PathPurpose) {
+        let text = match purpose {
+            PathPurpose::SaveAs => fallback_save_path(&self.doc.region),
+            PathPurpose::Export => home_dir().join("facilities.geojson"),
+            PathPurpose::Open | PathPurpose::Import => std::env::current_dir()
+                .map(|d| d.join(""))
+                .unwrap_or_default(),
+        }
+        .display()
+        .to_string();
+        self.path_prompt = Some(PathPrompt { purpose, text });
+    }
+
+    fn path_prompt_window(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = &mut self.path_prompt else {
+            return;
+        };
+        let (title, verb) = match prompt.purpose {
+            PathPurpose::Open => ("Open a region", "Open"),
+            PathPurpose::Import => ("Import CSV or GeoJSON", "Import"),
+            PathPurpose::SaveAs => ("Save the region as", "Save"),
+            PathPurpose::Export => ("Export GeoJSON", "Export"),
+        };
+        let mut done: Option<bool> = None;
+        egui::Window::new(title)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 60.0))
+            .default_width(560.0)
+            .show(ctx, |ui| {
+                ui.label(
+                    "This system offers no file dialog (no desktop portal or zenity): type the \
+                     path here.",
+                );
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .desired_width(f32::INFINITY)
+                        .hint_text("/path/to/file"),
+                );
+                edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Path"));
+                if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    done = Some(true);
+                }
+                ui.horizontal(|ui| {
+                    if ui.button(verb).clicked() {
+                        done = Some(true);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        done = Some(false);
+                    }
+                });
+                ui.separator();
+                ui.weak(
+                    "Other ways in: drop a region (.json), a facilities.csv or a .geojson file \
+                     onto the window; File > Open recent; start with `symbiomap REGION.json`; \
+                     or the command line (`symbiomap import`, `symbiomap export`).",
+                );
+            });
+        match done {
+            Some(true) => {
+                let path = PathBuf::from(prompt.text.trim());
+                let command = match prompt.purpose {
+                    PathPurpose::Open => Command::Open(path),
+                    PathPurpose::Import => Command::Import(path),
+                    PathPurpose::SaveAs => Command::SaveAs(path),
+                    PathPurpose::Export => Command::Export(path),
+                };
+                self.path_prompt = None;
+                self.push(command);
+            }
+            Some(false) => self.path_prompt = None,
+            None => {}
+        }
     }
 
     /// Runs the commands of this frame.
@@ -421,7 +513,7 @@ impl SymbiomapApp {
                     .pick_file()
                 {
                     Some(p) => self.push(Command::Open(p)),
-                    None if !dialogs_available() => self.dialog_unavailable("open a region"),
+                    None if !dialogs_available() => self.ask_for_path(PathPurpose::Open),
                     None => {}
                 }
             }
@@ -434,7 +526,7 @@ impl SymbiomapApp {
                     .pick_file()
                 {
                     Some(p) => self.push(Command::Import(p)),
-                    None if !dialogs_available() => self.dialog_unavailable("import"),
+                    None if !dialogs_available() => self.ask_for_path(PathPurpose::Import),
                     None => {}
                 }
             }
@@ -447,25 +539,11 @@ impl SymbiomapApp {
             Command::SaveAsDialog => {
                 match rfd::FileDialog::new()
                     .add_filter("Symbiomap region", &["json"])
-                    .set_file_name(format!(
-                        "{}.json",
-                        self.doc.region.name.replace(['/', '\\'], "-")
-                    ))
+                    .set_file_name(format!("{}.json", file_stem_for(&self.doc.region.name)))
                     .save_file()
                 {
                     Some(p) => self.push(Command::SaveAs(p)),
-                    None if !dialogs_available() => {
-                        let fallback = fallback_save_path(&self.doc.region);
-                        if self.save_to(&fallback) {
-                            self.info(
-                                "Saved",
-                                format!(
-                                    "No file dialog is available, so the region was saved to {}",
-                                    fallback.display()
-                                ),
-                            );
-                        }
-                    }
+                    None if !dialogs_available() => self.ask_for_path(PathPurpose::SaveAs),
                     None => {}
                 }
             }
@@ -479,7 +557,7 @@ impl SymbiomapApp {
                     .save_file()
                 {
                     Some(p) => self.push(Command::Export(p)),
-                    None if !dialogs_available() => self.dialog_unavailable("export"),
+                    None if !dialogs_available() => self.ask_for_path(PathPurpose::Export),
                     None => {}
                 }
             }
@@ -569,12 +647,20 @@ impl SymbiomapApp {
             PendingChoice::Save => {
                 let saved = if let Some(p) = self.doc.path.clone() {
                     self.save_to(&p)
-                } else {
-                    let p = rfd::FileDialog::new()
-                        .add_filter("Symbiomap region", &["json"])
-                        .save_file()
-                        .unwrap_or_else(|| fallback_save_path(&self.doc.region));
+                } else if let Some(p) = rfd::FileDialog::new()
+                    .add_filter("Symbiomap region", &["json"])
+                    .save_file()
+                {
                     self.save_to(&p)
+                } else {
+                    // No dialog (or it was cancelled): keep the work in the home folder rather
+                    // than lose it, and say where.
+                    let p = fallback_save_path(&self.doc.region);
+                    let saved = self.save_to(&p);
+                    if saved {
+                        self.info("Saved", format!("The region was saved to {}", p.display()));
+                    }
+                    saved
                 };
                 if saved {
                     self.run_pending(action);
@@ -621,6 +707,7 @@ impl SymbiomapApp {
             });
         egui::CentralPanel::no_frame().show(ui, |ui| self.map(ui));
         self.messages_window(&ctx);
+        self.path_prompt_window(&ctx);
         self.pending_modal(&ctx);
 
         self.apply();
@@ -808,6 +895,14 @@ impl SymbiomapApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("zoom {:.1}", self.map_memory.zoom()));
+                if self.tiles_missing {
+                    ui.weak("OpenStreetMap tiles not (yet) loaded here: built-in basemap shown")
+                        .on_hover_text(
+                            "Tiles come from tile.openstreetmap.org and are cached on disk. \
+                             Offline, the cached ones still show; elsewhere the built-in \
+                             Natural Earth basemap is drawn instead.",
+                        );
+                }
             });
         });
     }
@@ -861,6 +956,7 @@ impl SymbiomapApp {
                 };
                 walkers::Tiles::at(t, id).is_some()
             });
+        self.tiles_missing = self.basemap == Basemap::OpenStreetMap && !online;
         let tiles: Option<&mut dyn walkers::Tiles> = match (self.basemap, &mut self.osm) {
             (Basemap::OpenStreetMap, Some(t)) => Some(t),
             _ => None,
@@ -990,28 +1086,32 @@ fn dialogs_available() -> bool {
             .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join("zenity").is_file()))
 }
 
+fn home_dir() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
 /// Where "Save" goes when no dialog can ask: the home folder, under the region's name.
 fn fallback_save_path(region: &Region) -> PathBuf {
-    let dir = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let name: String = region
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    dir.join(format!(
-        "{}.json",
-        if name.is_empty() {
-            "region".into()
-        } else {
-            name
+    home_dir().join(format!("{}.json", file_stem_for(&region.name)))
+}
+
+/// `"Scheldt Valley (fictional)"` -> `"scheldt-valley-fictional"`: a file name from a title.
+fn file_stem_for(title: &str) -> String {
+    let mut stem = String::new();
+    for word in title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !stem.is_empty() {
+            stem.push('-');
         }
-    ))
+        stem.push_str(&word.to_lowercase());
+    }
+    if stem.is_empty() {
+        "region".to_owned()
+    } else {
+        stem
+    }
 }
 
 impl eframe::App for SymbiomapApp {
@@ -1028,5 +1128,18 @@ impl SymbiomapApp {
     /// Colour for the unsaved-changes mark and similar accents.
     pub fn accent() -> Color32 {
         theme::kind_colour(crate::catalogue::MatchKind::Direct)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_stems_are_readable() {
+        assert_eq!(
+            super::file_stem_for("Scheldt Valley industrial cluster (fictional)"),
+            "scheldt-valley-industrial-cluster-fictional"
+        );
+        assert_eq!(super::file_stem_for("  /\\ "), "region");
+        assert_eq!(super::file_stem_for("Zürich Süd"), "zürich-süd");
     }
 }
