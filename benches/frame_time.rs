@@ -4,6 +4,8 @@
 //! - `pan`: the map is dragged a few pixels every frame;
 //! - `slider`: a stream with a compaction step is selected and the step's density slider moves
 //!   every frame (the stream is refreshed and its candidates searched and explained);
+//! - `region_slider`: a region-wide slider (transport cost) is dragged with a stream selected;
+//!   `region_slider_release` is the one frame where it is let go and the region catches up;
 //! - `idle`: nothing changes (the floor).
 //!
 //! The goal is under 8 ms per frame (60 frames per second with room for the GPU).
@@ -131,6 +133,55 @@ fn frames(c: &mut Criterion) {
                 },
             }));
             black_box(f.frame(Vec::new()))
+        });
+    });
+
+    // A region-wide slider being dragged (the transport cost factor): the stream on screen is
+    // re-prepared and searched every frame, the rest of the region when the slider is let go.
+    let mut f = Fixture::new();
+    f.app.push(Command::SelectStream { facility, stream });
+    f.frame(Vec::new());
+    let mut factor = 1.0;
+    group.bench_function("region_slider", |b| {
+        b.iter(|| {
+            factor = if factor >= 2.0 { 0.5 } else { factor + 0.01 };
+            let settings = symbiomap::model::Settings {
+                transport_cost_factor: factor,
+                ..f.app.doc.region.settings.clone()
+            };
+            f.app.push(Command::Edit(Edit::SetSettings(settings)));
+            // The slider holds the pointer, as egui records for a drag in progress.
+            f.ctx
+                .set_dragged_id(egui::Id::unique("transport-cost-slider"));
+            black_box(f.frame(Vec::new()))
+        });
+    });
+    // Letting go: the frame that hands the rest of the region to a worker thread. Timed alone;
+    // the worker is waited for outside the timing, so that it does not share the cores with
+    // the next frame.
+    group.bench_function("region_slider_release", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                factor = if factor >= 2.0 { 0.5 } else { factor + 0.01 };
+                let settings = symbiomap::model::Settings {
+                    transport_cost_factor: factor,
+                    ..f.app.doc.region.settings.clone()
+                };
+                f.app.push(Command::Edit(Edit::SetSettings(settings)));
+                f.ctx
+                    .set_dragged_id(egui::Id::unique("transport-cost-slider"));
+                f.frame(Vec::new());
+                f.ctx.stop_dragging();
+                let start = std::time::Instant::now();
+                black_box(f.frame(Vec::new()));
+                total += start.elapsed();
+                while f.app.doc.engine_stale {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    f.frame(Vec::new());
+                }
+            }
+            total
         });
     });
     group.finish();

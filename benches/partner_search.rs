@@ -16,7 +16,7 @@ use symbiomap::economics::{
 };
 use symbiomap::io::csv_import::{self, CsvSources};
 use symbiomap::matching::{Engine, SearchOptions, Totals};
-use symbiomap::model::{PhysicalState, PreprocessStep, Settings, Unit};
+use symbiomap::model::{PreprocessStep, Settings, Unit};
 
 fn pair(c: &mut Criterion) {
     let catalogue = Catalogue::builtin();

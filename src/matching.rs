@@ -291,6 +291,8 @@ pub struct Engine {
     /// of its set (`u32::MAX`: not computed).
     shared_modes: Vec<ModeSet>,
     default_modes: Vec<[u32; 5]>,
+    /// The stream each shared set was computed from: (material, mode slot, facility, output).
+    default_sources: Vec<(u32, u8, u32, u32)>,
     /// Per facility: index of its first supply (supplies are in facility order).
     first_supply: Vec<u32>,
     pub issues: Vec<Issue>,
@@ -382,6 +384,7 @@ impl Engine {
         let mut engine = Engine {
             shared_modes: Vec::new(),
             default_modes: Vec::new(),
+            default_sources: Vec::new(),
             catalogue,
             settings: region.settings.clone(),
             supplies: Vec::new(),
@@ -491,13 +494,32 @@ impl Engine {
         self.batches = OnceLock::new();
     }
 
+    /// Takes the region's new settings (transport cost factor, carbon price, detour) without
+    /// re-preparing every stream: the shared mode sets follow at once, a stream only when
+    /// [`Self::refresh_supply`] is called for it. Until every stream has been refreshed (or
+    /// the engine rebuilt), region-wide searches mix old and new settings: callers that need
+    /// the whole region rebuild first. This keeps a settings slider live on a large region,
+    /// where re-preparing every stream would cost several frames.
+    pub fn set_settings(&mut self, region: &Region) {
+        let same_default_mode = self.settings.default_mode == region.settings.default_mode;
+        self.settings = region.settings.clone();
+        // Appends new shared sets: streams not yet refreshed keep pointing at the old ones.
+        if same_default_mode {
+            self.reshare_default_modes(region);
+        } else {
+            self.share_default_modes(region);
+        }
+        self.batches = OnceLock::new();
+    }
+
     /// Computes, for every material some stream uses, the mode sets of a stream of default
     /// shape (no preprocessing, the material's own state and density), once per fixed mode.
     fn share_default_modes(&mut self, region: &Region) {
         let n = self.catalogue.materials.len();
         self.default_modes = vec![[u32::MAX; 5]; n];
-        for f in &region.facilities {
-            for o in &f.outputs {
+        self.default_sources.clear();
+        for (fi, f) in region.facilities.iter().enumerate() {
+            for (oi, o) in f.outputs.iter().enumerate() {
                 let Some(m) = self.catalogue.material_index(&o.material) else {
                     continue;
                 };
@@ -506,17 +528,37 @@ impl Engine {
                 if self.default_modes[m][slot] != u32::MAX {
                     continue;
                 }
-                let from = &self.catalogue.materials[m];
-                let basis = StreamBasis::of(&default_shaped(o), Some(from));
-                let Ok(profile) = economics::apply_preprocessing(&basis, &[], &self.catalogue)
-                else {
-                    continue;
-                };
-                let set = usable_modes(&self.catalogue, &profile, from, &self.settings, fixed);
-                self.default_modes[m][slot] = self.shared_modes.len() as u32;
-                self.shared_modes.push(set);
+                self.default_sources
+                    .push((m as u32, slot as u8, fi as u32, oi as u32));
+                self.share_one(region, m, slot, fi, oi);
             }
         }
+    }
+
+    /// Recomputes the shared mode sets from the streams that defined them (the region's
+    /// streams are unchanged, only its settings).
+    fn reshare_default_modes(&mut self, region: &Region) {
+        for k in 0..self.default_sources.len() {
+            let (m, slot, fi, oi) = self.default_sources[k];
+            self.share_one(region, m as usize, slot as usize, fi as usize, oi as usize);
+        }
+    }
+
+    /// The shared mode set of material `m` and mode slot `slot`, from output `oi` of facility
+    /// `fi`.
+    fn share_one(&mut self, region: &Region, m: usize, slot: usize, fi: usize, oi: usize) {
+        let Some(o) = region.facilities.get(fi).and_then(|f| f.outputs.get(oi)) else {
+            return;
+        };
+        let fixed = o.mode.or(region.settings.default_mode);
+        let from = &self.catalogue.materials[m];
+        let basis = StreamBasis::of(&default_shaped(o), Some(from));
+        let Ok(profile) = economics::apply_preprocessing(&basis, &[], &self.catalogue) else {
+            return;
+        };
+        let set = usable_modes(&self.catalogue, &profile, from, &self.settings, fixed);
+        self.default_modes[m][slot] = self.shared_modes.len() as u32;
+        self.shared_modes.push(set);
     }
 
     /// The modes of a supply option.

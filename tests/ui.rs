@@ -434,3 +434,35 @@ fn without_a_file_dialog_a_typed_path_saves_and_opens() {
         .preprocessing
         .is_empty());
 }
+
+#[test]
+fn the_transport_cost_slider_moves_the_reach_as_the_engine_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    let region = sawmill_region();
+    region_file::save(&region, &path).unwrap();
+    let mut harness = open_app(&path);
+    harness.state_mut().push(Command::SelectStream {
+        facility: 0,
+        stream: 0,
+    });
+    harness.run_steps(3);
+    harness.get_by_label("Region-wide economics").click();
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::Slider, "Transport cost x")
+        .set_value_accesskit(2.0);
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().doc.region.settings.transport_cost_factor,
+        2.0
+    );
+
+    let mut dearer = region.clone();
+    dearer.settings.transport_cost_factor = 2.0;
+    let (reach, viable) = engine_says(&dearer);
+    let (reach_before, _) = engine_says(&region);
+    assert!(reach < reach_before * 0.6, "{reach_before} -> {reach}");
+    assert!(shown(&harness, &format!("Candidates: {viable} viable")));
+    assert!(shown(&harness, &format!("truck {reach:.0} km")));
+}

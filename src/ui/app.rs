@@ -572,6 +572,10 @@ impl SymbiomapApp {
     }
 
     fn export(&mut self, path: &Path) {
+        if let Err(e) = self.doc.settle() {
+            self.error("Export failed", e);
+            return;
+        }
         let options = geojson::ExportOptions::default();
         let points = geojson::facilities_collection(&self.doc.region, options);
         let links_path = path.with_file_name(format!(
@@ -678,6 +682,9 @@ impl SymbiomapApp {
         let wanted = self.selected_stream;
         let current = self.stream_view.as_ref().map(|v| (v.facility, v.stream));
         if wanted != current || self.stream_view_revision != self.doc.revision {
+            if let Some((f, s)) = wanted {
+                self.doc.refresh_stream(f, s);
+            }
             self.stream_view = wanted.map(|(f, s)| self.doc.stream_view(f, s));
             self.stream_view_revision = self.doc.revision;
             if let (Some(c), Some(v)) = (self.selected_candidate, &self.stream_view) {
@@ -711,6 +718,15 @@ impl SymbiomapApp {
         self.pending_modal(&ctx);
 
         self.apply();
+        // A region-wide slider re-prepares only the stream on screen while it moves; the rest
+        // follows on a worker thread once nothing is being dragged.
+        if self.doc.engine_stale && ctx.dragged_id().is_none() {
+            let ctx = ctx.clone();
+            self.doc.settle_in_background(move || ctx.request_repaint());
+        }
+        if let Err(e) = self.doc.poll_rebuild() {
+            self.error("Could not recompute the region", e);
+        }
         // Only when it changes: every viewport command asks for another frame, and an app
         // that repaints forever burns a core while the user reads.
         let title = self.title();

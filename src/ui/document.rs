@@ -175,7 +175,15 @@ pub struct Document {
     pub revision: u64,
     /// Bumped when facilities change (markers, the map index).
     pub facilities_revision: u64,
+    /// The region's settings changed and only some streams were re-prepared since.
+    pub engine_stale: bool,
+    /// A rebuild running on a worker thread: the revision it started from, and its result.
+    rebuilding: Option<(u64, std::sync::mpsc::Receiver<Result<Engine, String>>)>,
 }
+
+/// Up to this many output streams, a settings change re-prepares every stream at once (a few
+/// milliseconds); above, only the stream on screen until the slider is let go.
+pub const LIVE_REBUILD_LIMIT: usize = 2_000;
 
 impl Document {
     pub fn new(region: Region, path: Option<PathBuf>) -> Result<Self, CatalogueError> {
@@ -187,25 +195,105 @@ impl Document {
             engine,
             revision: 0,
             facilities_revision: 0,
+            engine_stale: false,
+            rebuilding: None,
         })
     }
 
     /// Applies an edit, keeps the engine in step, and returns the inverse edit.
     pub fn apply(&mut self, edit: Edit) -> Result<Edit, String> {
         let stream = edit.stream();
+        let settings = matches!(edit, Edit::SetSettings(_));
         if edit.changes_facilities() {
             self.facilities_revision += 1;
         }
         let inverse = edit.apply(&mut self.region)?;
         match stream {
             Some((f, s)) => self.engine.refresh_supply(&self.region, f, s),
-            None => {
-                self.engine = Engine::new(&self.region).map_err(|e| e.to_string())?;
+            None if settings && self.engine.supplies.len() > LIVE_REBUILD_LIMIT => {
+                // Too many streams to re-prepare in one frame: the shown stream follows now
+                // (see `refresh_stream`), the rest when the user lets go (`settle`).
+                self.engine.set_settings(&self.region);
+                self.engine_stale = true;
             }
+            None => self.rebuild_engine()?,
         }
         self.dirty = true;
         self.revision += 1;
         Ok(inverse)
+    }
+
+    fn rebuild_engine(&mut self) -> Result<(), String> {
+        self.engine = Engine::new(&self.region).map_err(|e| e.to_string())?;
+        self.engine_stale = false;
+        Ok(())
+    }
+
+    /// Brings one stream up to date with the region's settings (the one on screen while a
+    /// region-wide slider moves).
+    pub fn refresh_stream(&mut self, facility: usize, stream: usize) {
+        if self.engine_stale {
+            self.engine.refresh_supply(&self.region, facility, stream);
+        }
+    }
+
+    /// Brings every stream up to date now (before anything region-wide, such as an export).
+    pub fn settle(&mut self) -> Result<(), String> {
+        if self.engine_stale {
+            self.rebuild_engine()?;
+        }
+        Ok(())
+    }
+
+    /// Brings every stream up to date on a worker thread (after a region-wide slider is let
+    /// go: a large region takes several frames). `done` is called from the worker when the
+    /// result is ready; [`Self::poll_rebuild`] takes it in, unless the region changed since.
+    pub fn settle_in_background(&mut self, done: impl FnOnce() + Send + 'static) {
+        if !self.engine_stale
+            || self
+                .rebuilding
+                .as_ref()
+                .is_some_and(|(rev, _)| *rev == self.revision)
+        {
+            return;
+        }
+        let region = self.region.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("engine-rebuild".into())
+            .spawn(move || {
+                let _ = tx.send(Engine::new(&region).map_err(|e| e.to_string()));
+                done();
+            });
+        match spawned {
+            Ok(_) => self.rebuilding = Some((self.revision, rx)),
+            // No thread to be had: do it here.
+            Err(_) => {
+                let _ = self.settle();
+            }
+        }
+    }
+
+    /// Takes in a finished background rebuild, if the region is still the one it started from.
+    pub fn poll_rebuild(&mut self) -> Result<(), String> {
+        let Some((revision, rx)) = &self.rebuilding else {
+            return Ok(());
+        };
+        let result = match rx.try_recv() {
+            Ok(result) => result,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(()),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.rebuilding = None;
+                return Ok(());
+            }
+        };
+        let current = *revision == self.revision;
+        self.rebuilding = None;
+        if current {
+            self.engine = result?;
+            self.engine_stale = false;
+        }
+        Ok(())
     }
 
     /// The display name: the file name, or the region's name for an unsaved region.
@@ -322,6 +410,82 @@ mod tests {
             inv.apply(&mut r).unwrap();
         }
         assert_eq!(r, original);
+    }
+
+    #[test]
+    fn a_settings_change_on_a_large_region_refreshes_the_shown_stream_then_the_rest() {
+        let region = crate::synth::generate(1_500, 11);
+        let mut doc = Document::new(region, None).unwrap();
+        assert!(doc.engine.supplies.len() > LIVE_REBUILD_LIMIT);
+        let (f, s) = (3, 0);
+        let truck = |view: &StreamView| {
+            view.reach_by_mode
+                .iter()
+                .find(|(m, _)| *m == ModeKey::Truck)
+                .map(|(_, km)| *km)
+        };
+        let before = truck(&doc.stream_view(f, s)).expect("a truck reach");
+
+        let settings = Settings {
+            transport_cost_factor: 2.0,
+            ..doc.region.settings.clone()
+        };
+        doc.apply(Edit::SetSettings(settings)).unwrap();
+        assert!(doc.engine_stale, "only the shown stream is re-prepared");
+        doc.refresh_stream(f, s);
+        let live = doc.stream_view(f, s);
+        // What a fresh engine on the changed region says about that stream.
+        let fresh = Document::new(doc.region.clone(), None).unwrap();
+        let want = fresh.stream_view(f, s);
+        assert_eq!(truck(&live), truck(&want));
+        assert!(
+            truck(&live).unwrap() < before,
+            "dearer transport, shorter reach"
+        );
+        assert_eq!(live.viable_count, want.viable_count);
+        assert_eq!(live.lines.len(), want.lines.len());
+
+        // Letting go: the rest of the region is re-prepared on a worker thread.
+        doc.settle_in_background(|| {});
+        for _ in 0..500 {
+            doc.poll_rebuild().unwrap();
+            if !doc.engine_stale {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!doc.engine_stale);
+        let all: crate::matching::Totals =
+            doc.engine.search(&doc.region, &SearchOptions::default());
+        let want: crate::matching::Totals = fresh
+            .engine
+            .search(&fresh.region, &SearchOptions::default());
+        assert_eq!(all.pairs, want.pairs);
+    }
+
+    #[test]
+    fn a_background_rebuild_of_an_older_region_is_dropped() {
+        let region = crate::synth::generate(1_500, 12);
+        let mut doc = Document::new(region, None).unwrap();
+        let mut settings = doc.region.settings.clone();
+        settings.carbon_price_per_t_co2 = 100.0;
+        doc.apply(Edit::SetSettings(settings.clone())).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        doc.settle_in_background(move || {
+            let _ = tx.send(());
+        });
+        // The user moves the slider again before the worker is done.
+        settings.carbon_price_per_t_co2 = 150.0;
+        doc.apply(Edit::SetSettings(settings)).unwrap();
+        rx.recv().unwrap();
+        doc.poll_rebuild().unwrap();
+        assert!(
+            doc.engine_stale,
+            "the result for 100 EUR/t was not taken in"
+        );
+        assert_eq!(doc.engine.settings.carbon_price_per_t_co2, 150.0);
+        doc.settle().unwrap();
+        assert!(!doc.engine_stale);
     }
 
     #[test]

@@ -58,6 +58,12 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
                     needs(ui, facility);
+                    ui.separator();
+                    // The scenario sliders stay at hand: the map and the list below follow
+                    // them while they move.
+                    egui::CollapsingHeader::new("Region-wide economics")
+                        .id_salt("scenario")
+                        .show(ui, |ui| settings_sliders(ui, &app.doc.region.settings, out));
                     if let Some(view) = &app.stream_view {
                         ui.separator();
                         candidates(ui, app, view, out);
@@ -80,6 +86,7 @@ fn overview(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
     ));
     ui.label(RichText::new("Click a facility on the map, or search for one above.").italics());
     ui.separator();
+    ui.strong("Region-wide economics");
     settings_sliders(ui, &region.settings, out);
     if !app.doc.engine.issues.is_empty() {
         ui.separator();
@@ -99,7 +106,6 @@ fn overview(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
 
 /// Region-wide economic settings: transport cost, carbon price, detour factor.
 pub fn settings_sliders(ui: &mut Ui, settings: &Settings, out: &mut Vec<Command>) {
-    ui.strong("Region-wide economics");
     let mut s = settings.clone();
     let mut changed = false;
     changed |= ui
