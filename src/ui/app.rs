@@ -993,6 +993,7 @@ impl SymbiomapApp {
         map = map.with_plugin(FacilitiesLayer {
             index: &self.index,
             region: &self.doc.region,
+            catalogue: &self.doc.engine.catalogue,
             selected: self.selected_facility,
             partners: &partners,
             scale: self.scale,

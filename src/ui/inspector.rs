@@ -57,7 +57,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     facility_header(ui, facility);
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
-                    needs(ui, facility);
+                    needs(ui, facility, &app.doc.engine.catalogue);
                     ui.separator();
                     // The scenario sliders stay at hand: the map and the list below follow
                     // them while they move.
@@ -514,15 +514,18 @@ fn chip(
         });
 }
 
-fn needs(ui: &mut Ui, f: &Facility) {
+fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue) {
     if f.needs.is_empty() {
         return;
     }
     ui.strong(format!("Needs ({})", f.needs.len()));
     for n in &f.needs {
+        let material = catalogue
+            .material(&n.material)
+            .map_or(n.material.as_str(), |m| m.display_name());
         egui::CollapsingHeader::new(format!(
-            "{}  ·  {:.0} {}/yr",
-            n.material, n.quantity_per_yr, n.unit
+            "{material}  ·  {:.0} {}/yr",
+            n.quantity_per_yr, n.unit
         ))
         .id_salt(("need", &n.id))
         .show(ui, |ui| need_details(ui, n));
@@ -706,7 +709,13 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
                 }
             });
             ui.horizontal_wrapped(|ui| {
-                ui.label(format!("-> {}", need.material));
+                let material = app
+                    .doc
+                    .engine
+                    .catalogue
+                    .material(&need.material)
+                    .map_or(need.material.as_str(), |m| m.display_name());
+                ui.label(format!("-> {material}"));
                 ui.label(format!("{:.1} km", cand.value.distance_km))
                     .on_hover_text(term("km"));
                 ui.label(format!("b/e {:.0} km", cand.value.break_even_km))

@@ -97,6 +97,8 @@ pub struct FacilityEvents {
 pub struct FacilitiesLayer<'a> {
     pub index: &'a FacilityIndex,
     pub region: &'a Region,
+    /// For material names in the tooltip.
+    pub catalogue: &'a crate::catalogue::Catalogue,
     pub selected: Option<usize>,
     /// Partners of the selected stream (sorted), drawn on top.
     pub partners: &'a [usize],
@@ -384,21 +386,33 @@ impl Plugin for FacilitiesLayer<'_> {
                     None if f.sector.is_empty() => "sector not given".to_owned(),
                     None => f.sector.clone(),
                 });
+                let name = |key| material_name(self.catalogue, key);
                 for o in f.outputs.iter().take(4) {
                     ui.label(format!(
                         "out: {} {:.0} {}/yr",
-                        o.material, o.quantity_per_yr, o.unit
+                        name(&o.material),
+                        o.quantity_per_yr,
+                        o.unit
                     ));
                 }
                 for n in f.needs.iter().take(4) {
                     ui.label(format!(
                         "in: {} {:.0} {}/yr",
-                        n.material, n.quantity_per_yr, n.unit
+                        name(&n.material),
+                        n.quantity_per_yr,
+                        n.unit
                     ));
                 }
             });
         }
     }
+}
+
+/// A material's display name, or its key if the catalogue does not know it.
+fn material_name<'a>(catalogue: &'a crate::catalogue::Catalogue, key: &'a str) -> &'a str {
+    catalogue
+        .material(key)
+        .map_or(key, crate::catalogue::Material::display_name)
 }
 
 fn cluster_radius(members: usize, scale: f32) -> f32 {
