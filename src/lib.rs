@@ -9,6 +9,7 @@ pub mod basemap;
 pub mod catalogue;
 pub mod checks;
 pub mod cli;
+pub mod date;
 pub mod economics;
 pub mod geodesy;
 pub mod io;

@@ -9,8 +9,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The region file format this build writes. Files with a larger number are refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// The region file format this build writes. Files with a larger number are refused; older
+/// ones are migrated on load (`io::region_file`).
+///
+/// - 1: facilities, streams, needs, settings, catalogue overrides, notes.
+/// - 2: adds `proposals` (exchanges captured in workshops) and `projects` (the pipeline from
+///   opportunity to operating exchange).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Fields of a JSON object that this version does not know; written back unchanged. Boxed on
 /// demand: almost every object has none, and a large region holds millions of objects.
@@ -76,6 +81,12 @@ pub struct Region {
     pub catalogue: CatalogueOverrides,
     #[serde(default)]
     pub notes: Vec<Note>,
+    /// Exchanges people proposed (in a workshop, say) that are evaluated like candidates.
+    #[serde(default)]
+    pub proposals: Vec<Proposal>,
+    /// Exchanges being turned into real ones.
+    #[serde(default)]
+    pub projects: Vec<Project>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -95,6 +106,8 @@ impl Default for Region {
             facilities: Vec::new(),
             catalogue: CatalogueOverrides::default(),
             notes: Vec::new(),
+            proposals: Vec::new(),
+            projects: Vec::new(),
             extra: Extra::new(),
         }
     }
@@ -103,6 +116,53 @@ impl Default for Region {
 impl Region {
     pub fn facility(&self, id: &str) -> Option<&Facility> {
         self.facilities.iter().find(|f| f.id == id)
+    }
+
+    /// Index of the facility with this id.
+    pub fn facility_index(&self, id: &str) -> Option<usize> {
+        self.facilities.iter().position(|f| f.id == id)
+    }
+
+    /// `(facility, output)` indices of the output stream with this id.
+    pub fn output_index(&self, id: &str) -> Option<(usize, usize)> {
+        self.facilities
+            .iter()
+            .enumerate()
+            .find_map(|(fi, f)| f.outputs.iter().position(|o| o.id == id).map(|oi| (fi, oi)))
+    }
+
+    /// `(facility, need)` indices of the need with this id.
+    pub fn need_index(&self, id: &str) -> Option<(usize, usize)> {
+        self.facilities
+            .iter()
+            .enumerate()
+            .find_map(|(fi, f)| f.needs.iter().position(|n| n.id == id).map(|ni| (fi, ni)))
+    }
+
+    /// An id not used by any facility, stream, need, proposal or project: `prefix` followed
+    /// by the smallest free number.
+    pub fn fresh_id(&self, prefix: &str) -> String {
+        let taken = |id: &str| {
+            self.facilities.iter().any(|f| {
+                f.id == id
+                    || f.outputs.iter().any(|o| o.id == id)
+                    || f.needs.iter().any(|n| n.id == id)
+            }) || self.proposals.iter().any(|p| p.id == id)
+                || self.projects.iter().any(|p| p.id == id)
+        };
+        // Among ids+1 numbers one is free, whatever the ids are.
+        let bound = self
+            .facilities
+            .iter()
+            .map(|f| 1 + f.outputs.len() + f.needs.len())
+            .sum::<usize>()
+            + self.proposals.len()
+            + self.projects.len()
+            + 1;
+        (1..=bound)
+            .map(|n| format!("{prefix}{n}"))
+            .find(|id| !taken(id))
+            .unwrap_or_else(|| prefix.to_owned())
     }
 
     /// Number of output streams and needs in the region.
@@ -573,6 +633,162 @@ pub struct Note {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Who proposed an exchange.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalOrigin {
+    /// Drawn on the map during a workshop, from what the people in the room said.
+    #[default]
+    Workshop,
+    /// Entered by the planner.
+    Planner,
+}
+
+/// An exchange someone proposed between two facilities: evaluated by the engine like any
+/// candidate once its stream and need are named.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: String,
+    /// Facility id of the supplier.
+    pub from_facility: String,
+    /// Output stream id at the supplier, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Facility id of the receiver.
+    pub to_facility: String,
+    /// Need id at the receiver, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need: Option<String>,
+    /// What was said ("their wastewater is calcium-rich").
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub origin: ProposalOrigin,
+    /// Day it was captured, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub created: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Where a project stands, in order.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    #[default]
+    Identified,
+    Contacted,
+    Feasibility,
+    Agreement,
+    Operating,
+    Ended,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::Identified,
+        Stage::Contacted,
+        Stage::Feasibility,
+        Stage::Agreement,
+        Stage::Operating,
+        Stage::Ended,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Identified => "Identified",
+            Stage::Contacted => "Contacted",
+            Stage::Feasibility => "Feasibility",
+            Stage::Agreement => "Agreement",
+            Stage::Operating => "Operating",
+            Stage::Ended => "Ended",
+        }
+    }
+}
+
+/// What a member does in a project.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Supplier,
+    Receiver,
+    /// A broker, logistics firm or treatment operator between supplier and receiver.
+    Intermediary,
+    IsPlanner,
+    IsProjectManager,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Supplier,
+        Role::Receiver,
+        Role::Intermediary,
+        Role::IsPlanner,
+        Role::IsProjectManager,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Supplier => "supplier",
+            Role::Receiver => "receiver",
+            Role::Intermediary => "intermediary",
+            Role::IsPlanner => "IS planner",
+            Role::IsProjectManager => "IS project manager",
+        }
+    }
+}
+
+/// A facility or a person in a project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub role: Role,
+    /// The facility's id, for suppliers, receivers and intermediaries on the map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+    /// A person or organisation (always shown; the facility's name if empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// Something to do, by a date.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    pub text: String,
+    /// `YYYY-MM-DD`, or empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub due: String,
+    #[serde(default)]
+    pub done: bool,
+}
+
+/// An exchange on its way from opportunity to operation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub stage: Stage,
+    #[serde(default)]
+    pub members: Vec<Member>,
+    /// The output stream and the need exchanged, when named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need: Option<String>,
+    /// The proposal it was promoted from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<String>,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+    #[serde(default)]
+    pub notes: String,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -40,7 +40,7 @@ fn a_newer_file_is_refused_with_the_versions() {
             e,
             LoadError::Newer {
                 found: 7,
-                supported: 1,
+                supported: symbiomap::model::FORMAT_VERSION,
                 ..
             }
         ),
@@ -273,4 +273,66 @@ fn saving_replaces_the_file_whole_and_a_failed_save_keeps_the_old_one() {
         "{e}"
     );
     assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_version_1_file_is_migrated_and_saved_as_the_current_version() {
+    // The fixture is a version-1 file: no proposals, no projects.
+    assert!(text().contains("\"format_version\": 1"));
+    let region = region_file::load(&fixture()).unwrap();
+    assert_eq!(region.format_version, symbiomap::model::FORMAT_VERSION);
+    assert!(region.proposals.is_empty() && region.projects.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("migrated.json");
+    region_file::save(&region, &path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains(&format!(
+        "\"format_version\": {}",
+        symbiomap::model::FORMAT_VERSION
+    )));
+    assert!(saved.contains("\"proposals\": []") && saved.contains("\"projects\": []"));
+    // Everything else, the unknown fields too, is as it was.
+    let again = region_file::load(&path).unwrap();
+    assert_eq!(again, region);
+    assert_eq!(
+        again.settings.extra.get("projector_theme"),
+        Some(&serde_json::Value::String("dark".into()))
+    );
+}
+
+#[test]
+fn proposals_and_projects_round_trip_and_their_references_are_checked() {
+    let v2 = text().replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    let with = |extra: &str| {
+        let cut = v2.rfind('}').unwrap();
+        format!("{},{extra}}}", &v2[..cut].trim_end())
+    };
+    let good = with(
+        r#""proposals": [{"id": "W1", "from_facility": "P1", "stream": "P1-ash", "to_facility": "C1",
+             "note": "they said their ash is low in carbon", "origin": "workshop", "created": "2026-11-25"}],
+           "projects": [{"id": "J1", "name": "Ash to cement", "stage": "feasibility", "proposal": "W1",
+             "members": [{"role": "supplier", "facility": "P1"}, {"role": "is_planner", "name": "A. Facilitator"}],
+             "actions": [{"text": "Send ash samples", "due": "2026-12-15"}]}]"#,
+    );
+    let region = parse(&good).unwrap();
+    assert_eq!(region.proposals[0].stream.as_deref(), Some("P1-ash"));
+    assert_eq!(
+        region.projects[0].stage,
+        symbiomap::model::Stage::Feasibility
+    );
+    let back = region_file::to_text(&region).unwrap();
+    assert_eq!(parse(&back).unwrap(), region);
+
+    let bad = with(
+        r#""proposals": [{"id": "W1", "from_facility": "P1", "stream": "C1-nothing", "to_facility": "nowhere"}],
+           "projects": [{"id": "W1", "name": "x", "actions": [{"text": "call", "due": "2026-02-30"}]}]"#,
+    );
+    let e = parse(&bad).unwrap_err();
+    let problems = e.problems();
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert!(fields.contains(&"proposals[0].to_facility"), "{e}");
+    assert!(fields.contains(&"proposals[0].stream"), "{e}");
+    assert!(fields.contains(&"projects[0].id"), "duplicate id: {e}");
+    assert!(fields.contains(&"projects[0].actions[0].due"), "{e}");
+    assert!(problems.iter().all(|p| p.line.is_some()), "{e}");
 }

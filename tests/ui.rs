@@ -466,3 +466,170 @@ fn the_transport_cost_slider_moves_the_reach_as_the_engine_says() {
     assert!(shown(&harness, &format!("Candidates: {viable} viable")));
     assert!(shown(&harness, &format!("truck {reach:.0} km")));
 }
+
+/// A click of the primary button where no widget of its own is (the map).
+fn click_at(harness: &mut Harness<'static, SymbiomapApp>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    harness.run_steps(1);
+    harness.drag_at(pos);
+    harness.run_steps(1);
+    harness.drop_at(pos);
+    harness.run_steps(1);
+}
+
+/// The sawmill region in the app.
+fn editing_app() -> (tempfile::TempDir, Harness<'static, SymbiomapApp>) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &path).expect("saved");
+    let harness = open_app(&path);
+    (dir, harness)
+}
+
+#[test]
+fn add_move_and_delete_a_facility_with_undo_and_redo() {
+    use symbiomap::ui::tools::MapTool;
+    let (_dir, mut harness) = editing_app();
+    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+
+    // Add: the tool, then a click on empty map.
+    harness
+        .state_mut()
+        .push(Command::SetTool(MapTool::AddFacility));
+    harness.run_steps(2);
+    let mill = harness.state().screen_pos_of(0).unwrap();
+    let empty = mill + egui::vec2(0.0, 120.0);
+    click_at(&mut harness, empty);
+    harness.run_steps(4);
+    let region = &harness.state().doc.region;
+    assert_eq!(region.facilities.len(), 7, "a facility was added");
+    let added = region.facilities[6].clone();
+    assert!(
+        added.location.lat_deg < 50.0,
+        "south of the mill: {:?}",
+        added.location
+    );
+    assert!(harness.state().form.is_some(), "its form is open");
+    assert!(shown(&harness, "Editing New facility"));
+    harness.get_by_label("Done").click();
+    harness.run_steps(2);
+
+    // Move: drag the new marker a little to the east.
+    let from = harness.state().screen_pos_of(6).unwrap();
+    let to = from + egui::vec2(80.0, 0.0);
+    harness.drag_at(from);
+    harness.run_steps(1);
+    for k in 1..=4 {
+        harness.hover_at(from + egui::vec2(20.0 * k as f32, 0.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(to);
+    harness.run_steps(3);
+    let moved = harness.state().doc.region.facilities[6].location;
+    assert!(moved.lon_deg > added.location.lon_deg + 0.01, "{moved:?}");
+    assert!((moved.lat_deg - added.location.lat_deg).abs() < 0.05);
+    let mill_now = harness.state().doc.region.facilities[0].location;
+    assert_eq!(
+        mill_now,
+        sawmill_region().facilities[0].location,
+        "the map did not pan the data"
+    );
+
+    // Delete it from its form.
+    harness.state_mut().push(Command::EditFacility(6));
+    harness.run_steps(3);
+    harness.get_by_label("Delete this facility").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+
+    // Undo: back comes the facility, at its moved place; again: at its first place; again:
+    // gone. Redo walks forward the same way.
+    let undo = |h: &mut Harness<'static, SymbiomapApp>| {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        h.run_steps(2);
+    };
+    undo(&mut harness);
+    assert_eq!(harness.state().doc.region.facilities.len(), 7);
+    assert_eq!(harness.state().doc.region.facilities[6].location, moved);
+    undo(&mut harness);
+    assert_eq!(
+        harness.state().doc.region.facilities[6].location,
+        added.location
+    );
+    undo(&mut harness);
+    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+    assert!(!harness.state().doc.dirty, "back to the file as saved");
+    harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.region.facilities.len(), 7);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.region.facilities[6].location, moved);
+    assert!(harness.state().doc.dirty);
+}
+
+#[test]
+fn editing_a_stream_in_its_form_moves_the_radius() {
+    let (_dir, mut harness) = editing_app();
+    harness.state_mut().push(Command::SelectStream {
+        facility: 0,
+        stream: 0,
+    });
+    harness.run_steps(3);
+    let (reach, _) = engine_says(&sawmill_region());
+    assert!(shown(&harness, &format!("truck {reach:.0} km")));
+
+    harness.get_by_label("Edit facility").click();
+    harness.run_steps(3);
+    // The stream's section, then its disposal cost: 20 -> 60 per tonne.
+    harness.get_by_label_contains("6000 t/yr").click();
+    harness.run_steps(2);
+    let field = "outputs[0].disposal_cost_per_unit";
+    harness.get_by_label(field).click();
+    harness.run_steps(1);
+    harness.get_by_label(field).type_text("x");
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().form.as_ref().unwrap().problem(field),
+        Some("`20x` is not a number"),
+        "the form says what is wrong while the user types"
+    );
+    assert!(shown(&harness, "is not a number"));
+    assert_eq!(
+        harness.state().doc.region.facilities[0].outputs[0].disposal_cost_per_unit,
+        Some(20.0),
+        "and nothing wrong reaches the region"
+    );
+    // Select all and type the new value.
+    harness.get_by_label(field).focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    harness.get_by_label(field).type_text("60");
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().doc.region.facilities[0].outputs[0].disposal_cost_per_unit,
+        Some(60.0)
+    );
+    harness.get_by_label("Done").click();
+    harness.run_steps(3);
+    let mut dearer = sawmill_region();
+    dearer.facilities[0].outputs[0].disposal_cost_per_unit = Some(60.0);
+    let (reach_after, viable_after) = engine_says(&dearer);
+    assert!(reach_after > reach + 100.0, "{reach} -> {reach_after}");
+    assert!(shown(&harness, &format!("truck {reach_after:.0} km")));
+    assert!(shown(
+        &harness,
+        &format!("Candidates: {viable_after} viable")
+    ));
+    // One undo takes the whole typed value back.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().doc.region.facilities[0].outputs[0].disposal_cost_per_unit,
+        Some(20.0)
+    );
+    assert!(shown(&harness, &format!("truck {reach:.0} km")));
+}

@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::io::json_path::{locate, JsonPath};
-use crate::model::{Availability, Pattern, Region, Specification, FORMAT_VERSION};
+use crate::model::{Availability, Facility, Pattern, Region, Specification, FORMAT_VERSION};
 use crate::reference::{ewc_digits, ewc_spaced, EwcList};
 
 /// A problem at one place of a region file.
@@ -189,8 +189,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
             problem: json_problem(e.inner(), if field == "." { String::new() } else { field }),
         }
     })?;
-    // Older versions would be migrated here; version 1 is the first.
-    region.format_version = FORMAT_VERSION;
+    migrate(&mut region);
     let problems = validate(&region);
     if problems.is_empty() {
         Ok(region)
@@ -203,6 +202,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
                 .collect(),
         })
     }
+}
+
+/// Brings a region read from an older file up to [`FORMAT_VERSION`]; saving writes the new
+/// version. Each step names what changed:
+/// - 1 -> 2: `proposals` and `projects` appear; a version-1 file has none, which is what
+///   their defaults give, and nothing it holds changes meaning.
+fn migrate(region: &mut Region) {
+    if region.format_version < 2 {
+        region.proposals.clear();
+        region.projects.clear();
+    }
+    region.format_version = FORMAT_VERSION;
 }
 
 fn json_problem(e: &serde_json::Error, field: String) -> Problem {
@@ -265,133 +276,30 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
 
     let mut facility_ids: HashMap<&str, usize> = HashMap::new();
     let mut flow_ids: HashMap<&str, JsonPath> = HashMap::new();
-    let ewc = EwcList::get();
     for (fi, f) in region.facilities.iter().enumerate() {
         let fp = root.key("facilities").index(fi);
-        if f.id.trim().is_empty() {
-            out.push((fp.key("id"), "must not be empty".to_owned()));
-        } else if let Some(first) = facility_ids.insert(&f.id, fi) {
-            out.push((
-                fp.key("id"),
-                format!(
-                    "duplicate facility id `{}` (also facilities[{first}])",
-                    f.id
-                ),
-            ));
-        }
-        let loc = fp.key("location");
-        if !(f.location.lat_deg.is_finite() && (-90.0..=90.0).contains(&f.location.lat_deg)) {
-            out.push((
-                loc.key("lat_deg"),
-                format!(
-                    "latitude must be within -90..90 degrees, found {}",
-                    f.location.lat_deg
-                ),
-            ));
-        }
-        if !(f.location.lon_deg.is_finite() && (-180.0..=180.0).contains(&f.location.lon_deg)) {
-            out.push((
-                loc.key("lon_deg"),
-                format!(
-                    "longitude must be within -180..180 degrees, found {}",
-                    f.location.lon_deg
-                ),
-            ));
+        if !f.id.trim().is_empty() {
+            if let Some(first) = facility_ids.insert(&f.id, fi) {
+                out.push((
+                    fp.key("id"),
+                    format!(
+                        "duplicate facility id `{}` (also facilities[{first}])",
+                        f.id
+                    ),
+                ));
+            }
         }
         for (si, o) in f.outputs.iter().enumerate() {
             let sp = fp.key("outputs").index(si);
-            unique_flow_id(&mut flow_ids, &o.id, &sp, &mut out);
-            if o.material.trim().is_empty() {
-                out.push((sp.key("material"), "must name a material".to_owned()));
-            }
-            if let Some(code) = &o.ewc_code {
-                match ewc_digits(code) {
-                    Some(d) if ewc.lookup(&d).is_some() => {}
-                    Some(d) => out.push((
-                        sp.key("ewc_code"),
-                        format!(
-                            "`{code}` is not in the European List of Waste ({} is not a code)",
-                            ewc_spaced(&d)
-                        ),
-                    )),
-                    None => out.push((
-                        sp.key("ewc_code"),
-                        format!(
-                            "`{code}` is not an EWC code: expected six digits like \"10 01 02\""
-                        ),
-                    )),
-                }
-            }
-            quantity(&mut out, &sp, o.quantity_per_yr);
-            percent(&mut out, &sp, "moisture_pct", o.moisture_pct);
-            percent(
-                &mut out,
-                &sp,
-                "variability_cv_pct",
-                o.variability_cv_pct.map(|v| v.min(100.0)),
-            );
-            positive(
-                &mut out,
-                &sp,
-                "bulk_density_t_per_m3",
-                o.bulk_density_t_per_m3,
-            );
-            money(
-                &mut out,
-                &sp,
-                "disposal_cost_per_unit",
-                o.disposal_cost_per_unit,
-            );
-            for (ci, c) in o.composition.iter().enumerate() {
-                let cp = sp.key("composition").index(ci);
-                if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
-                    out.push((
-                        cp.key("mass_pct"),
-                        format!("must be within 0..100 %, found {}", c.mass_pct),
-                    ));
-                }
-            }
-            let total: f64 = o.composition.iter().map(|c| c.mass_pct).sum();
-            if total > 100.5 {
-                out.push((
-                    sp.key("composition"),
-                    format!("constituents add up to {total:.1} %, more than 100 %"),
-                ));
-            }
-            for (pi, step) in o.preprocessing.iter().enumerate() {
-                let pp = sp.key("preprocessing").index(pi);
-                percent(
-                    &mut out,
-                    &pp,
-                    "target_moisture_pct",
-                    step.target_moisture_pct,
-                );
-                positive(
-                    &mut out,
-                    &pp,
-                    "target_density_t_per_m3",
-                    step.target_density_t_per_m3,
-                );
-            }
-            availability(&mut out, &sp.key("availability"), &o.availability);
+            unique_id(&mut flow_ids, &o.id, &sp, "stream or need", &mut out);
         }
         for (ni, n) in f.needs.iter().enumerate() {
             let np = fp.key("needs").index(ni);
-            unique_flow_id(&mut flow_ids, &n.id, &np, &mut out);
-            if n.material.trim().is_empty() {
-                out.push((np.key("material"), "must name a material".to_owned()));
-            }
-            quantity(&mut out, &np, n.quantity_per_yr);
-            money(
-                &mut out,
-                &np,
-                "virgin_price_per_unit",
-                n.virgin_price_per_unit,
-            );
-            specification(&mut out, &np.key("spec"), &n.spec);
-            availability(&mut out, &np.key("availability"), &n.availability);
+            unique_id(&mut flow_ids, &n.id, &np, "stream or need", &mut out);
         }
+        out.extend(validate_facility(f, &fp));
     }
+    validate_pipeline(region, &root, &mut out);
     for (ri, r) in region.catalogue.rules.iter().enumerate() {
         let rp = root.key("catalogue").key("rules").index(ri);
         if !(r.substitution_ratio.is_finite() && r.substitution_ratio >= 0.0) {
@@ -461,18 +369,240 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
     out
 }
 
-fn unique_flow_id<'a>(
+/// What is wrong with one facility on its own (ids unique across the region are checked by
+/// [`validate`]): the checks of the edit forms, with paths under `fp`.
+pub fn validate_facility(f: &Facility, fp: &JsonPath) -> Vec<(JsonPath, String)> {
+    let mut out = Vec::new();
+    let ewc = EwcList::get();
+    if f.id.trim().is_empty() {
+        out.push((fp.key("id"), "must not be empty".to_owned()));
+    }
+    if f.name.trim().is_empty() {
+        out.push((fp.key("name"), "must not be empty".to_owned()));
+    }
+    let loc = fp.key("location");
+    if !(f.location.lat_deg.is_finite() && (-90.0..=90.0).contains(&f.location.lat_deg)) {
+        out.push((
+            loc.key("lat_deg"),
+            format!(
+                "latitude must be within -90..90 degrees, found {}",
+                f.location.lat_deg
+            ),
+        ));
+    }
+    if !(f.location.lon_deg.is_finite() && (-180.0..=180.0).contains(&f.location.lon_deg)) {
+        out.push((
+            loc.key("lon_deg"),
+            format!(
+                "longitude must be within -180..180 degrees, found {}",
+                f.location.lon_deg
+            ),
+        ));
+    }
+    for (si, o) in f.outputs.iter().enumerate() {
+        let sp = fp.key("outputs").index(si);
+        if o.id.trim().is_empty() {
+            out.push((sp.key("id"), "must not be empty".to_owned()));
+        }
+        if o.material.trim().is_empty() {
+            out.push((sp.key("material"), "must name a material".to_owned()));
+        }
+        if let Some(code) = &o.ewc_code {
+            match ewc_digits(code) {
+                Some(d) if ewc.lookup(&d).is_some() => {}
+                Some(d) => out.push((
+                    sp.key("ewc_code"),
+                    format!(
+                        "`{code}` is not in the European List of Waste ({} is not a code)",
+                        ewc_spaced(&d)
+                    ),
+                )),
+                None => out.push((
+                    sp.key("ewc_code"),
+                    format!("`{code}` is not an EWC code: expected six digits like \"10 01 02\""),
+                )),
+            }
+        }
+        quantity(&mut out, &sp, o.quantity_per_yr);
+        percent(&mut out, &sp, "moisture_pct", o.moisture_pct);
+        percent(
+            &mut out,
+            &sp,
+            "variability_cv_pct",
+            o.variability_cv_pct.map(|v| v.min(100.0)),
+        );
+        positive(
+            &mut out,
+            &sp,
+            "bulk_density_t_per_m3",
+            o.bulk_density_t_per_m3,
+        );
+        money(
+            &mut out,
+            &sp,
+            "disposal_cost_per_unit",
+            o.disposal_cost_per_unit,
+        );
+        for (ci, c) in o.composition.iter().enumerate() {
+            let cp = sp.key("composition").index(ci);
+            if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
+                out.push((
+                    cp.key("mass_pct"),
+                    format!("must be within 0..100 %, found {}", c.mass_pct),
+                ));
+            }
+        }
+        let total: f64 = o.composition.iter().map(|c| c.mass_pct).sum();
+        if total > 100.5 {
+            out.push((
+                sp.key("composition"),
+                format!("constituents add up to {total:.1} %, more than 100 %"),
+            ));
+        }
+        for (pi, step) in o.preprocessing.iter().enumerate() {
+            let pp = sp.key("preprocessing").index(pi);
+            percent(
+                &mut out,
+                &pp,
+                "target_moisture_pct",
+                step.target_moisture_pct,
+            );
+            positive(
+                &mut out,
+                &pp,
+                "target_density_t_per_m3",
+                step.target_density_t_per_m3,
+            );
+        }
+        availability(&mut out, &sp.key("availability"), &o.availability);
+    }
+    for (ni, n) in f.needs.iter().enumerate() {
+        let np = fp.key("needs").index(ni);
+        if n.id.trim().is_empty() {
+            out.push((np.key("id"), "must not be empty".to_owned()));
+        }
+        if n.material.trim().is_empty() {
+            out.push((np.key("material"), "must name a material".to_owned()));
+        }
+        quantity(&mut out, &np, n.quantity_per_yr);
+        money(
+            &mut out,
+            &np,
+            "virgin_price_per_unit",
+            n.virgin_price_per_unit,
+        );
+        specification(&mut out, &np.key("spec"), &n.spec);
+        availability(&mut out, &np.key("availability"), &n.availability);
+    }
+    out
+}
+
+/// Proposals and projects: unique ids, references to facilities, streams and needs that
+/// exist, and real dates.
+fn validate_pipeline(region: &Region, root: &JsonPath, out: &mut Vec<(JsonPath, String)>) {
+    let facility = |id: &str| region.facility_index(id).is_some();
+    let mut seen: HashMap<&str, JsonPath> = HashMap::new();
+    for (i, pr) in region.proposals.iter().enumerate() {
+        let pp = root.key("proposals").index(i);
+        if pr.id.trim().is_empty() {
+            out.push((pp.key("id"), "must not be empty".to_owned()));
+        }
+        unique_id(&mut seen, &pr.id, &pp, "proposal or project", out);
+        for (field, id) in [
+            ("from_facility", &pr.from_facility),
+            ("to_facility", &pr.to_facility),
+        ] {
+            if !facility(id) {
+                out.push((pp.key(field), format!("no facility `{id}` in the region")));
+            }
+        }
+        if let Some(id) = &pr.stream {
+            match region.output_index(id) {
+                Some((fi, _)) if region.facilities[fi].id == pr.from_facility => {}
+                Some(_) => out.push((
+                    pp.key("stream"),
+                    format!("stream `{id}` is not an output of `{}`", pr.from_facility),
+                )),
+                None => out.push((pp.key("stream"), format!("no output stream `{id}`"))),
+            }
+        }
+        if let Some(id) = &pr.need {
+            match region.need_index(id) {
+                Some((fi, _)) if region.facilities[fi].id == pr.to_facility => {}
+                Some(_) => out.push((
+                    pp.key("need"),
+                    format!("need `{id}` is not a need of `{}`", pr.to_facility),
+                )),
+                None => out.push((pp.key("need"), format!("no need `{id}`"))),
+            }
+        }
+        date(out, &pp, "created", &pr.created);
+    }
+    for (i, pj) in region.projects.iter().enumerate() {
+        let pp = root.key("projects").index(i);
+        if pj.id.trim().is_empty() {
+            out.push((pp.key("id"), "must not be empty".to_owned()));
+        }
+        unique_id(&mut seen, &pj.id, &pp, "proposal or project", out);
+        if pj.name.trim().is_empty() {
+            out.push((pp.key("name"), "must not be empty".to_owned()));
+        }
+        for (mi, m) in pj.members.iter().enumerate() {
+            if let Some(id) = &m.facility {
+                if !facility(id) {
+                    out.push((
+                        pp.key("members").index(mi).key("facility"),
+                        format!("no facility `{id}` in the region"),
+                    ));
+                }
+            }
+        }
+        if let Some(id) = &pj.stream {
+            if region.output_index(id).is_none() {
+                out.push((pp.key("stream"), format!("no output stream `{id}`")));
+            }
+        }
+        if let Some(id) = &pj.need {
+            if region.need_index(id).is_none() {
+                out.push((pp.key("need"), format!("no need `{id}`")));
+            }
+        }
+        if let Some(id) = &pj.proposal {
+            if !region.proposals.iter().any(|p| &p.id == id) {
+                out.push((pp.key("proposal"), format!("no proposal `{id}`")));
+            }
+        }
+        for (ai, a) in pj.actions.iter().enumerate() {
+            date(out, &pp.key("actions").index(ai), "due", &a.due);
+        }
+    }
+}
+
+fn date(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, text: &str) {
+    if !text.is_empty() && crate::date::parse(text).is_none() {
+        out.push((
+            p.key(field),
+            format!("`{text}` is not a date: expected YYYY-MM-DD"),
+        ));
+    }
+}
+
+/// Records `id` (at `path`) and reports it if it was seen before; an empty id is reported by
+/// the object's own checks.
+fn unique_id<'a>(
     seen: &mut HashMap<&'a str, JsonPath>,
     id: &'a str,
     path: &JsonPath,
+    what: &str,
     out: &mut Vec<(JsonPath, String)>,
 ) {
     if id.trim().is_empty() {
-        out.push((path.key("id"), "must not be empty".to_owned()));
-    } else if let Some(first) = seen.get(id) {
+        return;
+    }
+    if let Some(first) = seen.get(id) {
         out.push((
             path.key("id"),
-            format!("duplicate stream or need id `{id}` (also {first})"),
+            format!("duplicate {what} id `{id}` (also {first})"),
         ));
     } else {
         seen.insert(id, path.clone());

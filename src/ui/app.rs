@@ -14,11 +14,13 @@ use crate::io::{csv_import, geojson, region_file};
 use crate::model::{Region, Settings};
 
 use super::document::{Document, Edit, StreamView};
+use super::editor::{self, FacilityForm};
 use super::map::basemap::{BasemapLayer, Basemaps};
 use super::map::facilities::{FacilitiesLayer, FacilityEvents, FacilityIndex};
 use super::map::selection::SelectionLayer;
 use super::map::{self as mapmod, ScreenTransform};
 use super::theme::{self, Scale};
+use super::tools::{MapTool, ProposalDraft, ToolAction, ToolState};
 use super::{inspector, samples};
 
 /// Something the user asked for.
@@ -30,10 +32,20 @@ pub enum Command {
         stream: usize,
     },
     SelectCandidate(Option<usize>),
+    /// Open the edit form of a facility.
+    EditFacility(usize),
+    SetTool(MapTool),
+    /// Add a facility at this place and open its form.
+    AddFacilityAt(crate::model::LatLon),
+    ShowTab(Tab),
     ZoomToFit,
     ZoomToSelection,
     SetBasemap(Basemap),
+    /// A change to the region, recorded for undo.
     Edit(Edit),
+    Undo,
+    Redo,
+    ToggleHistory,
     New,
     OpenDialog,
     Open(PathBuf),
@@ -50,6 +62,18 @@ pub enum Command {
     /// The user answered the unsaved-changes question.
     ResolvePending(PendingChoice),
     DismissMessage(usize),
+}
+
+/// What the side panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// The selected facility, its streams and candidates (or the region's overview).
+    #[default]
+    Inspector,
+    /// Exchanges captured in workshops, evaluated.
+    Proposals,
+    /// The project pipeline.
+    Projects,
 }
 
 /// Which basemap draws under the facilities.
@@ -115,6 +139,9 @@ pub struct Persisted {
 
 const PERSIST_KEY: &str = "symbiomap";
 
+// The flags are independent switches of the UI (workshop mode, windows shown, quitting), not
+// a state machine in disguise.
+#[allow(clippy::struct_excessive_bools)]
 pub struct SymbiomapApp {
     pub doc: Document,
     pub persisted: Persisted,
@@ -137,6 +164,23 @@ pub struct SymbiomapApp {
     fit_requested: bool,
     /// Online tiles are chosen but the one under the centre has not arrived.
     tiles_missing: bool,
+    /// A short note in the status bar ("Undone: Move Delta Steel").
+    pub status: String,
+    /// The undo history window is open.
+    pub show_history: bool,
+    /// The user chose to close the window (after saving or discarding).
+    quitting: bool,
+    /// The facility being edited, in the side panel.
+    pub form: Option<FacilityForm>,
+    pub tools: ToolState,
+    /// A link was drawn: the proposal being written.
+    pub proposal_draft: Option<ProposalDraft>,
+    /// Presentation layout for a room (F5).
+    pub workshop: bool,
+    /// What the side panel shows.
+    pub tab: Tab,
+    /// The map's projection at the last frame.
+    transform: Option<ScreenTransform>,
     /// The window title last sent.
     shown_title: String,
     /// Size of the map on screen at the last frame (for fitting a selection into it).
@@ -218,6 +262,15 @@ impl SymbiomapApp {
             map_size: egui::vec2(850.0, 750.0),
             shown_title: String::new(),
             tiles_missing: false,
+            status: String::new(),
+            show_history: false,
+            quitting: false,
+            form: None,
+            tools: ToolState::default(),
+            proposal_draft: None,
+            workshop: false,
+            tab: Tab::Inspector,
+            transform: None,
             scale: Scale::DESK,
             egui_ctx: ctx.clone(),
         };
@@ -290,6 +343,7 @@ impl SymbiomapApp {
     /// Replaces the open document (the old one was saved or discarded).
     fn set_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.form = None;
         self.selected_facility = None;
         self.selected_stream = None;
         self.selected_candidate = None;
@@ -338,7 +392,7 @@ impl SymbiomapApp {
         match result {
             Ok((region, report)) => match Document::new(region, None) {
                 Ok(mut doc) => {
-                    doc.dirty = true;
+                    doc.mark_unsaved_origin();
                     self.set_document(doc);
                     self.info(format!("Imported {}", path.display()), report.to_string());
                 }
@@ -354,8 +408,7 @@ impl SymbiomapApp {
     fn save_to(&mut self, path: &Path) -> bool {
         match region_file::save(&self.doc.region, path) {
             Ok(()) => {
-                self.doc.path = Some(path.to_owned());
-                self.doc.dirty = false;
+                self.doc.mark_saved(path.to_owned());
                 self.remember_current_file();
                 true
             }
@@ -443,6 +496,31 @@ impl SymbiomapApp {
         }
     }
 
+    /// Runs `change` on the document and keeps the selection on the same facility and stream
+    /// (by id) when facilities were added or removed before it.
+    fn keeping_selection<T>(&mut self, change: impl FnOnce(&mut Document) -> T) -> T {
+        let region = &self.doc.region;
+        let facility_id = self
+            .selected_facility
+            .and_then(|f| region.facilities.get(f))
+            .map(|f| f.id.clone());
+        let stream_id = self
+            .selected_stream
+            .and_then(|(f, s)| region.facilities.get(f)?.outputs.get(s))
+            .map(|o| o.id.clone());
+        let before = self.doc.facilities_revision;
+        let result = change(&mut self.doc);
+        if self.doc.facilities_revision != before {
+            let region = &self.doc.region;
+            self.selected_facility = facility_id.and_then(|id| region.facility_index(&id));
+            self.selected_stream = stream_id
+                .and_then(|id| region.output_index(&id))
+                .filter(|(f, _)| Some(*f) == self.selected_facility);
+            self.selected_candidate = None;
+        }
+        result
+    }
+
     /// Runs the commands of this frame.
     pub fn apply(&mut self) {
         let commands = std::mem::take(&mut self.commands);
@@ -455,6 +533,9 @@ impl SymbiomapApp {
     fn apply_one(&mut self, command: Command) {
         match command {
             Command::SelectFacility(f) => {
+                if self.form.as_ref().is_some_and(|form| Some(form.index) != f) {
+                    self.form = None;
+                }
                 self.selected_facility = f;
                 self.selected_candidate = None;
                 self.selected_stream = f.and_then(|f| {
@@ -467,6 +548,40 @@ impl SymbiomapApp {
                 self.selected_candidate = None;
             }
             Command::SelectCandidate(c) => self.selected_candidate = c,
+            Command::SetTool(t) => self.tools.set_tool(t),
+            Command::ShowTab(t) => self.tab = t,
+            Command::AddFacilityAt(p) => {
+                let region = &self.doc.region;
+                let id = region.fresh_id("F");
+                let facility = crate::model::Facility {
+                    name: format!("New facility {id}"),
+                    id,
+                    operator: String::new(),
+                    sector: String::new(),
+                    location: p,
+                    address: String::new(),
+                    tags: Vec::new(),
+                    confidential: false,
+                    rail_siding: false,
+                    quay: false,
+                    outputs: Vec::new(),
+                    needs: Vec::new(),
+                    attributes: std::collections::BTreeMap::new(),
+                    extra: crate::model::Extra::new(),
+                };
+                let index = region.facilities.len();
+                self.push(Command::Edit(Edit::InsertFacility {
+                    index,
+                    facility: Box::new(facility),
+                }));
+                self.push(Command::EditFacility(index));
+            }
+            Command::EditFacility(i) => {
+                if let Some(f) = self.doc.region.facilities.get(i) {
+                    self.form = Some(FacilityForm::new(i, f));
+                    self.selected_facility = Some(i);
+                }
+            }
             Command::ZoomToFit => self.fit_requested = true,
             Command::ZoomToSelection => {
                 // The selection may have changed earlier in this frame: fit its partners.
@@ -498,10 +613,24 @@ impl SymbiomapApp {
                 }
             }
             Command::Edit(edit) => {
-                if let Err(e) = self.doc.apply(edit) {
+                let key = edit.coalesce_key();
+                let now = self.egui_ctx.input(|i| i.time);
+                let result = self.keeping_selection(|doc| doc.edit(edit, key, now));
+                if let Err(e) = result {
                     self.error("Change not applied", e);
                 }
             }
+            Command::Undo => match self.keeping_selection(Document::undo) {
+                Ok(Some(label)) => self.status = format!("Undone: {label}"),
+                Ok(None) => {}
+                Err(e) => self.error("Could not undo", e),
+            },
+            Command::Redo => match self.keeping_selection(Document::redo) {
+                Ok(Some(label)) => self.status = format!("Redone: {label}"),
+                Ok(None) => {}
+                Err(e) => self.error("Could not redo", e),
+            },
+            Command::ToggleHistory => self.show_history = !self.show_history,
             Command::New => self.ask_or(Pending::New),
             Command::Open(p) => self.ask_or(Pending::Open(p)),
             Command::OpenSample(i) => self.ask_or(Pending::OpenSample(i)),
@@ -634,7 +763,8 @@ impl SymbiomapApp {
                 }
             }
             Pending::Quit => {
-                self.doc.dirty = false;
+                // Decided: the close goes through (the changes were saved or discarded).
+                self.quitting = true;
                 self.egui_ctx
                     .send_viewport_cmd(egui::ViewportCommand::Close);
             }
@@ -709,11 +839,29 @@ impl SymbiomapApp {
             .size_range(320.0..=640.0)
             .show(ui, |ui| {
                 let mut commands = Vec::new();
-                inspector::show(ui, self, &mut commands);
+                if let Some(form) = &mut self.form {
+                    let keep = egui::ScrollArea::vertical()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| editor::show(ui, form, &self.doc, &mut commands))
+                        .inner;
+                    if !keep {
+                        self.form = None;
+                    }
+                } else {
+                    inspector::show(ui, self, &mut commands);
+                }
                 self.commands.extend(commands);
             });
         egui::CentralPanel::no_frame().show(ui, |ui| self.map(ui));
         self.messages_window(&ctx);
+        self.history_window(&ctx);
+        if let Some(draft) = &mut self.proposal_draft {
+            let mut commands = Vec::new();
+            if !super::tools::proposal_window(&ctx, draft, &self.doc.region, &mut commands) {
+                self.proposal_draft = None;
+            }
+            self.commands.extend(commands);
+        }
         self.path_prompt_window(&ctx);
         self.pending_modal(&ctx);
 
@@ -737,7 +885,7 @@ impl SymbiomapApp {
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty {
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty && !self.quitting {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Pending::Quit);
         }
@@ -771,6 +919,19 @@ impl SymbiomapApp {
                 )
             })
         };
+        if self.tools.tool != MapTool::Select
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            self.push(Command::SetTool(MapTool::Select));
+        }
+        // Undo and redo, unless a text field has the keyboard (it undoes its own typing).
+        if !ctx.egui_wants_keyboard_input() {
+            if shortcut(ctx, egui::Key::Z, true) || shortcut(ctx, egui::Key::Y, false) {
+                self.push(Command::Redo);
+            } else if shortcut(ctx, egui::Key::Z, false) {
+                self.push(Command::Undo);
+            }
+        }
         if shortcut(ctx, egui::Key::S, true) {
             self.push(Command::SaveAsDialog);
         } else if shortcut(ctx, egui::Key::S, false) {
@@ -833,6 +994,38 @@ impl SymbiomapApp {
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     self.push(Command::Quit);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                let undo = self.doc.undo_stack.last().map(|e| e.label.clone());
+                let redo = self.doc.redo_stack.last().map(|e| e.label.clone());
+                if ui
+                    .add_enabled(
+                        undo.is_some(),
+                        egui::Button::new(format!(
+                            "Undo {}    Ctrl+Z",
+                            undo.as_deref().unwrap_or_default()
+                        )),
+                    )
+                    .clicked()
+                {
+                    self.push(Command::Undo);
+                }
+                if ui
+                    .add_enabled(
+                        redo.is_some(),
+                        egui::Button::new(format!(
+                            "Redo {}    Ctrl+Shift+Z",
+                            redo.as_deref().unwrap_or_default()
+                        )),
+                    )
+                    .clicked()
+                {
+                    self.push(Command::Redo);
+                }
+                ui.separator();
+                if ui.button("History...").clicked() {
+                    self.push(Command::ToggleHistory);
                 }
             });
             ui.menu_button("View", |ui| {
@@ -908,6 +1101,9 @@ impl SymbiomapApp {
             ));
             if self.doc.dirty {
                 ui.label(RichText::new("unsaved changes").color(Color32::from_rgb(200, 120, 0)));
+            }
+            if !self.status.is_empty() {
+                ui.weak(&self.status);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("zoom {:.1}", self.map_memory.zoom()));
@@ -995,23 +1191,66 @@ impl SymbiomapApp {
             region: &self.doc.region,
             catalogue: &self.doc.engine.catalogue,
             selected: self.selected_facility,
+            moving: self
+                .tools
+                .moving
+                .map(|(i, p)| (i, mapmod::mercator(p.lat_deg, p.lon_deg))),
+            marked: self.tools.link_from,
             partners: &partners,
             scale: self.scale,
             events: &mut events,
         });
+        if !self.tools.pan_allowed() {
+            // A marker is held: its drag moves it, not the map.
+            map = map.drag_pan_buttons(egui::DragPanButtons::MIDDLE);
+        }
+        let mut tool_commands = Vec::new();
+        let tools = &self.tools;
+        let region = &self.doc.region;
+        let mut transform = None;
         let inner = map.show(ui, |ui, response, projector, _memory| {
             let t = ScreenTransform::new(projector);
+            transform = Some(t);
             super::overlays::scale_bar(ui, projector, &t);
             super::overlays::attribution(ui, &t, online);
             super::overlays::legend(ui, &t, &self.index);
+            // The link being drawn follows the pointer.
+            if let (Some(from), Some(ptr)) = (
+                tools.link_from.and_then(|f| region.facilities.get(f)),
+                response.hover_pos(),
+            ) {
+                let a = t.to_screen(mapmod::mercator(
+                    from.location.lat_deg,
+                    from.location.lon_deg,
+                ));
+                ui.painter().with_clip_rect(t.clip).line_segment(
+                    [a, ptr],
+                    egui::Stroke::new(3.0, Color32::from_rgb(230, 120, 0)),
+                );
+            }
+            super::tools::toolbar(ui, t.clip, tools, self.workshop, &mut tool_commands);
             response.clicked()
         });
+        self.commands.extend(tool_commands);
+        self.transform = transform;
         let map_clicked = inner.inner;
         self.map_size = inner.response.rect.size();
-        if let Some(f) = events.clicked {
-            self.push(Command::SelectFacility(Some(f)));
-        } else if map_clicked && events.hovered.is_none() && events.zoom_to.is_none() {
-            self.push(Command::SelectFacility(None));
+        let ctx = ui.ctx().clone();
+        for action in self
+            .tools
+            .update(&ctx, &events, map_clicked, !self.workshop)
+        {
+            match action {
+                ToolAction::Select(f) => self.push(Command::SelectFacility(f)),
+                ToolAction::Move(i, p) => self.push(Command::Edit(Edit::MoveFacility {
+                    index: i,
+                    location: p,
+                })),
+                ToolAction::AddAt(p) => self.push(Command::AddFacilityAt(p)),
+                ToolAction::Link { from, to } => {
+                    self.proposal_draft = Some(ProposalDraft::new(&self.doc.region, from, to));
+                }
+            }
         }
         if let Some((min, max)) = events.zoom_to {
             let (a, b) = (mapmod::unmercator(min), mapmod::unmercator(max));
@@ -1026,6 +1265,57 @@ impl SymbiomapApp {
         }
         if let Some(pos) = self.map_memory.detached() {
             self.persisted.view = Some((pos.y(), pos.x(), self.map_memory.zoom()));
+        }
+    }
+
+    /// Every step that can be undone (latest on top) and those that can be redone.
+    fn history_window(&mut self, ctx: &egui::Context) {
+        if !self.show_history {
+            return;
+        }
+        let mut open = true;
+        let mut steps = 0i64;
+        egui::Window::new("History")
+            .open(&mut open)
+            .default_width(320.0)
+            .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -40.0))
+            .show(ctx, |ui| {
+                ui.weak("Click a step to go back to just after it.");
+                egui::ScrollArea::vertical()
+                    .max_height(300.0)
+                    .show(ui, |ui| {
+                        for (i, e) in self.doc.redo_stack.iter().enumerate() {
+                            // Redo steps, the furthest first.
+                            if ui
+                                .selectable_label(false, RichText::new(&e.label).weak().italics())
+                                .clicked()
+                            {
+                                steps = (self.doc.redo_stack.len() - i) as i64;
+                            }
+                        }
+                        let n = self.doc.undo_stack.len();
+                        for (i, e) in self.doc.undo_stack.iter().enumerate().rev() {
+                            if ui.selectable_label(i + 1 == n, &e.label).clicked() {
+                                steps = -((n - 1 - i) as i64);
+                            }
+                        }
+                        if ui
+                            .selectable_label(n == 0, RichText::new("Opened").weak())
+                            .clicked()
+                        {
+                            steps = -(n as i64);
+                        }
+                    });
+            });
+        if !open {
+            self.show_history = false;
+        }
+        for _ in 0..steps.unsigned_abs() {
+            self.push(if steps < 0 {
+                Command::Undo
+            } else {
+                Command::Redo
+            });
         }
     }
 
@@ -1088,6 +1378,15 @@ impl SymbiomapApp {
         if let Some(c) = choice {
             self.push(Command::ResolvePending(c));
         }
+    }
+
+    /// Where facility `i` was drawn at the last frame (its marker's centre), in points.
+    pub fn screen_pos_of(&self, i: usize) -> Option<egui::Pos2> {
+        let f = self.doc.region.facilities.get(i)?;
+        Some(
+            self.transform?
+                .to_screen(mapmod::mercator(f.location.lat_deg, f.location.lon_deg)),
+        )
     }
 
     /// The settings being edited in the inspector, for sliders.

@@ -5,8 +5,11 @@
 use std::path::PathBuf;
 
 use crate::catalogue::CatalogueError;
+use crate::catalogue::Material;
 use crate::matching::{Candidate, Engine, PairHit, SearchOptions};
-use crate::model::{ModeKey, PreprocessStep, Region, Settings};
+use crate::model::{
+    Facility, LatLon, ModeKey, PreprocessStep, Project, Proposal, Region, Settings,
+};
 
 fn chain(
     region: &mut Region,
@@ -44,10 +47,68 @@ pub enum Edit {
         step: PreprocessStep,
     },
     SetSettings(Settings),
+    /// Insert a facility at `index` (the end for a new one).
+    InsertFacility {
+        index: usize,
+        facility: Box<Facility>,
+    },
+    RemoveFacility {
+        index: usize,
+    },
+    /// Replace a facility: any of its fields, streams or needs changed.
+    SetFacility {
+        index: usize,
+        facility: Box<Facility>,
+    },
+    MoveFacility {
+        index: usize,
+        location: LatLon,
+    },
+    /// Add a material of the region's own (or replace the built-in one of that key).
+    InsertMaterial {
+        index: usize,
+        material: Box<Material>,
+    },
+    RemoveMaterial {
+        index: usize,
+    },
+    InsertProposal {
+        index: usize,
+        proposal: Box<Proposal>,
+    },
+    RemoveProposal {
+        index: usize,
+    },
+    SetProposal {
+        index: usize,
+        proposal: Box<Proposal>,
+    },
+    InsertProject {
+        index: usize,
+        project: Box<Project>,
+    },
+    RemoveProject {
+        index: usize,
+    },
+    SetProject {
+        index: usize,
+        project: Box<Project>,
+    },
+    /// Several edits as one (undone together, in reverse).
+    Batch(Vec<Edit>),
+}
+
+fn slot<T>(items: &mut [T], index: usize, what: &str) -> Result<usize, String> {
+    if index < items.len() {
+        Ok(index)
+    } else {
+        Err(format!("no {what} {index}"))
+    }
 }
 
 impl Edit {
     /// Applies the edit and returns the edit that undoes it.
+    #[allow(clippy::too_many_lines)]
     pub fn apply(self, region: &mut Region) -> Result<Edit, String> {
         match self {
             Edit::InsertStep {
@@ -104,12 +165,149 @@ impl Edit {
                 let old = std::mem::replace(&mut region.settings, settings);
                 Ok(Edit::SetSettings(old))
             }
+            Edit::InsertFacility { index, facility } => {
+                let index = index.min(region.facilities.len());
+                region.facilities.insert(index, *facility);
+                Ok(Edit::RemoveFacility { index })
+            }
+            Edit::RemoveFacility { index } => {
+                let i = slot(&mut region.facilities, index, "facility")?;
+                let facility = Box::new(region.facilities.remove(i));
+                Ok(Edit::InsertFacility { index, facility })
+            }
+            Edit::SetFacility { index, facility } => {
+                let i = slot(&mut region.facilities, index, "facility")?;
+                let old = std::mem::replace(&mut region.facilities[i], *facility);
+                Ok(Edit::SetFacility {
+                    index,
+                    facility: Box::new(old),
+                })
+            }
+            Edit::MoveFacility { index, location } => {
+                if !location.is_valid() {
+                    return Err(format!(
+                        "{:.5}, {:.5} is not a place on Earth",
+                        location.lat_deg, location.lon_deg
+                    ));
+                }
+                let i = slot(&mut region.facilities, index, "facility")?;
+                let old = std::mem::replace(&mut region.facilities[i].location, location);
+                Ok(Edit::MoveFacility {
+                    index,
+                    location: old,
+                })
+            }
+            Edit::InsertMaterial { index, material } => {
+                let list = &mut region.catalogue.materials;
+                let index = index.min(list.len());
+                list.insert(index, *material);
+                Ok(Edit::RemoveMaterial { index })
+            }
+            Edit::RemoveMaterial { index } => {
+                let list = &mut region.catalogue.materials;
+                let i = slot(list, index, "material")?;
+                let material = Box::new(list.remove(i));
+                Ok(Edit::InsertMaterial { index, material })
+            }
+            Edit::InsertProposal { index, proposal } => {
+                let index = index.min(region.proposals.len());
+                region.proposals.insert(index, *proposal);
+                Ok(Edit::RemoveProposal { index })
+            }
+            Edit::RemoveProposal { index } => {
+                let i = slot(&mut region.proposals, index, "proposal")?;
+                let proposal = Box::new(region.proposals.remove(i));
+                Ok(Edit::InsertProposal { index, proposal })
+            }
+            Edit::SetProposal { index, proposal } => {
+                let i = slot(&mut region.proposals, index, "proposal")?;
+                let old = std::mem::replace(&mut region.proposals[i], *proposal);
+                Ok(Edit::SetProposal {
+                    index,
+                    proposal: Box::new(old),
+                })
+            }
+            Edit::InsertProject { index, project } => {
+                let index = index.min(region.projects.len());
+                region.projects.insert(index, *project);
+                Ok(Edit::RemoveProject { index })
+            }
+            Edit::RemoveProject { index } => {
+                let i = slot(&mut region.projects, index, "project")?;
+                let project = Box::new(region.projects.remove(i));
+                Ok(Edit::InsertProject { index, project })
+            }
+            Edit::SetProject { index, project } => {
+                let i = slot(&mut region.projects, index, "project")?;
+                let old = std::mem::replace(&mut region.projects[i], *project);
+                Ok(Edit::SetProject {
+                    index,
+                    project: Box::new(old),
+                })
+            }
+            Edit::Batch(edits) => {
+                let mut inverses = Vec::with_capacity(edits.len());
+                for e in edits {
+                    match e.apply(region) {
+                        Ok(inv) => inverses.push(inv),
+                        Err(err) => {
+                            // Leave the region as it was.
+                            for inv in inverses.into_iter().rev() {
+                                let _ = inv.apply(region);
+                            }
+                            return Err(err);
+                        }
+                    }
+                }
+                inverses.reverse();
+                Ok(Edit::Batch(inverses))
+            }
         }
     }
 
     /// Whether the edit moves, adds or removes facilities or changes what their markers show.
     pub fn changes_facilities(&self) -> bool {
-        false
+        match self {
+            Edit::InsertFacility { .. }
+            | Edit::RemoveFacility { .. }
+            | Edit::SetFacility { .. }
+            | Edit::MoveFacility { .. } => true,
+            Edit::Batch(edits) => edits.iter().any(Edit::changes_facilities),
+            _ => false,
+        }
+    }
+
+    /// Whether the engine has to see the change (proposals and projects are only read).
+    pub fn changes_engine(&self) -> bool {
+        match self {
+            Edit::InsertProposal { .. }
+            | Edit::RemoveProposal { .. }
+            | Edit::SetProposal { .. }
+            | Edit::InsertProject { .. }
+            | Edit::RemoveProject { .. }
+            | Edit::SetProject { .. } => false,
+            Edit::Batch(edits) => edits.iter().any(Edit::changes_engine),
+            _ => true,
+        }
+    }
+
+    /// Repeated edits of the same thing share a key, so that a slider drag or a word typed is
+    /// one undo step; adding and removing never merge.
+    pub fn coalesce_key(&self) -> Option<String> {
+        match self {
+            Edit::SetStep {
+                facility,
+                stream,
+                index,
+                ..
+            } => Some(format!("step {facility} {stream} {index}")),
+            Edit::SetSettings(_) => Some("settings".to_owned()),
+            Edit::SetFacility { index, .. } => Some(format!("facility {index}")),
+            Edit::MoveFacility { index, .. } => Some(format!("move {index}")),
+            Edit::SetProposal { index, .. } => Some(format!("proposal {index}")),
+            Edit::SetProject { index, .. } => Some(format!("project {index}")),
+            _ => None,
+        }
     }
 
     /// The stream this edit changes, if it changes only one.
@@ -124,10 +322,123 @@ impl Edit {
             | Edit::SetStep {
                 facility, stream, ..
             } => Some((*facility, *stream)),
-            Edit::SetSettings(_) => None,
+            _ => None,
+        }
+    }
+
+    /// What the edit does, for the undo history ("Move Delta Steel").
+    pub fn label(&self, region: &Region) -> String {
+        let facility = |i: &usize| {
+            region
+                .facilities
+                .get(*i)
+                .map_or_else(|| format!("facility {i}"), |f| f.name.clone())
+        };
+        match self {
+            Edit::InsertStep {
+                facility: f, step, ..
+            } => {
+                format!("Add {} at {}", step.step.replace('_', " "), facility(f))
+            }
+            Edit::RemoveStep { facility: f, .. } => format!("Remove a step at {}", facility(f)),
+            Edit::SetStep {
+                facility: f, step, ..
+            } => {
+                format!("Adjust {} at {}", step.step.replace('_', " "), facility(f))
+            }
+            Edit::SetSettings(_) => "Change region-wide economics".to_owned(),
+            Edit::InsertFacility { facility: f, .. } => format!("Add {}", f.name),
+            Edit::RemoveFacility { index } => format!("Delete {}", facility(index)),
+            Edit::SetFacility { facility: f, .. } => format!("Edit {}", f.name),
+            Edit::MoveFacility { index, .. } => format!("Move {}", facility(index)),
+            Edit::InsertMaterial { material, .. } => {
+                format!("Add material {}", material.display_name())
+            }
+            Edit::RemoveMaterial { .. } => "Remove a material".to_owned(),
+            Edit::InsertProposal { .. } => "Capture a proposal".to_owned(),
+            Edit::RemoveProposal { .. } => "Delete a proposal".to_owned(),
+            Edit::SetProposal { .. } => "Edit a proposal".to_owned(),
+            Edit::InsertProject { project, .. } => format!("Start project {}", project.name),
+            Edit::RemoveProject { .. } => "Delete a project".to_owned(),
+            Edit::SetProject { project, .. } => format!("Edit project {}", project.name),
+            Edit::Batch(edits) => edits
+                .last()
+                .map_or_else(|| "Several changes".to_owned(), |e| e.label(region)),
         }
     }
 }
+
+/// Deleting facility `index` with what refers to it: the proposals that name it go, and so do
+/// its place, stream and need in projects. One undo brings all of it back.
+pub fn delete_facility(region: &Region, index: usize) -> Option<Edit> {
+    let facility = region.facilities.get(index)?;
+    let id = &facility.id;
+    let mut edits = Vec::new();
+    let mut removed = Vec::new();
+    // Highest index first, so that earlier removals do not shift later ones.
+    for (i, p) in region.proposals.iter().enumerate().rev() {
+        if &p.from_facility == id || &p.to_facility == id {
+            edits.push(Edit::RemoveProposal { index: i });
+            removed.push(p.id.as_str());
+        }
+    }
+    let owns_stream = |s: &Option<String>| {
+        s.as_ref()
+            .is_some_and(|s| facility.outputs.iter().any(|o| &o.id == s))
+    };
+    let owns_need = |s: &Option<String>| {
+        s.as_ref()
+            .is_some_and(|s| facility.needs.iter().any(|n| &n.id == s))
+    };
+    for (i, project) in region.projects.iter().enumerate() {
+        let mut changed = project.clone();
+        changed.members.retain(|m| m.facility.as_ref() != Some(id));
+        if owns_stream(&changed.stream) {
+            changed.stream = None;
+        }
+        if owns_need(&changed.need) {
+            changed.need = None;
+        }
+        if changed
+            .proposal
+            .as_ref()
+            .is_some_and(|p| removed.contains(&p.as_str()))
+        {
+            changed.proposal = None;
+        }
+        if &changed != project {
+            edits.push(Edit::SetProject {
+                index: i,
+                project: Box::new(changed),
+            });
+        }
+    }
+    edits.push(Edit::RemoveFacility { index });
+    Some(if edits.len() == 1 {
+        edits.remove(0)
+    } else {
+        Edit::Batch(edits)
+    })
+}
+
+/// One step of the undo history.
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    /// What the step did ("Move Delta Steel").
+    pub label: String,
+    /// The edit that goes back (on the undo stack) or forward again (on the redo stack).
+    edit: Edit,
+    /// Edits with the same key within [`COALESCE_S`] of each other are one step (a slider
+    /// drag, a word typed).
+    key: Option<String>,
+    /// When the step was last extended, seconds on the caller's clock.
+    at_s: f64,
+    /// Unique per step: what "saved" points at.
+    id: u64,
+}
+
+/// Edits of the same thing closer than this in time are undone together.
+pub const COALESCE_S: f64 = 1.0;
 
 /// One line on the map from the selected stream to a partner.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -179,6 +490,15 @@ pub struct Document {
     pub engine_stale: bool,
     /// A rebuild running on a worker thread: the revision it started from, and its result.
     rebuilding: Option<(u64, std::sync::mpsc::Receiver<Result<Engine, String>>)>,
+    /// Steps to undo, the latest last.
+    pub undo_stack: Vec<HistoryEntry>,
+    /// Steps undone, to redo, the latest undone last.
+    pub redo_stack: Vec<HistoryEntry>,
+    next_entry_id: u64,
+    /// The undo step the file on disk corresponds to (`None`: before any step).
+    saved_at: Option<u64>,
+    /// Changed in a way the history cannot undo back to the file (an import).
+    unsaved_origin: bool,
 }
 
 /// Up to this many output streams, a settings change re-prepares every stream at once (a few
@@ -197,30 +517,145 @@ impl Document {
             facilities_revision: 0,
             engine_stale: false,
             rebuilding: None,
+            undo_stack: Vec::new(),
+            redo_stack: Vec::new(),
+            next_entry_id: 1,
+            saved_at: None,
+            unsaved_origin: false,
         })
     }
 
-    /// Applies an edit, keeps the engine in step, and returns the inverse edit.
+    /// Applies an edit and keeps the engine in step; returns the inverse edit. Not recorded
+    /// in the history: see [`Self::edit`].
     pub fn apply(&mut self, edit: Edit) -> Result<Edit, String> {
         let stream = edit.stream();
         let settings = matches!(edit, Edit::SetSettings(_));
-        if edit.changes_facilities() {
+        let facilities = edit.changes_facilities();
+        let engine = edit.changes_engine();
+        let inverse = edit.apply(&mut self.region)?;
+        if facilities {
             self.facilities_revision += 1;
         }
-        let inverse = edit.apply(&mut self.region)?;
         match stream {
             Some((f, s)) => self.engine.refresh_supply(&self.region, f, s),
+            None if !engine => {}
             None if settings && self.engine.supplies.len() > LIVE_REBUILD_LIMIT => {
                 // Too many streams to re-prepare in one frame: the shown stream follows now
                 // (see `refresh_stream`), the rest when the user lets go (`settle`).
                 self.engine.set_settings(&self.region);
                 self.engine_stale = true;
             }
-            None => self.rebuild_engine()?,
+            None => {
+                if let Err(e) = self.rebuild_engine() {
+                    // The region must stay one the engine can read: take the edit back.
+                    let _ = inverse.apply(&mut self.region);
+                    self.rebuild_engine()?;
+                    return Err(e);
+                }
+            }
         }
-        self.dirty = true;
         self.revision += 1;
         Ok(inverse)
+    }
+
+    /// Applies an edit and records it for undo. Edits with the same `key` (say, one slider
+    /// or one text field) less than [`COALESCE_S`] apart are one step; `now_s` is the
+    /// caller's clock in seconds.
+    pub fn edit(&mut self, edit: Edit, key: Option<String>, now_s: f64) -> Result<(), String> {
+        let label = edit.label(&self.region);
+        let inverse = self.apply(edit)?;
+        self.redo_stack.clear();
+        let extend = self
+            .undo_stack
+            .last()
+            .is_some_and(|top| key.is_some() && top.key == key && now_s - top.at_s < COALESCE_S);
+        if extend {
+            if let Some(top) = self.undo_stack.last_mut() {
+                // Keep the first inverse: undo goes back to before the whole gesture.
+                top.at_s = now_s;
+                if Some(top.id) == self.saved_at {
+                    // The file holds the middle of the gesture: this step is a new state.
+                    top.id = self.next_entry_id;
+                    self.next_entry_id += 1;
+                }
+            }
+        } else {
+            self.undo_stack.push(HistoryEntry {
+                label,
+                edit: inverse,
+                key,
+                at_s: now_s,
+                id: self.next_entry_id,
+            });
+            self.next_entry_id += 1;
+        }
+        self.update_dirty();
+        Ok(())
+    }
+
+    /// Undoes the latest step; returns its label.
+    pub fn undo(&mut self) -> Result<Option<String>, String> {
+        let Some(entry) = self.undo_stack.pop() else {
+            return Ok(None);
+        };
+        match self.apply(entry.edit.clone()) {
+            Ok(forward) => {
+                let label = entry.label.clone();
+                self.redo_stack.push(HistoryEntry {
+                    edit: forward,
+                    key: None,
+                    ..entry
+                });
+                self.update_dirty();
+                Ok(Some(label))
+            }
+            Err(e) => {
+                self.undo_stack.push(entry);
+                Err(e)
+            }
+        }
+    }
+
+    /// Redoes the latest undone step; returns its label.
+    pub fn redo(&mut self) -> Result<Option<String>, String> {
+        let Some(entry) = self.redo_stack.pop() else {
+            return Ok(None);
+        };
+        match self.apply(entry.edit.clone()) {
+            Ok(backward) => {
+                let label = entry.label.clone();
+                self.undo_stack.push(HistoryEntry {
+                    edit: backward,
+                    key: None,
+                    ..entry
+                });
+                self.update_dirty();
+                Ok(Some(label))
+            }
+            Err(e) => {
+                self.redo_stack.push(entry);
+                Err(e)
+            }
+        }
+    }
+
+    /// The file on disk now holds the region as it is.
+    pub fn mark_saved(&mut self, path: PathBuf) {
+        self.path = Some(path);
+        self.saved_at = self.undo_stack.last().map(|e| e.id);
+        self.unsaved_origin = false;
+        self.update_dirty();
+    }
+
+    /// The region did not come from a file as it is (an import, a recovery): unsaved until
+    /// saved, whatever is undone.
+    pub fn mark_unsaved_origin(&mut self) {
+        self.unsaved_origin = true;
+        self.update_dirty();
+    }
+
+    fn update_dirty(&mut self) {
+        self.dirty = self.unsaved_origin || self.undo_stack.last().map(|e| e.id) != self.saved_at;
     }
 
     fn rebuild_engine(&mut self) -> Result<(), String> {

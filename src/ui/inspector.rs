@@ -54,6 +54,18 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
             {
                 None => overview(ui, app, out),
                 Some((fi, facility)) => {
+                    ui.horizontal(|ui| {
+                        ui.heading(&facility.name);
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            if ui
+                                .button("Edit facility")
+                                .on_hover_text("Edit the facility, its streams and needs")
+                                .clicked()
+                            {
+                                out.push(Command::EditFacility(fi));
+                            }
+                        });
+                    });
                     facility_header(ui, facility);
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
@@ -126,7 +138,6 @@ pub fn settings_sliders(ui: &mut Ui, settings: &Settings, out: &mut Vec<Command>
 }
 
 fn facility_header(ui: &mut Ui, f: &Facility) {
-    ui.heading(&f.name);
     let nace = NaceList::get().lookup(&f.sector);
     let section = nace.map(|e| e.section);
     ui.horizontal_wrapped(|ui| {

@@ -3,12 +3,14 @@
 
 pub mod app;
 pub mod document;
+pub mod editor;
 pub mod inspector;
 pub mod map;
 pub mod overlays;
 pub mod samples;
 pub mod search;
 pub mod theme;
+pub mod tools;
 
 use std::path::PathBuf;
 

@@ -89,6 +89,8 @@ impl FacilityIndex {
 pub struct FacilityEvents {
     pub clicked: Option<usize>,
     pub hovered: Option<usize>,
+    /// Where the pointer is on the map, `(lat, lon)`.
+    pub pointer: Option<(f64, f64)>,
     /// A cluster was clicked: zoom in on this box.
     pub zoom_to: Option<([f64; 2], [f64; 2])>,
 }
@@ -100,6 +102,10 @@ pub struct FacilitiesLayer<'a> {
     /// For material names in the tooltip.
     pub catalogue: &'a crate::catalogue::Catalogue,
     pub selected: Option<usize>,
+    /// A marker being dragged to a new place (normalised Mercator), drawn there.
+    pub moving: Option<(usize, [f64; 2])>,
+    /// A marker picked as the first end of a link being drawn.
+    pub marked: Option<usize>,
     /// Partners of the selected stream (sorted), drawn on top.
     pub partners: &'a [usize],
     pub scale: Scale,
@@ -124,7 +130,7 @@ fn marker_ranks(radii: impl Iterator<Item = f32>) -> Vec<u32> {
 }
 
 /// Markers closer than this on screen (at desk scale) are drawn as one cluster.
-const CLUSTER_PX: f32 = 30.0;
+const CLUSTER_PX: f32 = 22.0;
 
 /// Groups screen points greedily, in `rank` order (the biggest markers first): each point not
 /// yet taken starts a group and takes every free point within `radius_px` of it. A dense grid
@@ -220,12 +226,22 @@ impl Plugin for FacilitiesLayer<'_> {
         let mut singles: Vec<(usize, Pos2)> = Vec::with_capacity(1024);
         let mut loose: Vec<(usize, Pos2)> = Vec::with_capacity(1024);
         for i in self.index.in_box(vmin, vmax) {
+            if self.moving.is_some_and(|(m, _)| m == i) {
+                continue;
+            }
             let p = t.to_screen(self.index.markers[i].merc);
-            if Some(i) == self.selected || self.partners.binary_search(&i).is_ok() || !cluster {
+            if Some(i) == self.selected
+                || Some(i) == self.marked
+                || self.partners.binary_search(&i).is_ok()
+                || !cluster
+            {
                 singles.push((i, p));
             } else {
                 loose.push((i, p));
             }
+        }
+        if let Some((i, merc)) = self.moving {
+            singles.push((i, t.to_screen(merc)));
         }
         let mut clusters: Vec<(Pos2, Vec<usize>)> = Vec::new();
         for group in greedy_clusters(&loose, |i| self.index.rank[i], CLUSTER_PX * s) {
@@ -240,6 +256,10 @@ impl Plugin for FacilitiesLayer<'_> {
             }
         }
         let pointer = response.hover_pos();
+        self.events.pointer = pointer.map(|p| {
+            let pos = projector.unproject(p.to_vec2());
+            (pos.y(), pos.x())
+        });
         let mut hovered: Option<(usize, f32)> = None;
         let mut note_hover = |i: usize, p: Pos2, r: f32| {
             if let Some(ptr) = pointer {
@@ -301,6 +321,13 @@ impl Plugin for FacilitiesLayer<'_> {
                     Color32::from_rgba_unmultiplied(255, 255, 255, 200),
                 );
                 painter.circle_stroke(p, r + 5.0 * s, Stroke::new(2.5 * s, Color32::BLACK));
+            }
+            if Some(i) == self.marked {
+                painter.circle_stroke(
+                    p,
+                    r + 6.0 * s,
+                    Stroke::new(3.0 * s, Color32::from_rgb(230, 120, 0)),
+                );
             }
             painter.circle(p, r, m.colour, Stroke::new(1.2 * s, Color32::from_gray(40)));
             note_hover(i, p, r);
