@@ -152,3 +152,68 @@ fn a_missing_file_is_a_clear_error() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_kill_during_a_save_leaves_the_old_file_or_the_new_one_never_a_mix() {
+    // `generate` builds a large region and saves it atomically. The process is killed while
+    // it writes: as soon as its temporary file appears, plus a few milliseconds more each
+    // time. Whenever it dies, the region file must be the old one or the whole new one.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("region.json");
+    let old = std::fs::read(fixture("small_region.json")).unwrap();
+    let temporary = |dir: &Path| {
+        std::fs::read_dir(dir).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".region.json.tmp-")
+        })
+    };
+    let mut cut_mid_write = 0;
+    for extra_ms in [0u64, 1, 2, 4, 8, 16, 32, 64] {
+        std::fs::write(&target, &old).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_symbiomap"))
+            .args([
+                "generate",
+                "--facilities",
+                "8000",
+                "--seed",
+                "3",
+                "-o",
+                s(&target),
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while !temporary(dir.path()) && child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed().as_secs() < 120, "generate never wrote");
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(extra_ms));
+        let _ = child.kill(); // SIGKILL: no cleanup runs
+        let _ = child.wait();
+        let now = std::fs::read(&target).unwrap();
+        if now != old {
+            let region = symbiomap::io::region_file::load(&target).unwrap_or_else(|e| {
+                panic!("killed {extra_ms} ms into the write: a damaged file: {e}")
+            });
+            assert_eq!(region.facilities.len(), 8000);
+        }
+        // Whatever else is left is a temporary file, never a second region.
+        for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                name == "region.json" || name.starts_with(".region.json.tmp-"),
+                "{name}"
+            );
+            if name != "region.json" {
+                cut_mid_write += 1;
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
+    }
+    assert!(
+        cut_mid_write > 0,
+        "no kill landed during a write: the test proved nothing"
+    );
+}

@@ -633,3 +633,136 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     );
     assert!(shown(&harness, &format!("truck {reach:.0} km")));
 }
+
+/// An app on `path` that autosaves into `recovery` as instance `instance`.
+fn app_with_autosave(
+    path: &Path,
+    recovery: &Path,
+    instance: &str,
+) -> Harness<'static, SymbiomapApp> {
+    let path = path.to_owned();
+    let autosave = symbiomap::ui::recovery::Autosave::new(recovery.to_owned(), instance.to_owned());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(20)
+        .build_eframe(move |cc| {
+            let mut app = SymbiomapApp::with_state(&cc.egui_ctx, Some(path), Persisted::default());
+            app.set_autosave(autosave);
+            app
+        });
+    harness.run_steps(4);
+    harness
+}
+
+#[test]
+fn after_a_crash_the_next_start_offers_the_work_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    let recovery = dir.path().join("recovery");
+    region_file::save(&sawmill_region(), &path).unwrap();
+
+    // A session edits, the timer autosaves, and the process dies without a clean exit.
+    let mut first = app_with_autosave(&path, &recovery, "crashed-session");
+    assert!(first.state().recovery_offer.is_empty());
+    first
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+            facility: 0,
+            stream: 0,
+            index: 0,
+            step: PreprocessStep::new("baling"),
+        }));
+    first.run_steps(2);
+    first.state_mut().autosave_now();
+    let edited = first.state().doc.region.clone();
+    std::mem::forget(first); // no drop, no on_exit: as if killed
+                             // A write cut off by the kill leaves a temporary file behind; it must not get in the way.
+    std::fs::write(
+        recovery.join(".recovery-crashed-session.json.tmp-999999-0"),
+        "{\"format\": \"symbiomap-recovery\", \"region\": {\"forma",
+    )
+    .unwrap();
+
+    let mut second = app_with_autosave(&path, &recovery, "next-session");
+    assert_eq!(second.state().recovery_offer.len(), 1);
+    second.run_steps(3);
+    assert!(shown(&second, "Recover unsaved work?"));
+    assert!(shown(&second, "Sawmill and heat plants: 6 facilities"));
+    assert!(shown(&second, &format!("opened from {}", path.display())));
+    second.get_by_label("Recover").click();
+    second.run_steps(3);
+    assert_eq!(second.state().doc.region, edited);
+    assert!(second.state().doc.dirty, "recovered work is unsaved");
+    assert_eq!(second.state().doc.path.as_deref(), Some(path.as_path()));
+    assert!(
+        !recovery.join("recovery-crashed-session.json").exists(),
+        "offered once"
+    );
+    assert!(
+        !recovery
+            .join(".recovery-crashed-session.json.tmp-999999-0")
+            .exists(),
+        "the cut-off write is cleaned up"
+    );
+    // The file on disk was never touched.
+    assert_eq!(region_file::load(&path).unwrap(), sawmill_region());
+}
+
+#[test]
+fn a_clean_exit_leaves_nothing_to_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    let recovery = dir.path().join("recovery");
+    region_file::save(&sawmill_region(), &path).unwrap();
+    let mut first = app_with_autosave(&path, &recovery, "clean-session");
+    first
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+            facility: 0,
+            stream: 0,
+            index: 0,
+            step: PreprocessStep::new("baling"),
+        }));
+    first.run_steps(2);
+    first.state_mut().autosave_now();
+    assert!(recovery.join("recovery-clean-session.json").exists());
+    // Saving leaves nothing unsaved: the recovery file goes at the next frame.
+    first.state_mut().push(Command::Save);
+    first.run_steps(3);
+    assert!(!first.state().doc.dirty);
+    assert!(!recovery.join("recovery-clean-session.json").exists());
+    // Edit again, autosave, then quit properly.
+    first
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::RemoveStep {
+            facility: 0,
+            stream: 0,
+            index: 0,
+        }));
+    first.run_steps(2);
+    first.state_mut().autosave_now();
+    assert!(recovery.join("recovery-clean-session.json").exists());
+    first.state_mut().exit_cleanly();
+    drop(first);
+    let second = app_with_autosave(&path, &recovery, "after-clean");
+    assert!(second.state().recovery_offer.is_empty());
+    assert!(!shown(&second, "Recover unsaved work?"));
+}
+
+#[test]
+fn an_unreadable_recovery_file_is_reported_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    let recovery = dir.path().join("recovery");
+    std::fs::create_dir_all(&recovery).unwrap();
+    region_file::save(&sawmill_region(), &path).unwrap();
+    std::fs::write(recovery.join("recovery-broken.json"), "{ not json").unwrap();
+    let mut app = app_with_autosave(&path, &recovery, "reader");
+    app.run_steps(2);
+    assert!(app.state().recovery_offer.is_empty());
+    assert!(shown(&app, "A recovery file could not be read"));
+    assert!(
+        recovery.join("recovery-broken.json").exists(),
+        "left for the user"
+    );
+}

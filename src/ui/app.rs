@@ -19,6 +19,7 @@ use super::map::basemap::{BasemapLayer, Basemaps};
 use super::map::facilities::{FacilitiesLayer, FacilityEvents, FacilityIndex};
 use super::map::selection::SelectionLayer;
 use super::map::{self as mapmod, ScreenTransform};
+use super::recovery::{Autosave, Recoverable};
 use super::theme::{self, Scale};
 use super::tools::{MapTool, ProposalDraft, ToolAction, ToolState};
 use super::{inspector, samples};
@@ -181,6 +182,12 @@ pub struct SymbiomapApp {
     pub tab: Tab,
     /// The map's projection at the last frame.
     transform: Option<ScreenTransform>,
+    /// Writes the region to a recovery file while it is unsaved (`None`: no folder for it).
+    autosave: Option<Autosave>,
+    /// Work left by sessions that crashed, to offer back, newest first.
+    pub recovery_offer: Vec<Recoverable>,
+    /// Bumped when another document is opened (with its revision, what autosave tracks).
+    doc_generation: u64,
     /// The window title last sent.
     shown_title: String,
     /// Size of the map on screen at the last frame (for fitting a selection into it).
@@ -196,7 +203,48 @@ impl SymbiomapApp {
             .storage
             .and_then(|s| eframe::get_value(s, PERSIST_KEY))
             .unwrap_or_default();
-        Self::with_state(&cc.egui_ctx, path, persisted)
+        let mut app = Self::with_state(&cc.egui_ctx, path, persisted);
+        if let Some(autosave) = Autosave::for_this_process() {
+            app.set_autosave(autosave);
+        }
+        app
+    }
+
+    /// Autosaves into `autosave`'s folder from now on, and offers back what crashed sessions
+    /// left there.
+    pub fn set_autosave(&mut self, autosave: Autosave) {
+        let (found, unreadable) = autosave.left_behind();
+        self.recovery_offer = found;
+        for u in unreadable {
+            self.error(
+                "A recovery file could not be read",
+                format!(
+                    "{}: {}\n\nIt is left where it is; open it in a text editor to rescue what you can.",
+                    u.file.display(),
+                    u.reason
+                ),
+            );
+        }
+        self.autosave = Some(autosave);
+    }
+
+    /// Writes the recovery file now and waits for it (what the timer does after a change).
+    pub fn autosave_now(&mut self) {
+        let revision = self.autosave_revision();
+        if let Some(a) = &mut self.autosave {
+            a.write_now(&self.doc.region, self.doc.path.as_deref(), revision);
+        }
+    }
+
+    /// The app ends cleanly: nothing is left to recover.
+    pub fn exit_cleanly(&mut self) {
+        if let Some(a) = &mut self.autosave {
+            a.remove();
+        }
+    }
+
+    fn autosave_revision(&self) -> u64 {
+        (self.doc_generation << 40) | self.doc.revision
     }
 
     /// The app without a window (tests, benchmarks).
@@ -271,6 +319,9 @@ impl SymbiomapApp {
             workshop: false,
             tab: Tab::Inspector,
             transform: None,
+            autosave: None,
+            recovery_offer: Vec::new(),
+            doc_generation: 0,
             scale: Scale::DESK,
             egui_ctx: ctx.clone(),
         };
@@ -343,6 +394,7 @@ impl SymbiomapApp {
     /// Replaces the open document (the old one was saved or discarded).
     fn set_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.doc_generation += 1;
         self.form = None;
         self.selected_facility = None;
         self.selected_stream = None;
@@ -855,6 +907,7 @@ impl SymbiomapApp {
         egui::CentralPanel::no_frame().show(ui, |ui| self.map(ui));
         self.messages_window(&ctx);
         self.history_window(&ctx);
+        self.recovery_window(&ctx);
         if let Some(draft) = &mut self.proposal_draft {
             let mut commands = Vec::new();
             if !super::tools::proposal_window(&ctx, draft, &self.doc.region, &mut commands) {
@@ -874,6 +927,32 @@ impl SymbiomapApp {
         }
         if let Err(e) = self.doc.poll_rebuild() {
             self.error("Could not recompute the region", e);
+        }
+        let revision = self.autosave_revision();
+        let focus_lost = ctx.input(|i| {
+            i.events
+                .iter()
+                .any(|e| matches!(e, egui::Event::WindowFocused(false)))
+        });
+        let now = ctx.input(|i| i.time);
+        if let Some(a) = &mut self.autosave {
+            a.tick(
+                &self.doc.region,
+                self.doc.path.as_deref(),
+                self.doc.dirty,
+                revision,
+                now,
+                focus_lost,
+            );
+            if self.doc.dirty {
+                // Come back when the delay is over, even if nothing moves.
+                ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+                    super::recovery::AUTOSAVE_DELAY_S,
+                ));
+            }
+            if let Some(e) = a.error.take() {
+                self.error("Autosave failed", e);
+            }
         }
         // Only when it changes: every viewport command asks for another frame, and an app
         // that repaints forever burns a core while the user reads.
@@ -1268,6 +1347,65 @@ impl SymbiomapApp {
         }
     }
 
+    /// Offers back the newest work a crashed session left.
+    fn recovery_window(&mut self, ctx: &egui::Context) {
+        let Some(offer) = self.recovery_offer.first() else {
+            return;
+        };
+        let mut choice = None;
+        egui::Modal::new(egui::Id::unique("recovery")).show(ctx, |ui| {
+            ui.set_max_width(520.0);
+            ui.heading("Recover unsaved work?");
+            ui.label(format!(
+                "Symbiomap did not close properly. It had autosaved this work {}:",
+                offer.age()
+            ));
+            let r = &offer.region;
+            ui.label(
+                RichText::new(format!(
+                    "{}: {} facilities, {} proposals, {} projects",
+                    r.name,
+                    r.facilities.len(),
+                    r.proposals.len(),
+                    r.projects.len()
+                ))
+                .strong(),
+            );
+            ui.label(match &offer.path {
+                Some(p) => format!("opened from {}", p.display()),
+                None => "a region never saved to a file".to_owned(),
+            });
+            ui.weak("Recovering opens it as unsaved changes: save it to keep it. Discarding deletes the recovery file.");
+            ui.horizontal(|ui| {
+                if ui.button("Recover").clicked() {
+                    choice = Some(true);
+                }
+                if ui.button("Discard").clicked() {
+                    choice = Some(false);
+                }
+            });
+        });
+        match choice {
+            Some(true) => {
+                let offer = self.recovery_offer.remove(0);
+                let _ = std::fs::remove_file(&offer.file);
+                match Document::new(offer.region, offer.path) {
+                    Ok(mut doc) => {
+                        doc.mark_unsaved_origin();
+                        self.set_document(doc);
+                        self.status = String::from("Recovered: save to keep it");
+                    }
+                    Err(e) => self.error("Could not recover", e.to_string()),
+                }
+            }
+            Some(false) => {
+                let offer = self.recovery_offer.remove(0);
+                let _ = std::fs::remove_file(&offer.file);
+            }
+            None => {}
+        }
+    }
+
     /// Every step that can be undone (latest on top) and those that can be redone.
     fn history_window(&mut self, ctx: &egui::Context) {
         if !self.show_history {
@@ -1437,6 +1575,10 @@ impl eframe::App for SymbiomapApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PERSIST_KEY, &self.persisted);
+    }
+
+    fn on_exit(&mut self) {
+        self.exit_cleanly();
     }
 }
 

@@ -7,6 +7,7 @@ pub mod editor;
 pub mod inspector;
 pub mod map;
 pub mod overlays;
+pub mod recovery;
 pub mod samples;
 pub mod search;
 pub mod theme;
