@@ -147,6 +147,13 @@ fn check(path: &Path) -> Result<()> {
     println!("  facilities  {}", region.facilities.len());
     println!("  outputs     {outputs}");
     println!("  needs       {needs}");
+    if !region.proposals.is_empty() || !region.projects.is_empty() {
+        println!(
+            "  pipeline    {} proposals, {} projects",
+            region.proposals.len(),
+            region.projects.len()
+        );
+    }
     println!(
         "  catalogue   {} materials, {} rules{}",
         engine.catalogue.materials.len(),

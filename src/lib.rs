@@ -15,6 +15,7 @@ pub mod geodesy;
 pub mod io;
 pub mod matching;
 pub mod model;
+pub mod pipeline;
 pub mod reference;
 pub mod spatial;
 pub mod summary;

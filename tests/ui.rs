@@ -588,7 +588,9 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.get_by_label_contains("6000 t/yr").click();
     harness.run_steps(2);
     let field = "outputs[0].disposal_cost_per_unit";
-    harness.get_by_label(field).click();
+    harness.get_by_label(field).scroll_to_me();
+    harness.run_steps(2);
+    harness.get_by_label(field).focus();
     harness.run_steps(1);
     harness.get_by_label(field).type_text("x");
     harness.run_steps(2);

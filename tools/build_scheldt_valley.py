@@ -207,8 +207,36 @@ F = [
      needs=[need("SV42-zinc", "zinc_concentrate", 90000, desc="Zinc concentrate and secondary zinc oxides", spec={"accepts_hazardous": True}, price=700)], rail=True),
 ]
 
+# What a first workshop produced: three proposals drawn on the map, two projects under way.
+PROPOSALS = [
+    {"id": "W1", "from_facility": "SV01", "stream": "SV01-scrubwater", "to_facility": "SV18", "need": "SV18-lime",
+     "note": "The power station says its scrubber blowdown is calcium-rich: could the farmers lime with it?",
+     "origin": "workshop", "created": "2026-11-18"},
+    {"id": "W2", "from_facility": "SV11", "stream": "SV11-co2", "to_facility": "SV38", "need": "SV38-co2",
+     "note": "The brewery's fermentation CO2 is food grade once scrubbed; the soft-drinks plant buys CO2 by truck.",
+     "origin": "workshop", "created": "2026-11-18"},
+    {"id": "W3", "from_facility": "SV30", "to_facility": "SV20",
+     "note": "Particleboard dryer exhaust is warm all winter; the greenhouses are 9 km away. Which stream?",
+     "origin": "workshop", "created": "2026-11-18"},
+]
+PROJECTS = [
+    {"id": "J1", "name": "Fly ash to Valley Cement Works", "stage": "feasibility",
+     "members": [{"role": "supplier", "facility": "SV01"}, {"role": "receiver", "facility": "SV02"},
+                 {"role": "is_planner", "name": "Scheldt Valley IS desk"}],
+     "stream": "SV01-flyash", "need": "SV02-flyash",
+     "actions": [{"text": "Send three ash samples for EN 450 testing", "due": "2026-12-15"},
+                 {"text": "Draft a 3-year supply agreement keeping the landfill contract as backup outlet", "due": "2027-02-01"}],
+     "notes": "A 2 000 t buffer silo at the cement works covers the power station's summer outage."},
+    {"id": "J2", "name": "Surplus steam from Delta Steel to the paper mill", "stage": "contacted",
+     "members": [{"role": "supplier", "facility": "SV06"}, {"role": "receiver", "facility": "SV39"},
+                 {"role": "intermediary", "facility": "SV21", "name": "pipeline operator"}],
+     "stream": "SV06-steam", "need": "SV39-steam",
+     "actions": [{"text": "Meeting of both energy managers", "due": "2026-12-03"}],
+     "notes": "The paper mill keeps its gas boiler as backup; the district heating company would build and run the pipe."},
+]
+
 region = {
-  "format_version": 1,
+  "format_version": 2,
   "name": "Scheldt Valley industrial cluster (fictional)",
   "description": ("A fictional but realistic cluster of 42 sites along the Ghent-Terneuzen canal: a power station, "
                   "a steelworks, cement and plasterboard, chemicals, food and drink, wood, paper, glass, plastics and "
@@ -220,6 +248,8 @@ region = {
   "facilities": F,
   "catalogue": {"builtin_rules": True},
   "notes": [{"text": "The steelworks, the chlor-alkali plant and the refinery asked for their costs to stay confidential in workshops.", "facility_id": "SV06"}],
+  "proposals": PROPOSALS,
+  "projects": PROJECTS,
 }
 with open("sample-regions/scheldt-valley.json", "w") as f:
     json.dump(region, f, indent=2, ensure_ascii=False)

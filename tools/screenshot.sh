@@ -7,6 +7,8 @@
 # build (`cargo build --release`). The app starts with a fresh home directory, so no remembered
 # region or view interferes; without REGION it opens the default sample. SIZE=WxH sets the
 # screen (default 1280x800), WAIT=seconds the time given to start and draw (default 8).
+# WM=openbox starts that window manager first: without one, nothing can make the window full
+# screen (workshop mode) or maximise it (`apt-get install -y openbox`).
 # Each argument after `--` is one xdotool command line, run in order before the screenshot
 # (`type` takes the rest of its line as text, so it needs a line of its own), e.g.
 #   tools/screenshot.sh zoomed.png -- "mousemove 640 400 click 4 click 4 sleep 1"
@@ -31,7 +33,7 @@ for tool in Xvfb import; do
 done
 
 work=$(mktemp -d)
-trap 'kill "${app_pid:-}" "${x_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${app_pid:-}" "${wm_pid:-}" "${x_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -m700 -p "$work/xdg" "$work/home"
 
 # Find a free display number.
@@ -42,6 +44,11 @@ done
 Xvfb ":$display" -screen 0 "${size}x24" -nolisten tcp >/dev/null 2>&1 &
 x_pid=$!
 sleep 1
+if [ -n "${WM:-}" ]; then
+    DISPLAY=":$display" HOME="$work/home" "$WM" >/dev/null 2>&1 &
+    wm_pid=$!
+    sleep 1
+fi
 
 DISPLAY=":$display" XDG_RUNTIME_DIR="$work/xdg" HOME="$work/home" \
     "$bin" "${region[@]}" >"$work/app.log" 2>&1 &

@@ -19,10 +19,13 @@ use super::map::basemap::{BasemapLayer, Basemaps};
 use super::map::facilities::{FacilitiesLayer, FacilityEvents, FacilityIndex};
 use super::map::selection::SelectionLayer;
 use super::map::{self as mapmod, ScreenTransform};
+use super::pipeline_panel::{self, ProjectForm};
 use super::recovery::{Autosave, Recoverable};
 use super::theme::{self, Scale};
 use super::tools::{MapTool, ProposalDraft, ToolAction, ToolState};
+use super::workshop::{Walk, WalkList};
 use super::{inspector, samples};
+use crate::pipeline::Verdict;
 
 /// Something the user asked for.
 #[derive(Clone, Debug)]
@@ -36,6 +39,16 @@ pub enum Command {
     /// Open the edit form of a facility.
     EditFacility(usize),
     SetTool(MapTool),
+    /// Select proposal `i`'s sites and fit them into the map.
+    ShowProposal(usize),
+    OpenProject(usize),
+    CloseProject,
+    ToggleBoard,
+    /// Presentation layout on or off (F5).
+    ToggleWorkshop,
+    WalkList(WalkList),
+    /// Go to item `i` of the walk: select the pair and fly the map to it.
+    WalkTo(usize),
     /// Add a facility at this place and open its form.
     AddFacilityAt(crate::model::LatLon),
     ShowTab(Tab),
@@ -64,6 +77,17 @@ pub enum Command {
     ResolvePending(PendingChoice),
     DismissMessage(usize),
 }
+
+/// The map moving smoothly to another view.
+#[derive(Clone, Copy, Debug)]
+struct Flight {
+    from: (f64, f64, f64),
+    to: (f64, f64, f64),
+    start_s: f64,
+}
+
+/// How long a flight takes.
+const FLIGHT_S: f64 = 0.8;
 
 /// What the side panel shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -188,6 +212,24 @@ pub struct SymbiomapApp {
     pub recovery_offer: Vec<Recoverable>,
     /// Bumped when another document is opened (with its revision, what autosave tracks).
     doc_generation: u64,
+    /// The project open in the Projects tab.
+    pub project_form: Option<ProjectForm>,
+    /// A project to open once the region has it.
+    open_project: Option<usize>,
+    pub show_board: bool,
+    /// Exports leave out confidential facilities (always in workshop mode).
+    pub export_omit_confidential: bool,
+    /// Where the workshop walk is.
+    pub walk: Walk,
+    /// The region's best exchanges, for one revision of the region.
+    opportunities:
+        std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<crate::pipeline::Opportunity>>)>>,
+    /// After the stream view is computed, select the candidate to this (facility, need).
+    pending_candidate: Option<(usize, usize)>,
+    /// The map flying to a view: from, to, start time.
+    flight: Option<Flight>,
+    /// The engine's verdicts on the proposals, for one revision of the region.
+    verdicts: std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<Verdict>>)>>,
     /// The window title last sent.
     shown_title: String,
     /// Size of the map on screen at the last frame (for fitting a selection into it).
@@ -322,6 +364,15 @@ impl SymbiomapApp {
             autosave: None,
             recovery_offer: Vec::new(),
             doc_generation: 0,
+            project_form: None,
+            open_project: None,
+            show_board: false,
+            export_omit_confidential: false,
+            verdicts: std::cell::RefCell::new(None),
+            walk: Walk::default(),
+            opportunities: std::cell::RefCell::new(None),
+            pending_candidate: None,
+            flight: None,
             scale: Scale::DESK,
             egui_ctx: ctx.clone(),
         };
@@ -394,6 +445,7 @@ impl SymbiomapApp {
     /// Replaces the open document (the old one was saved or discarded).
     fn set_document(&mut self, doc: Document) {
         self.doc = doc;
+        self.project_form = None;
         self.doc_generation += 1;
         self.form = None;
         self.selected_facility = None;
@@ -601,6 +653,40 @@ impl SymbiomapApp {
             }
             Command::SelectCandidate(c) => self.selected_candidate = c,
             Command::SetTool(t) => self.tools.set_tool(t),
+            Command::ShowProposal(i) => {
+                let region = &self.doc.region;
+                if let Some(p) = region.proposals.get(i) {
+                    let ends: Vec<usize> = [&p.from_facility, &p.to_facility]
+                        .iter()
+                        .filter_map(|id| region.facility_index(id))
+                        .collect();
+                    match p.stream.as_deref().and_then(|id| region.output_index(id)) {
+                        Some((f, s)) => self.push(Command::SelectStream {
+                            facility: f,
+                            stream: s,
+                        }),
+                        None => self.push(Command::SelectFacility(ends.first().copied())),
+                    }
+                    self.fly_to(&ends);
+                }
+            }
+            Command::OpenProject(i) => {
+                // The project may have been added in this frame: open it from the region
+                // once the edit is in.
+                self.tab = Tab::Projects;
+                self.open_project = Some(i);
+            }
+            Command::CloseProject => {
+                self.project_form = None;
+                self.open_project = None;
+            }
+            Command::ToggleBoard => self.show_board = !self.show_board,
+            Command::ToggleWorkshop => self.set_workshop(!self.workshop),
+            Command::WalkList(list) => {
+                self.walk = Walk { list, index: 0 };
+                self.push(Command::WalkTo(0));
+            }
+            Command::WalkTo(i) => self.walk_to(i),
             Command::ShowTab(t) => self.tab = t,
             Command::AddFacilityAt(p) => {
                 let region = &self.doc.region;
@@ -757,7 +843,9 @@ impl SymbiomapApp {
             self.error("Export failed", e);
             return;
         }
-        let options = geojson::ExportOptions::default();
+        let options = geojson::ExportOptions {
+            omit_confidential: self.export_omit_confidential || self.workshop,
+        };
         let points = geojson::facilities_collection(&self.doc.region, options);
         let links_path = path.with_file_name(format!(
             "{}-links.geojson",
@@ -869,6 +957,13 @@ impl SymbiomapApp {
             }
             self.stream_view = wanted.map(|(f, s)| self.doc.stream_view(f, s));
             self.stream_view_revision = self.doc.revision;
+            if let (Some((to, need)), Some(v)) = (self.pending_candidate.take(), &self.stream_view)
+            {
+                self.selected_candidate = v
+                    .candidates
+                    .iter()
+                    .position(|c| c.to_facility == to && c.need == need);
+            }
             if let (Some(c), Some(v)) = (self.selected_candidate, &self.stream_view) {
                 if c >= v.candidates.len() {
                     self.selected_candidate = None;
@@ -891,11 +986,46 @@ impl SymbiomapApp {
             .size_range(320.0..=640.0)
             .show(ui, |ui| {
                 let mut commands = Vec::new();
-                if let Some(form) = &mut self.form {
-                    let keep = egui::ScrollArea::vertical()
+                if self.workshop {
+                    super::workshop::walk_panel(ui, self, &mut commands);
+                    ui.separator();
+                }
+                ui.horizontal(|ui| {
+                    for (tab, name) in [
+                        (Tab::Inspector, "Inspector".to_owned()),
+                        (
+                            Tab::Proposals,
+                            format!("Proposals ({})", self.doc.region.proposals.len()),
+                        ),
+                        (
+                            Tab::Projects,
+                            format!("Projects ({})", self.doc.region.projects.len()),
+                        ),
+                    ] {
+                        if ui.selectable_label(self.tab == tab, name).clicked() {
+                            commands.push(Command::ShowTab(tab));
+                        }
+                    }
+                });
+                ui.separator();
+                if self.tab == Tab::Proposals {
+                    egui::ScrollArea::vertical()
                         .auto_shrink([false, false])
-                        .show(ui, |ui| editor::show(ui, form, &self.doc, &mut commands))
-                        .inner;
+                        .show(ui, |ui| {
+                            pipeline_panel::proposals_tab(ui, self, &mut commands);
+                        });
+                } else if self.tab == Tab::Projects {
+                    let mut form = self.project_form.take();
+                    egui::ScrollArea::vertical()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            pipeline_panel::projects_tab(ui, self, form.as_mut(), &mut commands);
+                        });
+                    if self.project_form.is_none() {
+                        self.project_form = form;
+                    }
+                } else if let Some(form) = &mut self.form {
+                    let keep = editor::show(ui, form, &self.doc, &mut commands);
                     if !keep {
                         self.form = None;
                     }
@@ -919,6 +1049,18 @@ impl SymbiomapApp {
         self.pending_modal(&ctx);
 
         self.apply();
+        if let Some(i) = self.open_project.take() {
+            if let Some(p) = self.doc.region.projects.get(i) {
+                self.project_form = Some(ProjectForm::new(i, p));
+            }
+        }
+        if self.show_board {
+            let mut open = true;
+            let mut commands = Vec::new();
+            pipeline_panel::board_window(&ctx, self, &mut open, &mut commands);
+            self.show_board = open;
+            self.commands.extend(commands);
+        }
         // A region-wide slider re-prepares only the stream on screen while it moves; the rest
         // follows on a worker thread once nothing is being dragged.
         if self.doc.engine_stale && ctx.dragged_id().is_none() {
@@ -998,10 +1140,33 @@ impl SymbiomapApp {
                 )
             })
         };
-        if self.tools.tool != MapTool::Select
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::F5)) {
+            self.push(Command::ToggleWorkshop);
+        }
+        if self.tools.tool != MapTool::Select {
+            if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
+                self.push(Command::SetTool(MapTool::Select));
+            }
+        } else if self.workshop
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
         {
-            self.push(Command::SetTool(MapTool::Select));
+            self.push(Command::ToggleWorkshop);
+        }
+        // A presenter's clicker sends Page Down and Page Up; the arrows work too.
+        if self.workshop && !ctx.egui_wants_keyboard_input() {
+            let next = ctx.input_mut(|i| {
+                i.consume_key(egui::Modifiers::NONE, egui::Key::PageDown)
+                    || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight)
+            });
+            let previous = ctx.input_mut(|i| {
+                i.consume_key(egui::Modifiers::NONE, egui::Key::PageUp)
+                    || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft)
+            });
+            if next {
+                self.push(Command::WalkTo(self.walk.index + 1));
+            } else if previous {
+                self.push(Command::WalkTo(self.walk.index.saturating_sub(1)));
+            }
         }
         // Undo and redo, unless a text field has the keyboard (it undoes its own typing).
         if !ctx.egui_wants_keyboard_input() {
@@ -1070,6 +1235,13 @@ impl SymbiomapApp {
                 if ui.button("Export GeoJSON...    Ctrl+E").clicked() {
                     self.push(Command::ExportDialog);
                 }
+                ui.checkbox(
+                    &mut self.export_omit_confidential,
+                    "Exports leave out confidential facilities",
+                )
+                .on_hover_text(
+                    "Their points and every link that touches them. Always so in workshop mode.",
+                );
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     self.push(Command::Quit);
@@ -1108,6 +1280,20 @@ impl SymbiomapApp {
                 }
             });
             ui.menu_button("View", |ui| {
+                if ui
+                    .button(if self.workshop {
+                        "Leave workshop mode    F5"
+                    } else {
+                        "Workshop mode (for a projector)    F5"
+                    })
+                    .clicked()
+                {
+                    self.push(Command::ToggleWorkshop);
+                }
+                if ui.button("Project board").clicked() {
+                    self.push(Command::ToggleBoard);
+                }
+                ui.separator();
                 if ui.button("Zoom to fit").clicked() {
                     self.push(Command::ZoomToFit);
                 }
@@ -1199,6 +1385,8 @@ impl SymbiomapApp {
     }
 
     fn map(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        self.fly(now);
         if self.fit_requested {
             let points = self
                 .doc
@@ -1227,9 +1415,18 @@ impl SymbiomapApp {
                 p
             })
             .unwrap_or_default();
-        let basemap_layer = BasemapLayer {
-            map: self.basemaps.for_zoom(self.map_memory.zoom()),
-            ..BasemapLayer::default()
+        let basemap_layer = if self.workshop {
+            BasemapLayer {
+                map: self.basemaps.for_zoom(self.map_memory.zoom()),
+                land: super::workshop::LAND,
+                water: super::workshop::WATER,
+                border: super::workshop::BORDER,
+            }
+        } else {
+            BasemapLayer {
+                map: self.basemaps.for_zoom(self.map_memory.zoom()),
+                ..BasemapLayer::default()
+            }
         };
         // Online tiles when chosen and arriving; the built-in basemap otherwise, and while no
         // tile has come (offline, or still loading): quietly, without an error.
@@ -1256,6 +1453,12 @@ impl SymbiomapApp {
         let mut map = Map::new(tiles, &mut self.map_memory, start).zoom_with_ctrl(false);
         if !online {
             map = map.with_plugin(basemap_layer);
+        }
+        if !self.doc.region.proposals.is_empty() || !self.doc.region.projects.is_empty() {
+            map = map.with_plugin(super::map::pipeline::PipelineLayer {
+                region: &self.doc.region,
+                scale: self.scale,
+            });
         }
         if let Some(view) = &self.stream_view {
             map = map.with_plugin(SelectionLayer {
@@ -1286,6 +1489,7 @@ impl SymbiomapApp {
         let mut tool_commands = Vec::new();
         let tools = &self.tools;
         let region = &self.doc.region;
+        let scale = self.scale;
         let mut transform = None;
         let inner = map.show(ui, |ui, response, projector, _memory| {
             let t = ScreenTransform::new(projector);
@@ -1293,6 +1497,7 @@ impl SymbiomapApp {
             super::overlays::scale_bar(ui, projector, &t);
             super::overlays::attribution(ui, &t, online);
             super::overlays::legend(ui, &t, &self.index);
+            super::map::pipeline::labels(ui, &t, region, scale);
             // The link being drawn follows the pointer.
             if let (Some(from), Some(ptr)) = (
                 tools.link_from.and_then(|f| region.facilities.get(f)),
@@ -1515,6 +1720,154 @@ impl SymbiomapApp {
         });
         if let Some(c) = choice {
             self.push(Command::ResolvePending(c));
+        }
+    }
+
+    /// The engine's verdict on every proposal (computed once per change of the region).
+    pub fn proposal_verdicts(&self) -> std::rc::Rc<Vec<Verdict>> {
+        let key = self.autosave_revision();
+        if let Some((k, v)) = &*self.verdicts.borrow() {
+            if *k == key {
+                return v.clone();
+            }
+        }
+        let v = std::rc::Rc::new(
+            self.doc
+                .region
+                .proposals
+                .iter()
+                .map(|p| crate::pipeline::evaluate_proposal(&self.doc.engine, &self.doc.region, p))
+                .collect::<Vec<_>>(),
+        );
+        *self.verdicts.borrow_mut() = Some((key, v.clone()));
+        v
+    }
+
+    /// Fits these facilities into the map, flying there.
+    fn fly_to(&mut self, facilities: &[usize]) {
+        let points: Vec<(f64, f64)> = facilities
+            .iter()
+            .filter_map(|&i| self.doc.region.facilities.get(i))
+            .map(|f| (f.location.lat_deg, f.location.lon_deg))
+            .collect();
+        let Some((center, zoom)) = mapmod::fit(points.into_iter(), self.map_size) else {
+            return;
+        };
+        let here = self
+            .map_memory
+            .detached()
+            .or_else(|| self.transform.map(|t| t.center()))
+            .unwrap_or(center);
+        self.flight = Some(Flight {
+            from: (here.y(), here.x(), self.map_memory.zoom()),
+            to: (center.y(), center.x(), zoom.min(14.0)),
+            start_s: self.egui_ctx.input(|i| i.time),
+        });
+    }
+
+    /// Moves the map along its flight; lands at the end.
+    fn fly(&mut self, now_s: f64) {
+        let Some(f) = self.flight else {
+            return;
+        };
+        let t = ((now_s - f.start_s) / FLIGHT_S).clamp(0.0, 1.0);
+        // Ease in and out.
+        let k = t * t * (3.0 - 2.0 * t);
+        let lerp = |a: f64, b: f64| a + (b - a) * k;
+        // Between two views more than a screen apart, rise a little on the way, like a plane:
+        // the user sees where the next pair is.
+        let a = mapmod::mercator(f.from.0, f.from.1);
+        let b = mapmod::mercator(f.to.0, f.to.1);
+        let apart_px = ((a[0] - b[0]).hypot(a[1] - b[1])) * 256.0 * 2f64.powf(f.from.2.min(f.to.2));
+        let rise = if apart_px > f64::from(self.map_size.x) {
+            1.5
+        } else {
+            0.0
+        };
+        let zoom = lerp(f.from.2, f.to.2) - rise * 4.0 * k * (1.0 - k);
+        self.map_memory
+            .center_at(lon_lat(lerp(f.from.1, f.to.1), lerp(f.from.0, f.to.0)));
+        let _ = self.map_memory.set_zoom(zoom.clamp(2.0, 17.0));
+        if t >= 1.0 {
+            self.flight = None;
+        } else {
+            self.egui_ctx.request_repaint();
+        }
+    }
+
+    /// The region's best exchanges (computed once per change of the region).
+    pub fn opportunities(&self) -> std::rc::Rc<Vec<crate::pipeline::Opportunity>> {
+        let key = self.autosave_revision();
+        if let Some((k, v)) = &*self.opportunities.borrow() {
+            if *k == key {
+                return v.clone();
+            }
+        }
+        let v = std::rc::Rc::new(crate::pipeline::top_opportunities(
+            &self.doc.engine,
+            &self.doc.region,
+            super::workshop::OPPORTUNITIES,
+        ));
+        *self.opportunities.borrow_mut() = Some((key, v.clone()));
+        v
+    }
+
+    /// How many items the walk's list has.
+    pub fn walk_len(&self) -> usize {
+        match self.walk.list {
+            WalkList::Opportunities => self.opportunities().len(),
+            WalkList::Proposals => self.doc.region.proposals.len(),
+        }
+    }
+
+    fn walk_to(&mut self, i: usize) {
+        let len = self.walk_len();
+        if len == 0 {
+            return;
+        }
+        let i = i.min(len - 1);
+        self.walk.index = i;
+        match self.walk.list {
+            WalkList::Opportunities => {
+                let Some(o) = self.opportunities().get(i).cloned() else {
+                    return;
+                };
+                let c = &o.candidate;
+                self.push(Command::SelectStream {
+                    facility: c.from_facility,
+                    stream: c.stream,
+                });
+                self.pending_candidate = Some((c.to_facility, c.need));
+                self.fly_to(&[c.from_facility, c.to_facility]);
+            }
+            WalkList::Proposals => self.push(Command::ShowProposal(i)),
+        }
+    }
+
+    /// Workshop mode on or off: full screen, zoomed interface, projector look, large map
+    /// marks, no editing chrome.
+    pub fn set_workshop(&mut self, on: bool) {
+        if on == self.workshop {
+            return;
+        }
+        self.workshop = on;
+        let ctx = &self.egui_ctx;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+        ctx.set_zoom_factor(if on { super::workshop::ZOOM } else { 1.0 });
+        ctx.set_visuals_of(
+            egui::Theme::Light,
+            if on {
+                super::workshop::projector_visuals()
+            } else {
+                egui::Visuals::light()
+            },
+        );
+        self.scale = if on { Scale::WORKSHOP } else { Scale::DESK };
+        self.form = None;
+        self.tools.set_tool(MapTool::Select);
+        if on {
+            // Start where the walk is: its pair on the map, its economics in the card.
+            self.push(Command::WalkTo(self.walk.index));
         }
     }
 

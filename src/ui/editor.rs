@@ -180,198 +180,204 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
         );
     }
     ui.separator();
-
-    let FacilityForm {
-        draft,
-        texts,
-        picker,
-        new_material,
-        ..
-    } = form;
-    let problems = form.problems.clone();
-    let problem = |p: &str| find(&problems, p);
-
-    egui::Grid::new("facility_form")
-        .num_columns(2)
-        .spacing([8.0, 6.0])
+    // The header above stays in view; the fields scroll.
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
         .show(ui, |ui| {
-            row(ui, "Name", problem("name"), |ui| {
-                text_field(ui, &mut draft.name, "Name", "what people call the site");
-            });
-            row(ui, "Id", problem("id"), |ui| {
-                text_field(ui, &mut draft.id, "Id", "unique in the region");
-            });
-            row(ui, "Operator", None, |ui| {
-                text_field(ui, &mut draft.operator, "Operator", "company");
-            });
-            row(ui, "Sector (NACE)", problem("sector"), |ui| {
-                nace_picker(ui, &mut draft.sector, picker);
-            });
-            let mut lat = Some(draft.location.lat_deg);
-            let mut lon = Some(draft.location.lon_deg);
-            row(ui, "Latitude °", problem("location.lat_deg"), |ui| {
-                number_field(ui, texts, &mut parse_problems, "location.lat_deg", &mut lat, "-90..90");
-            });
-            row(ui, "Longitude °", problem("location.lon_deg"), |ui| {
-                number_field(ui, texts, &mut parse_problems, "location.lon_deg", &mut lon, "-180..180");
-            });
-            match (lat, lon) {
-                (Some(a), Some(b)) => {
-                    draft.location.lat_deg = a;
-                    draft.location.lon_deg = b;
-                }
-                (None, _) => parse_problems.push(("location.lat_deg".into(), "required".into())),
-                (_, None) => parse_problems.push(("location.lon_deg".into(), "required".into())),
-            }
-            row(ui, "Address", None, |ui| {
-                text_field(ui, &mut draft.address, "Address", "street, town");
-            });
-            let mut tags = draft.tags.join(", ");
-            row(ui, "Tags", None, |ui| {
-                text_field(ui, &mut tags, "Tags", "comma-separated");
-            });
-            let parsed: Vec<String> = tags
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if parsed != draft.tags {
-                draft.tags = parsed;
-            }
-            row(ui, "Access", None, |ui| {
-                ui.horizontal(|ui| {
-                    ui.checkbox(&mut draft.rail_siding, "rail siding");
-                    ui.checkbox(&mut draft.quay, "quay");
+
+            let FacilityForm {
+                draft,
+                texts,
+                picker,
+                new_material,
+                ..
+            } = form;
+            let problems = form.problems.clone();
+            let problem = |p: &str| find(&problems, p);
+
+            egui::Grid::new("facility_form")
+                .num_columns(2)
+                .spacing([8.0, 6.0])
+                .show(ui, |ui| {
+                    row(ui, "Name", problem("name"), |ui| {
+                        text_field(ui, &mut draft.name, "Name", "what people call the site");
+                    });
+                    row(ui, "Id", problem("id"), |ui| {
+                        text_field(ui, &mut draft.id, "Id", "unique in the region");
+                    });
+                    row(ui, "Operator", None, |ui| {
+                        text_field(ui, &mut draft.operator, "Operator", "company");
+                    });
+                    row(ui, "Sector (NACE)", problem("sector"), |ui| {
+                        nace_picker(ui, &mut draft.sector, picker);
+                    });
+                    let mut lat = Some(draft.location.lat_deg);
+                    let mut lon = Some(draft.location.lon_deg);
+                    row(ui, "Latitude °", problem("location.lat_deg"), |ui| {
+                        number_field(ui, texts, &mut parse_problems, "location.lat_deg", &mut lat, "-90..90");
+                    });
+                    row(ui, "Longitude °", problem("location.lon_deg"), |ui| {
+                        number_field(ui, texts, &mut parse_problems, "location.lon_deg", &mut lon, "-180..180");
+                    });
+                    match (lat, lon) {
+                        (Some(a), Some(b)) => {
+                            draft.location.lat_deg = a;
+                            draft.location.lon_deg = b;
+                        }
+                        (None, _) => parse_problems.push(("location.lat_deg".into(), "required".into())),
+                        (_, None) => parse_problems.push(("location.lon_deg".into(), "required".into())),
+                    }
+                    row(ui, "Address", None, |ui| {
+                        text_field(ui, &mut draft.address, "Address", "street, town");
+                    });
+                    let mut tags = draft.tags.join(", ");
+                    row(ui, "Tags", None, |ui| {
+                        text_field(ui, &mut tags, "Tags", "comma-separated");
+                    });
+                    let parsed: Vec<String> = tags
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                    if parsed != draft.tags {
+                        draft.tags = parsed;
+                    }
+                    row(ui, "Access", None, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.checkbox(&mut draft.rail_siding, "rail siding");
+                            ui.checkbox(&mut draft.quay, "quay");
+                        });
+                    });
+                    row(ui, "Confidential", None, |ui| {
+                        ui.checkbox(&mut draft.confidential, "hide costs and prices in workshop mode")
+                            .on_hover_text("Workshop mode then shows only whether its exchanges pay and by how much, in bands; exports can leave it out.");
+                    });
                 });
-            });
-            row(ui, "Confidential", None, |ui| {
-                ui.checkbox(&mut draft.confidential, "hide costs and prices in workshop mode")
-                    .on_hover_text("Workshop mode then shows only whether its exchanges pay and by how much, in bands; exports can leave it out.");
-            });
-        });
 
-    ui.separator();
-    ui.strong(format!("Output streams ({})", draft.outputs.len()));
-    let mut remove_output = None;
-    for (i, o) in draft.outputs.iter_mut().enumerate() {
-        let title = format!(
-            "{}  ·  {} {}/yr",
-            material_name(catalogue, &o.material),
-            format_number(o.quantity_per_yr),
-            o.unit
-        );
-        egui::CollapsingHeader::new(title)
-            .id_salt(("edit_output", i))
-            .default_open(o.material.is_empty())
-            .show(ui, |ui| {
-                output_fields(
-                    ui,
-                    i,
-                    o,
-                    catalogue,
-                    texts,
-                    &mut parse_problems,
-                    picker,
-                    new_material,
-                    &problems,
+            ui.separator();
+            ui.strong(format!("Output streams ({})", draft.outputs.len()));
+            let mut remove_output = None;
+            for (i, o) in draft.outputs.iter_mut().enumerate() {
+                let title = format!(
+                    "{}  ·  {} {}/yr",
+                    material_name(catalogue, &o.material),
+                    format_number(o.quantity_per_yr),
+                    o.unit
                 );
-                if ui.button("Remove this stream").clicked() {
-                    remove_output = Some(i);
-                }
-            });
-    }
-    if let Some(i) = remove_output {
-        draft.outputs.remove(i);
-        texts.retain(|k, _| !k.starts_with("outputs["));
-    }
-    if ui.button("+ Add an output stream").clicked() {
-        let id = fresh_flow_id(region, draft, "o");
-        draft.outputs.push(OutputStream {
-            id,
-            material: String::new(),
-            ewc_code: None,
-            description: String::new(),
-            composition: Vec::new(),
-            physical_state: None,
-            moisture_pct: None,
-            bulk_density_t_per_m3: None,
-            quantity_per_yr: 0.0,
-            unit: Unit::Tonne,
-            variability_cv_pct: None,
-            availability: Availability::default(),
-            disposal_cost_per_unit: None,
-            disposal_route: DisposalRoute::default(),
-            hazardous: false,
-            preprocessing: Vec::new(),
-            mode: None,
-            extra: Extra::new(),
-        });
-    }
+                egui::CollapsingHeader::new(title)
+                    .id_salt(("edit_output", i))
+                    .default_open(o.material.is_empty())
+                    .show(ui, |ui| {
+                        output_fields(
+                            ui,
+                            i,
+                            o,
+                            catalogue,
+                            texts,
+                            &mut parse_problems,
+                            picker,
+                            new_material,
+                            &problems,
+                        );
+                        if ui.button("Remove this stream").clicked() {
+                            remove_output = Some(i);
+                        }
+                    });
+            }
+            if let Some(i) = remove_output {
+                draft.outputs.remove(i);
+                texts.retain(|k, _| !k.starts_with("outputs["));
+            }
+            if ui.button("+ Add an output stream").clicked() {
+                let id = fresh_flow_id(region, draft, "o");
+                draft.outputs.push(OutputStream {
+                    id,
+                    material: String::new(),
+                    ewc_code: None,
+                    description: String::new(),
+                    composition: Vec::new(),
+                    physical_state: None,
+                    moisture_pct: None,
+                    bulk_density_t_per_m3: None,
+                    quantity_per_yr: 0.0,
+                    unit: Unit::Tonne,
+                    variability_cv_pct: None,
+                    availability: Availability::default(),
+                    disposal_cost_per_unit: None,
+                    disposal_route: DisposalRoute::default(),
+                    hazardous: false,
+                    preprocessing: Vec::new(),
+                    mode: None,
+                    extra: Extra::new(),
+                });
+            }
 
-    ui.separator();
-    ui.strong(format!("Needs ({})", draft.needs.len()));
-    let mut remove_need = None;
-    for (i, n) in draft.needs.iter_mut().enumerate() {
-        let title = format!(
-            "{}  ·  {} {}/yr",
-            material_name(catalogue, &n.material),
-            format_number(n.quantity_per_yr),
-            n.unit
-        );
-        egui::CollapsingHeader::new(title)
-            .id_salt(("edit_need", i))
-            .default_open(n.material.is_empty())
-            .show(ui, |ui| {
-                need_fields(
-                    ui,
-                    i,
-                    n,
-                    catalogue,
-                    texts,
-                    &mut parse_problems,
-                    picker,
-                    new_material,
-                    &problems,
+            ui.separator();
+            ui.strong(format!("Needs ({})", draft.needs.len()));
+            let mut remove_need = None;
+            for (i, n) in draft.needs.iter_mut().enumerate() {
+                let title = format!(
+                    "{}  ·  {} {}/yr",
+                    material_name(catalogue, &n.material),
+                    format_number(n.quantity_per_yr),
+                    n.unit
                 );
-                if ui.button("Remove this need").clicked() {
-                    remove_need = Some(i);
+                egui::CollapsingHeader::new(title)
+                    .id_salt(("edit_need", i))
+                    .default_open(n.material.is_empty())
+                    .show(ui, |ui| {
+                        need_fields(
+                            ui,
+                            i,
+                            n,
+                            catalogue,
+                            texts,
+                            &mut parse_problems,
+                            picker,
+                            new_material,
+                            &problems,
+                        );
+                        if ui.button("Remove this need").clicked() {
+                            remove_need = Some(i);
+                        }
+                    });
+            }
+            if let Some(i) = remove_need {
+                draft.needs.remove(i);
+                texts.retain(|k, _| !k.starts_with("needs["));
+            }
+            if ui.button("+ Add a need").clicked() {
+                let id = fresh_flow_id(region, draft, "n");
+                draft.needs.push(Need {
+                    id,
+                    material: String::new(),
+                    description: String::new(),
+                    spec: Specification::default(),
+                    quantity_per_yr: 0.0,
+                    unit: Unit::Tonne,
+                    availability: Availability::default(),
+                    virgin_price_per_unit: None,
+                    extra: Extra::new(),
+                });
+            }
+
+            ui.separator();
+            if ui
+                .button(RichText::new("Delete this facility").color(Color32::from_rgb(190, 40, 40)))
+                .on_hover_text(
+                    "Its proposals go with it, and its place in projects. Ctrl+Z brings it all back.",
+                )
+                .clicked()
+            {
+                if let Some(edit) = super::document::delete_facility(region, form.index) {
+                    out.push(Command::Edit(edit));
                 }
-            });
-    }
-    if let Some(i) = remove_need {
-        draft.needs.remove(i);
-        texts.retain(|k, _| !k.starts_with("needs["));
-    }
-    if ui.button("+ Add a need").clicked() {
-        let id = fresh_flow_id(region, draft, "n");
-        draft.needs.push(Need {
-            id,
-            material: String::new(),
-            description: String::new(),
-            spec: Specification::default(),
-            quantity_per_yr: 0.0,
-            unit: Unit::Tonne,
-            availability: Availability::default(),
-            virgin_price_per_unit: None,
-            extra: Extra::new(),
+                keep_open = false;
+            }
+
+
         });
-    }
-
-    ui.separator();
-    if ui
-        .button(RichText::new("Delete this facility").color(Color32::from_rgb(190, 40, 40)))
-        .on_hover_text(
-            "Its proposals go with it, and its place in projects. Ctrl+Z brings it all back.",
-        )
-        .clicked()
-    {
-        if let Some(edit) = super::document::delete_facility(region, form.index) {
-            out.push(Command::Edit(edit));
-        }
-        keep_open = false;
-    }
-
     if let Some(m) = &mut form.new_material {
         if !new_material_window(ui.ctx(), m, catalogue, region, out) {
             form.new_material = None;

@@ -13,6 +13,7 @@ use crate::reference::{EwcList, NaceList};
 
 use super::app::{Command, SymbiomapApp};
 use super::document::{Edit, StreamView};
+use super::pipeline_panel::{band, masked};
 use super::theme;
 
 /// How the candidate list is sorted.
@@ -57,10 +58,11 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     ui.horizontal(|ui| {
                         ui.heading(&facility.name);
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            if ui
-                                .button("Edit facility")
-                                .on_hover_text("Edit the facility, its streams and needs")
-                                .clicked()
+                            if !app.workshop
+                                && ui
+                                    .button("Edit facility")
+                                    .on_hover_text("Edit the facility, its streams and needs")
+                                    .clicked()
                             {
                                 out.push(Command::EditFacility(fi));
                             }
@@ -69,7 +71,12 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     facility_header(ui, facility);
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
-                    needs(ui, facility, &app.doc.engine.catalogue);
+                    needs(
+                        ui,
+                        facility,
+                        &app.doc.engine.catalogue,
+                        app.workshop && facility.confidential,
+                    );
                     ui.separator();
                     // The scenario sliders stay at hand: the map and the list below follow
                     // them while they move.
@@ -242,16 +249,27 @@ fn outputs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut V
             });
         }
         if selected {
+            let hide_costs = app.workshop && f.confidential;
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                stream_details(ui, stream, catalogue);
-                ui.separator();
-                preprocessing(ui, fi, si, stream, catalogue, out);
+                stream_details(ui, stream, catalogue, hide_costs);
+                if !app.workshop {
+                    ui.separator();
+                    preprocessing(ui, fi, si, stream, catalogue, out);
+                } else if !stream.preprocessing.is_empty() {
+                    ui.separator();
+                    let steps: Vec<&str> = stream
+                        .preprocessing
+                        .iter()
+                        .map(|p| p.step.as_str())
+                        .collect();
+                    ui.label(format!("Preprocessing: {}", steps.join(", ")));
+                }
             });
         }
     }
 }
 
-fn stream_details(ui: &mut Ui, s: &OutputStream, catalogue: &Catalogue) {
+fn stream_details(ui: &mut Ui, s: &OutputStream, catalogue: &Catalogue, hide_costs: bool) {
     let material = catalogue.material(&s.material);
     egui::Grid::new(("stream", &s.id))
         .num_columns(2)
@@ -333,10 +351,16 @@ fn stream_details(ui: &mut Ui, s: &OutputStream, catalogue: &Catalogue) {
             row(
                 ui,
                 "Disposal cost",
-                cost.map_or_else(
-                    || "not given".into(),
-                    |c| format!("{c:.2} per {} ({:?})", s.unit, s.disposal_route).to_lowercase(),
-                ),
+                if hide_costs {
+                    "confidential".to_owned()
+                } else {
+                    cost.map_or_else(
+                        || "not given".into(),
+                        |c| {
+                            format!("{c:.2} per {} ({:?})", s.unit, s.disposal_route).to_lowercase()
+                        },
+                    )
+                },
             );
             if s.hazardous {
                 row(ui, "Hazardous", "yes".into());
@@ -525,7 +549,7 @@ fn chip(
         });
 }
 
-fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue) {
+fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue, hide_costs: bool) {
     if f.needs.is_empty() {
         return;
     }
@@ -539,11 +563,11 @@ fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue) {
             n.quantity_per_yr, n.unit
         ))
         .id_salt(("need", &n.id))
-        .show(ui, |ui| need_details(ui, n));
+        .show(ui, |ui| need_details(ui, n, hide_costs));
     }
 }
 
-fn need_details(ui: &mut Ui, n: &Need) {
+fn need_details(ui: &mut Ui, n: &Need, hide_costs: bool) {
     egui::Grid::new(("need", &n.id))
         .num_columns(2)
         .striped(true)
@@ -558,10 +582,14 @@ fn need_details(ui: &mut Ui, n: &Need) {
             row(
                 ui,
                 "Virgin price",
-                n.virgin_price_per_unit.map_or_else(
-                    || "catalogue price".into(),
-                    |p| format!("{p:.2} per {}", n.unit),
-                ),
+                if hide_costs {
+                    "confidential".to_owned()
+                } else {
+                    n.virgin_price_per_unit.map_or_else(
+                        || "catalogue price".into(),
+                        |p| format!("{p:.2} per {}", n.unit),
+                    )
+                },
             );
             row(
                 ui,
@@ -731,22 +759,43 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
                     .on_hover_text(term("km"));
                 ui.label(format!("b/e {:.0} km", cand.value.break_even_km))
                     .on_hover_text(term("b/e"));
-                ui.label(format!("net {:.2}/{unit}", cand.value.net_value_per_unit))
-                    .on_hover_text(term("net"));
-                ui.label(
-                    RichText::new(format!(
-                        "{}/yr",
-                        super::format_money(cand.annual.value_per_yr)
-                    ))
-                    .strong(),
-                )
-                .on_hover_text(term("value/yr"));
+                if masked(app, cand.from_facility, cand.to_facility) {
+                    ui.label(RichText::new(band(cand)).strong())
+                        .on_hover_text("A party is confidential: its costs and prices are not shown in workshop mode.");
+                } else {
+                    ui.label(format!("net {:.2}/{unit}", cand.value.net_value_per_unit))
+                        .on_hover_text(term("net"));
+                    ui.label(
+                        RichText::new(format!(
+                            "{}/yr",
+                            super::format_money(cand.annual.value_per_yr)
+                        ))
+                        .strong(),
+                    )
+                    .on_hover_text(term("value/yr"));
+                }
                 ui.label(format!("by {}", cand.value.mode));
             });
             egui::CollapsingHeader::new("Reasons")
                 .id_salt(("reasons", i))
                 .default_open(selected)
-                .show(ui, |ui| reasons(ui, cand, unit));
+                .show(ui, |ui| {
+                    reasons(ui, cand, unit, masked(app, cand.from_facility, cand.to_facility));
+                });
+            if selected && cand.viable {
+                let region = &app.doc.region;
+                let exists = region.projects.iter().any(|p| {
+                    p.stream.as_deref() == Some(&region.facilities[cand.from_facility].outputs[cand.stream].id)
+                        && p.need.as_deref() == Some(&need.id)
+                });
+                if !exists && ui.button("Start a project").clicked() {
+                    out.push(Command::Edit(Edit::InsertProject {
+                        index: region.projects.len(),
+                        project: Box::new(super::pipeline_panel::project_from_candidate(region, cand)),
+                    }));
+                    out.push(Command::OpenProject(region.projects.len()));
+                }
+            }
         });
     }
     if order.len() > shown
@@ -758,13 +807,15 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
     }
     if let Some(i) = app.selected_candidate {
         if let Some(cand) = view.candidates.get(i) {
-            ui.separator();
-            chart(ui, app, cand);
+            if !masked(app, cand.from_facility, cand.to_facility) {
+                ui.separator();
+                chart(ui, app, cand);
+            }
         }
     }
 }
 
-fn reasons(ui: &mut Ui, c: &Candidate, unit: &str) {
+fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool) {
     match &c.rule {
         Some(r) => {
             ui.label(format!(
@@ -795,12 +846,17 @@ fn reasons(ui: &mut Ui, c: &Candidate, unit: &str) {
         });
     }
     let v = &c.value;
-    ui.label(format!(
-        "Per {unit}: avoided disposal {:.2} + avoided purchase {:.2} - treatment/testing/preprocessing {:.2} - handling {:.2} - transport {:.2} = {:.2}",
-        v.avoided_disposal_per_unit, v.avoided_purchase_per_unit, v.fixed_cost_per_unit, v.handling_per_unit, v.transport_per_unit, v.net_value_per_unit
-    ));
+    if !hide_money {
+        ui.label(format!(
+            "Per {unit}: avoided disposal {:.2} + avoided purchase {:.2} - treatment/testing/preprocessing {:.2} - handling {:.2} - transport {:.2} = {:.2}",
+            v.avoided_disposal_per_unit, v.avoided_purchase_per_unit, v.fixed_cost_per_unit, v.handling_per_unit, v.transport_per_unit, v.net_value_per_unit
+        ));
+    }
     for (mode, r) in &c.by_mode {
         match r {
+            Ok(pv) if hide_money => {
+                ui.label(format!("{mode}: break-even {:.0} km", pv.break_even_km))
+            }
             Ok(pv) => ui.label(format!(
                 "{mode}: break-even {:.0} km, net {:.2}",
                 pv.break_even_km, pv.net_value_per_unit

@@ -7,11 +7,13 @@ pub mod editor;
 pub mod inspector;
 pub mod map;
 pub mod overlays;
+pub mod pipeline_panel;
 pub mod recovery;
 pub mod samples;
 pub mod search;
 pub mod theme;
 pub mod tools;
+pub mod workshop;
 
 use std::path::PathBuf;
 
@@ -47,4 +49,36 @@ pub fn format_money(v: f64) -> String {
         format!("{v:.0}")
     };
     s
+}
+
+/// `12534.4` -> `"12 534"`: a whole quantity with thin spaces between thousands.
+pub fn format_quantity(v: f64) -> String {
+    let rounded = v.round();
+    let digits = format!("{:.0}", rounded.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    if rounded < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quantities_group_thousands() {
+        assert_eq!(super::format_quantity(12_534.4), "12\u{2009}534");
+        assert_eq!(super::format_quantity(999.0), "999");
+        assert_eq!(
+            super::format_quantity(-1_000_000.0),
+            "-1\u{2009}000\u{2009}000"
+        );
+        assert_eq!(super::format_quantity(0.2), "0");
+    }
 }

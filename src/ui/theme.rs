@@ -99,6 +99,13 @@ impl Scale {
         label: 12.0,
         line: 1.0,
     };
+
+    /// Read from the back of a room (on top of the interface's zoom in workshop mode).
+    pub const WORKSHOP: Scale = Scale {
+        marker: 1.5,
+        label: 16.0,
+        line: 1.6,
+    };
 }
 
 pub const WATER: Color32 = Color32::from_rgb(170, 205, 230);

@@ -7,6 +7,7 @@
 
 pub mod basemap;
 pub mod facilities;
+pub mod pipeline;
 pub mod selection;
 
 use egui::{Pos2, Rect};
@@ -50,6 +51,12 @@ impl ScreenTransform {
             pixels_per_unit: 256.0 * 2f64.powf(projector.zoom()),
             clip,
         }
+    }
+
+    /// The map's centre.
+    pub fn center(&self) -> Position {
+        let (lat, lon) = unmercator(self.center_merc);
+        lon_lat(lon, lat)
     }
 
     #[inline]
