@@ -142,7 +142,7 @@ fn open_app(path: &Path) -> Harness<'static, SymbiomapApp> {
 }
 
 fn shown(harness: &Harness<'_, SymbiomapApp>, text: &str) -> bool {
-    harness.query_by_label_contains(text).is_some()
+    harness.query_all_by_label_contains(text).next().is_some()
 }
 
 #[test]
@@ -767,4 +767,181 @@ fn an_unreadable_recovery_file_is_reported_not_a_panic() {
         recovery.join("recovery-broken.json").exists(),
         "left for the user"
     );
+}
+
+/// The Scheldt Valley sample from its file (three of its sites are confidential).
+fn sample_app() -> (tempfile::TempDir, Harness<'static, SymbiomapApp>) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("scheldt-valley.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-regions/scheldt-valley.json"),
+        &path,
+    )
+    .expect("copied");
+    let harness = open_app(&path);
+    (dir, harness)
+}
+
+fn facility_named(h: &Harness<'_, SymbiomapApp>, name: &str) -> usize {
+    h.state()
+        .doc
+        .region
+        .facilities
+        .iter()
+        .position(|f| f.name == name)
+        .expect("the facility")
+}
+
+#[test]
+fn workshop_mode_hides_the_costs_of_confidential_sites() {
+    let (_dir, mut harness) = sample_app();
+    let steel = facility_named(&harness, "Delta Steel");
+    assert!(harness.state().doc.region.facilities[steel].confidential);
+    harness.state_mut().push(Command::SelectStream {
+        facility: steel,
+        stream: 0,
+    });
+    harness.run_steps(3);
+    // At the desk: the slag's disposal cost and the money of its exchanges are shown.
+    assert!(shown(&harness, "30.00 per t (landfill)"));
+    assert!(shown(&harness, "M/yr"));
+    assert!(harness.query_by_label("Edit facility").is_some());
+
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(4);
+    assert!(harness.state().workshop);
+    assert!(shown(&harness, "Workshop"));
+    // The walk starts on the region's best exchange, which is Delta Steel's slag.
+    assert_eq!(harness.state().selected_facility, Some(steel));
+    assert!(!shown(&harness, "30.00 per t"), "no disposal cost");
+    assert!(!shown(&harness, "M/yr"), "no yearly value in the list");
+    assert!(!shown(&harness, "M EUR a year"), "nor in the walk card");
+    assert!(shown(&harness, "costs confidential"));
+    assert!(shown(&harness, "viable, wide margin"));
+    assert!(
+        harness.query_by_label("Edit facility").is_none(),
+        "no editing chrome"
+    );
+    assert!(harness.query_by_label("Add facility").is_none());
+
+    // A pair of two open companies shows its money, even in the workshop.
+    harness.key_press(egui::Key::ArrowRight);
+    harness.run_steps(4);
+    assert_eq!(harness.state().walk.index, 1);
+    assert!(shown(&harness, "M EUR a year"));
+
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(3);
+    assert!(!harness.state().workshop);
+    assert!(harness.query_by_label("Edit facility").is_some());
+}
+
+#[test]
+fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
+    use symbiomap::ui::tools::MapTool;
+    let (_dir, mut harness) = sample_app();
+    let brewery = facility_named(&harness, "Abbey Brewery");
+    let farms = facility_named(&harness, "Meetjesland Dairy Farms");
+    let before = harness.state().doc.region.proposals.len();
+    // Zoom to the two sites so that both markers stand alone.
+    harness
+        .state_mut()
+        .push(Command::SelectFacility(Some(brewery)));
+    harness.run_steps(2);
+    harness.state_mut().push(Command::SetTool(MapTool::Link));
+    harness.run_steps(2);
+    harness.state_mut().push(Command::ZoomToSelection);
+    harness.run_steps(4);
+    let a = harness.state().screen_pos_of(brewery).unwrap();
+    click_at(&mut harness, a);
+    harness.run_steps(2);
+    assert_eq!(harness.state().tools.link_from, Some(brewery));
+    let b = harness.state().screen_pos_of(farms).unwrap();
+    click_at(&mut harness, b);
+    harness.run_steps(3);
+    assert!(shown(&harness, "Capture a proposal"));
+    // Only the spent grain and the feed share a rule... the dialog guesses them when one
+    // pair of materials matches; pick them explicitly either way.
+    let draft = harness.state_mut().proposal_draft.as_mut().unwrap();
+    draft.stream = Some(0);
+    draft.need = Some(0);
+    harness.run_steps(1);
+    harness
+        .get_by_role_and_label(Role::TextInput, "What was said")
+        .focus();
+    harness.run_steps(1);
+    harness
+        .get_by_role_and_label(Role::TextInput, "What was said")
+        .type_text("the farmers would take wet grain if it came weekly");
+    harness.run_steps(1);
+    harness.get_by_label("Capture").click();
+    harness.run_steps(4);
+
+    let region = &harness.state().doc.region;
+    assert_eq!(region.proposals.len(), before + 1);
+    let p = region.proposals.last().unwrap().clone();
+    assert_eq!(p.from_facility, region.facilities[brewery].id);
+    assert_eq!(p.to_facility, region.facilities[farms].id);
+    assert_eq!(p.note, "the farmers would take wet grain if it came weekly");
+    assert_eq!(p.origin, symbiomap::model::ProposalOrigin::Workshop);
+    assert_eq!(harness.state().tab, symbiomap::ui::app::Tab::Proposals);
+    // Evaluated by the engine like any candidate.
+    let verdicts = harness.state().proposal_verdicts();
+    let symbiomap::pipeline::Verdict::Evaluated(c) = verdicts.last().unwrap() else {
+        panic!("{:?}", verdicts.last());
+    };
+    assert!(c.viable);
+    assert!(shown(
+        &harness,
+        &format!("{:.0} km, break-even", c.value.distance_km)
+    ));
+    assert!(shown(&harness, "found in the workshop"));
+
+    // Promote it: a project with the two sites as supplier and receiver.
+    let projects = harness.state().doc.region.projects.len();
+    let promote = harness.get_all_by_label("Promote to project").count();
+    assert!(promote >= 1);
+    harness
+        .get_all_by_label("Promote to project")
+        .last()
+        .unwrap()
+        .click();
+    harness.run_steps(4);
+    let region = &harness.state().doc.region;
+    assert_eq!(region.projects.len(), projects + 1);
+    let j = region.projects.last().unwrap();
+    assert_eq!(j.proposal.as_deref(), Some(p.id.as_str()));
+    assert_eq!(j.stage, symbiomap::model::Stage::Identified);
+    assert_eq!(j.members.len(), 2);
+    assert_eq!(harness.state().tab, symbiomap::ui::app::Tab::Projects);
+    assert!(
+        harness.state().project_form.is_some(),
+        "the new project is open"
+    );
+
+    // Move it on a stage and give it a dated action, then save and reopen.
+    let moved = symbiomap::model::Project {
+        stage: symbiomap::model::Stage::Contacted,
+        actions: vec![symbiomap::model::Action {
+            text: "Call the dairy cooperative".into(),
+            due: "2026-12-10".into(),
+            done: false,
+        }],
+        ..harness.state().doc.region.projects[projects].clone()
+    };
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::SetProject {
+            index: projects,
+            project: Box::new(moved),
+        }));
+    harness.run_steps(3);
+    harness.state_mut().push(Command::Save);
+    harness.run_steps(2);
+    let path = harness.state().doc.path.clone().unwrap();
+    let saved = region_file::load(&path).unwrap();
+    assert_eq!(saved.proposals.last().unwrap().note, p.note);
+    let j = saved.projects.last().unwrap();
+    assert_eq!(j.stage, symbiomap::model::Stage::Contacted);
+    assert_eq!(j.actions[0].due, "2026-12-10");
 }
