@@ -2,14 +2,16 @@
 //!
 //! ```json
 //! {
-//!   "format_version": 1,
+//!   "format_version": 2,
 //!   "name": "Scheldt Valley cluster",
 //!   "currency": "EUR",
 //!   "settings": { "detour_factor": 1.3, "carbon_price_per_t_co2": 0 },
 //!   "facilities": [ { "id": "F01", "name": "...", "location": { "lat_deg": 51.1, "lon_deg": 3.8 },
 //!                     "outputs": [ ... ], "needs": [ ... ] } ],
 //!   "catalogue": { "materials": [], "rules": [], "builtin_rules": true },
-//!   "notes": []
+//!   "notes": [],
+//!   "proposals": [ { "id": "W1", "from_facility": "F01", "to_facility": "F02", "note": "..." } ],
+//!   "projects": [ { "id": "J1", "name": "...", "stage": "feasibility", "members": [] } ]
 //! }
 //! ```
 //!

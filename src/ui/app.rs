@@ -1496,7 +1496,7 @@ impl SymbiomapApp {
             transform = Some(t);
             super::overlays::scale_bar(ui, projector, &t);
             super::overlays::attribution(ui, &t, online);
-            super::overlays::legend(ui, &t, &self.index);
+            super::overlays::legend(ui, &t, &self.index, scale.label);
             super::map::pipeline::labels(ui, &t, region, scale);
             // The link being drawn follows the pointer.
             if let (Some(from), Some(ptr)) = (

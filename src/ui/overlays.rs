@@ -99,22 +99,25 @@ pub fn attribution(ui: &mut egui::Ui, t: &ScreenTransform, online: bool) {
 const LEGEND_ROW: f32 = 16.0;
 
 /// Where the legend of `sections` NACE sections goes on the map (labels keep clear of it).
-pub fn legend_rect(clip: Rect, sections: usize) -> Option<Rect> {
+/// `size` is the map's label size ([`super::theme::Scale::label`]): the legend grows with it.
+pub fn legend_rect(clip: Rect, sections: usize, size: f32) -> Option<Rect> {
+    let k = size / 12.0;
     (sections > 0).then(|| {
         Rect::from_min_size(
             clip.left_top() + egui::vec2(10.0, 10.0),
-            egui::vec2(190.0, LEGEND_ROW * sections as f32 + 8.0),
+            egui::vec2(190.0 * k, LEGEND_ROW * k * sections as f32 + 8.0),
         )
     })
 }
 
 /// The NACE sections present in the region with their colours.
-pub fn legend(ui: &egui::Ui, t: &ScreenTransform, index: &FacilityIndex) {
+pub fn legend(ui: &egui::Ui, t: &ScreenTransform, index: &FacilityIndex, size: f32) {
     let sections = &index.sections;
-    let Some(rect) = legend_rect(t.clip, sections.len()) else {
+    let Some(rect) = legend_rect(t.clip, sections.len(), size) else {
         return;
     };
-    let row = LEGEND_ROW;
+    let k = size / 12.0;
+    let row = LEGEND_ROW * k;
     let painter = ui.painter().with_clip_rect(t.clip);
     painter.rect_filled(
         rect,
@@ -124,8 +127,8 @@ pub fn legend(ui: &egui::Ui, t: &ScreenTransform, index: &FacilityIndex) {
     for (i, s) in sections.iter().enumerate() {
         let y = rect.top() + 4.0 + row * (i as f32 + 0.5);
         painter.circle_filled(
-            Pos2::new(rect.left() + 12.0, y),
-            5.0,
+            Pos2::new(rect.left() + 12.0 * k, y),
+            5.0 * k,
             theme::nace_colour(*s),
         );
         let label = match s {
@@ -133,10 +136,10 @@ pub fn legend(ui: &egui::Ui, t: &ScreenTransform, index: &FacilityIndex) {
             None => theme::nace_section_label('?').to_owned(),
         };
         painter.text(
-            Pos2::new(rect.left() + 24.0, y),
+            Pos2::new(rect.left() + 24.0 * k, y),
             Align2::LEFT_CENTER,
             label,
-            FontId::proportional(11.0),
+            FontId::proportional(11.0 * k),
             Color32::from_gray(30),
         );
     }

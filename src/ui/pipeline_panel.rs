@@ -67,11 +67,12 @@ pub fn economics_line(app: &SymbiomapApp, c: &Candidate) -> String {
         )
     } else {
         format!(
-            "{:.0} km, break-even {:.0} km, net {:.2}/{unit}, {}/yr{}",
+            "{:.0} km, break-even {:.0} km, net {:.2}/{unit}, {} {}/yr{}",
             c.value.distance_km,
             c.value.break_even_km,
             c.value.net_value_per_unit,
             super::format_money(c.annual.value_per_yr),
+            app.doc.region.currency,
             if c.viable { "" } else { " (not viable)" }
         )
     }

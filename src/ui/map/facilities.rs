@@ -354,7 +354,9 @@ impl Plugin for FacilitiesLayer<'_> {
         labels.truncate(MAX_LABELS);
         // Labels keep clear of every marker and cluster, and of each other.
         let mut placed = Occupancy::default();
-        if let Some(legend) = crate::ui::overlays::legend_rect(t.clip, self.index.sections.len()) {
+        if let Some(legend) =
+            crate::ui::overlays::legend_rect(t.clip, self.index.sections.len(), self.scale.label)
+        {
             placed.insert(legend);
         }
         for (centre, members) in &clusters {
