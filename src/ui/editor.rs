@@ -1071,6 +1071,7 @@ fn nace_picker(ui: &mut Ui, sector: &mut String, picker: &mut Option<Picker>) {
     egui::ScrollArea::vertical()
         .id_salt("nace_list")
         .max_height(200.0)
+        .min_scrolled_height(200.0)
         .show(ui, |ui| {
             for e in nace
                 .entries
@@ -1127,6 +1128,7 @@ fn ewc_picker(ui: &mut Ui, o: &mut OutputStream, i: usize, picker: &mut Option<P
     egui::ScrollArea::vertical()
         .id_salt(("ewc_list", i))
         .max_height(220.0)
+        .min_scrolled_height(220.0)
         .show(ui, |ui| {
             if ui.selectable_label(false, "none (not a waste)").clicked() {
                 chosen = Some(None);
@@ -1180,6 +1182,7 @@ fn material_picker(
     egui::ScrollArea::vertical()
         .id_salt(("material_list", format!("{kind:?}")))
         .max_height(220.0)
+        .min_scrolled_height(220.0)
         .show(ui, |ui| {
             for m in catalogue.materials.iter().filter(|m| {
                 let hay = format!("{} {} {:?}", m.key, m.name, m.category).to_lowercase();

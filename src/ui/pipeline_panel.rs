@@ -262,7 +262,7 @@ pub fn projects_tab(
     ui.weak("Promote a candidate or a proposal to start one.");
     for (i, p) in region.projects.iter().enumerate() {
         ui.separator();
-        project_card(ui, region, i, p, out);
+        project_card(ui, region, i, p, true, out);
     }
 }
 
@@ -276,10 +276,23 @@ fn stage_badge(ui: &mut Ui, stage: Stage) {
         });
 }
 
-fn project_card(ui: &mut Ui, region: &Region, i: usize, p: &Project, out: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
-        stage_badge(ui, p.stage);
-        if ui.link(RichText::new(&p.name).strong()).clicked() {
+fn project_card(
+    ui: &mut Ui,
+    region: &Region,
+    i: usize,
+    p: &Project,
+    show_stage: bool,
+    out: &mut Vec<Command>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        if show_stage {
+            stage_badge(ui, p.stage);
+        }
+        if ui
+            .add(egui::Link::new(RichText::new(&p.name).strong()))
+            .on_hover_text("Open the project")
+            .clicked()
+        {
             out.push(Command::OpenProject(i));
         }
     });
@@ -296,7 +309,7 @@ fn project_card(ui: &mut Ui, region: &Region, i: usize, p: &Project, out: &mut V
         })
         .collect();
     if !members.is_empty() {
-        ui.label(members.join(", "));
+        ui.add(egui::Label::new(members.join(", ")).wrap());
     }
     if let Some(a) = p.actions.iter().find(|a| !a.done) {
         let overdue = !a.due.is_empty() && a.due < crate::date::today();
@@ -305,11 +318,12 @@ fn project_card(ui: &mut Ui, region: &Region, i: usize, p: &Project, out: &mut V
         } else {
             format!("next: {} (by {})", a.text, a.due)
         };
-        ui.label(RichText::new(text).color(if overdue {
+        let colour = if overdue {
             Color32::from_rgb(190, 40, 40)
         } else {
             ui.visuals().text_color()
-        }));
+        };
+        ui.add(egui::Label::new(RichText::new(text).color(colour)).wrap());
     }
 }
 
@@ -506,7 +520,9 @@ pub fn board_window(
     let region = &app.doc.region;
     egui::Window::new("Project board")
         .open(open)
-        .default_size([1000.0, 420.0])
+        .default_size([1100.0, 420.0])
+        .max_width(ctx.content_rect().width() - 40.0)
+        .default_pos(ctx.content_rect().left_top() + egui::vec2(20.0, 60.0))
         .show(ctx, |ui| {
             ui.columns(Stage::ALL.len(), |cols| {
                 for (col, stage) in cols.iter_mut().zip(Stage::ALL) {
@@ -520,7 +536,7 @@ pub fn board_window(
                     {
                         egui::Frame::group(col.style()).show(col, |ui| {
                             ui.set_width(ui.available_width());
-                            project_card(ui, region, i, p, out);
+                            project_card(ui, region, i, p, false, out);
                             ui.horizontal(|ui| {
                                 let k = stage as usize;
                                 if k > 0

@@ -79,15 +79,23 @@ pub fn labels(ui: &egui::Ui, t: &ScreenTransform, region: &Region, scale: Scale)
             continue;
         };
         let colour = stage_colour(project.stage);
-        let galley = painter.layout_no_wrap(
+        let font = FontId::proportional(scale.label);
+        let full = painter.layout_no_wrap(
             format!("{}: {}", project.stage.label(), project.name),
-            FontId::proportional(scale.label),
+            font.clone(),
             Color32::WHITE,
         );
-        // Only where the line is long enough to carry it.
-        if a.distance(b) < galley.size().x + 30.0 {
-            continue;
-        }
+        // The name where the line is long enough to carry it, else the stage alone.
+        let galley = if a.distance(b) >= full.size().x + 30.0 {
+            full
+        } else {
+            let short =
+                painter.layout_no_wrap(project.stage.label().to_owned(), font, Color32::WHITE);
+            if a.distance(b) < short.size().x + 30.0 {
+                continue;
+            }
+            short
+        };
         let mid = a + (b - a) * 0.5;
         let rect = Align2::CENTER_CENTER
             .anchor_size(mid, galley.size())
