@@ -1278,6 +1278,18 @@ impl SymbiomapApp {
                 if ui.button("History...").clicked() {
                     self.push(Command::ToggleHistory);
                 }
+                ui.separator();
+                if !self.workshop
+                    && ui
+                        .button("Add a facility...")
+                        .on_hover_text("At the centre of the map; type its coordinates in the form, or drag its marker.")
+                        .clicked()
+                {
+                    let here = self
+                        .transform
+                        .map_or_else(|| lon_lat(4.0, 51.0), |t| t.center());
+                    self.push(Command::AddFacilityAt(crate::model::LatLon::new(here.y(), here.x())));
+                }
             });
             ui.menu_button("View", |ui| {
                 if ui
