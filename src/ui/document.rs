@@ -595,45 +595,47 @@ impl Document {
 
     /// Undoes the latest step; returns its label.
     pub fn undo(&mut self) -> Result<Option<String>, String> {
-        let Some(entry) = self.undo_stack.pop() else {
-            return Ok(None);
-        };
-        match self.apply(entry.edit.clone()) {
-            Ok(forward) => {
-                let label = entry.label.clone();
-                self.redo_stack.push(HistoryEntry {
-                    edit: forward,
-                    key: None,
-                    ..entry
-                });
-                self.update_dirty();
-                Ok(Some(label))
-            }
-            Err(e) => {
-                self.undo_stack.push(entry);
-                Err(e)
-            }
-        }
+        self.travel(true)
     }
 
     /// Redoes the latest undone step; returns its label.
     pub fn redo(&mut self) -> Result<Option<String>, String> {
-        let Some(entry) = self.redo_stack.pop() else {
+        self.travel(false)
+    }
+
+    /// Moves one step back (`undo`) or forward in the history: applies the step's edit and
+    /// files the edit that reverses it on the other stack.
+    fn travel(&mut self, undo: bool) -> Result<Option<String>, String> {
+        let entry = if undo {
+            self.undo_stack.pop()
+        } else {
+            self.redo_stack.pop()
+        };
+        let Some(entry) = entry else {
             return Ok(None);
         };
         match self.apply(entry.edit.clone()) {
-            Ok(backward) => {
+            Ok(reverse) => {
                 let label = entry.label.clone();
-                self.undo_stack.push(HistoryEntry {
-                    edit: backward,
+                let moved = HistoryEntry {
+                    edit: reverse,
                     key: None,
                     ..entry
-                });
+                };
+                if undo {
+                    self.redo_stack.push(moved);
+                } else {
+                    self.undo_stack.push(moved);
+                }
                 self.update_dirty();
                 Ok(Some(label))
             }
             Err(e) => {
-                self.redo_stack.push(entry);
+                if undo {
+                    self.undo_stack.push(entry);
+                } else {
+                    self.redo_stack.push(entry);
+                }
                 Err(e)
             }
         }
