@@ -4,12 +4,14 @@
 //! - `peer_search/*`: the peer benchmark's whole job (import the CSV folder, build the index,
 //!   search, count and checksum) on the committed 1k fixture, or on the folder named by
 //!   `SYMBIOMAP_PEER_DIR` (e.g. a 100k folder from `bench-peers/gen.py`);
+//! - `screen_search/*`: the same job by the screen (`symbiomap screen`: the tables read into
+//!   compact arrays instead of the region model), on the same folder;
 //! - `catalogue_search/*`: a synthetic region with the built-in catalogue's rules.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use symbiomap::catalogue::Catalogue;
 use symbiomap::economics::{
     apply_preprocessing, evaluate, mode_rates, DemandSide, StreamBasis, SupplySide,
@@ -17,6 +19,7 @@ use symbiomap::economics::{
 use symbiomap::io::csv_import::{self, CsvSources};
 use symbiomap::matching::{Engine, SearchOptions, Totals};
 use symbiomap::model::{PreprocessStep, Settings, Unit};
+use symbiomap::screen::ScreenTables;
 
 fn pair(c: &mut Criterion) {
     let catalogue = Catalogue::builtin();
@@ -88,7 +91,8 @@ fn pair(c: &mut Criterion) {
     group.finish();
 }
 
-fn peer_search(c: &mut Criterion) {
+/// The peer benchmark's folder and its name.
+fn peer_dir() -> (PathBuf, String) {
     let dir = std::env::var_os("SYMBIOMAP_PEER_DIR").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer_n1000_s42"),
         PathBuf::from,
@@ -96,6 +100,39 @@ fn peer_search(c: &mut Criterion) {
     let name = dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    (dir, name)
+}
+
+fn screen_search(c: &mut Criterion) {
+    let (dir, name) = peer_dir();
+    let sources = CsvSources::folder(&dir);
+    let mut group = c.benchmark_group("screen_search");
+    group.sample_size(10);
+    group.bench_function(format!("whole_job/{name}"), |b| {
+        b.iter(|| {
+            let tables = ScreenTables::load(&sources).expect("load");
+            tables.index().totals().pairs
+        });
+    });
+    group.bench_function(format!("load/{name}"), |b| {
+        b.iter(|| ScreenTables::load(&sources).expect("load").stream_rows);
+    });
+    group.bench_function(format!("index/{name}"), |b| {
+        b.iter_batched(
+            || ScreenTables::load(&sources).expect("load"),
+            |tables| tables.index().tables.facilities(),
+            BatchSize::LargeInput,
+        );
+    });
+    let screen = ScreenTables::load(&sources).expect("load").index();
+    group.bench_function(format!("query/{name}"), |b| {
+        b.iter(|| screen.totals().pairs);
+    });
+    group.finish();
+}
+
+fn peer_search(c: &mut Criterion) {
+    let (dir, name) = peer_dir();
     let mut group = c.benchmark_group("peer_search");
     group.sample_size(10);
     group.bench_function(format!("whole_job/{name}"), |b| {
@@ -172,5 +209,5 @@ fn catalogue_search(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pair, peer_search, catalogue_search);
+criterion_group!(benches, pair, peer_search, screen_search, catalogue_search);
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! The command line: `symbiomap check | import | match | export | bench | generate`.
+//! The command line: `symbiomap check | import | match | screen | export | bench | generate`.
 //! With no command, the binary opens the desktop app (see `main.rs`).
 
 use std::fmt::Write as _;
@@ -14,7 +14,19 @@ use crate::io::csv_import::{self, CsvSources, FlowRef};
 use crate::io::{geojson, region_file};
 use crate::matching::{Candidate, Engine, PairHit, SearchOptions, Totals};
 use crate::model::Region;
+use crate::screen::{ScreenPair, ScreenTables};
 use crate::summary::{allocate, Summary};
+
+/// `println!` for the commands' output: when stdout is closed (`symbiomap match ... | head`)
+/// the command ends quietly, as a program killed by `SIGPIPE` would, instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -38,9 +50,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Find every viable exchange in a region and summarise it.
     Match(MatchArgs),
+    /// Screen CSV tables region-wide without importing them: every pair of the same material
+    /// within its break-even distance, fast enough for registers of a million sites.
+    Screen(ScreenArgs),
     /// Write facilities (and candidate links) as `GeoJSON` for QGIS.
     Export(ExportArgs),
-    /// The partner-search benchmark on a folder from bench-peers/gen.py: import, index, search,
+    /// The partner-search benchmark on a folder from bench-peers/gen.py: load, index, search,
     /// and print the pair count and checksum the peers print.
     Bench(BenchArgs),
     /// Write a large synthetic region for benchmarks, with catalogue materials.
@@ -51,18 +66,40 @@ pub enum Command {
 pub struct ImportArgs {
     /// A folder with facilities.csv (and streams.csv, materials.csv), or a .geojson file.
     pub input: Option<PathBuf>,
-    #[arg(long)]
-    pub facilities: Option<PathBuf>,
-    #[arg(long)]
-    pub streams: Option<PathBuf>,
-    #[arg(long)]
-    pub materials: Option<PathBuf>,
+    #[command(flatten)]
+    pub tables: TableArgs,
     /// Region name (default: the input's name).
     #[arg(long)]
     pub name: Option<String>,
     /// Region file to write.
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+/// CSV tables given one by one (each overrides the folder's).
+#[derive(Args, Debug, Default)]
+pub struct TableArgs {
+    #[arg(long)]
+    pub facilities: Option<PathBuf>,
+    #[arg(long)]
+    pub streams: Option<PathBuf>,
+    #[arg(long)]
+    pub materials: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScreenArgs {
+    /// A folder with facilities.csv, streams.csv and materials.csv.
+    pub folder: Option<PathBuf>,
+    #[command(flatten)]
+    pub tables: TableArgs,
+    /// Write every pair to this CSV file (rows of streams.csv, facility ids, distance,
+    /// break-even, net value per unit), sorted by output row.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// How many of the best pairs to print.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Args, Debug)]
@@ -106,6 +143,10 @@ pub struct BenchArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Time the full import into the region model and the matching engine instead of the
+    /// screen.
+    #[arg(long)]
+    pub engine: bool,
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +165,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Check { region } => check(&region),
         Command::Import(args) => import(&args),
         Command::Match(args) => run_match(&args),
+        Command::Screen(args) => screen(&args),
         Command::Export(args) => export(&args),
         Command::Bench(args) => bench(&args),
         Command::Generate(args) => generate(&args),
@@ -138,23 +180,23 @@ fn check(path: &Path) -> Result<()> {
     let region = load(path)?;
     let engine = Engine::new(&region)?;
     let (outputs, needs) = region.stream_counts();
-    println!(
+    outln!(
         "{}: valid region file (format {})",
         path.display(),
         region.format_version
     );
-    println!("  name        {}", region.name);
-    println!("  facilities  {}", region.facilities.len());
-    println!("  outputs     {outputs}");
-    println!("  needs       {needs}");
+    outln!("  name        {}", region.name);
+    outln!("  facilities  {}", region.facilities.len());
+    outln!("  outputs     {outputs}");
+    outln!("  needs       {needs}");
     if !region.proposals.is_empty() || !region.projects.is_empty() {
-        println!(
+        outln!(
             "  pipeline    {} proposals, {} projects",
             region.proposals.len(),
             region.projects.len()
         );
     }
-    println!(
+    outln!(
         "  catalogue   {} materials, {} rules{}",
         engine.catalogue.materials.len(),
         engine.catalogue.rules.len(),
@@ -165,15 +207,37 @@ fn check(path: &Path) -> Result<()> {
         }
     );
     if engine.issues.is_empty() {
-        println!("  every stream and need can be searched");
+        outln!("  every stream and need can be searched");
     } else {
-        println!("  {} left out of the search:", engine.issues.len());
+        outln!("  {} left out of the search:", engine.issues.len());
         for issue in &engine.issues {
             let f = &region.facilities[issue.facility as usize];
-            println!("    {} ({}): {}", f.name, f.id, issue.message);
+            outln!("    {} ({}): {}", f.name, f.id, issue.message);
         }
     }
     Ok(())
+}
+
+/// The CSV files of a folder, overridden one by one.
+fn csv_sources(folder: Option<&Path>, tables: &TableArgs, or_else: &str) -> Result<CsvSources> {
+    let mut sources = match folder {
+        Some(dir) if dir.is_dir() => CsvSources::folder(dir),
+        Some(other) => bail!("{}: not a folder or {or_else}", other.display()),
+        None => CsvSources::default(),
+    };
+    if let Some(f) = &tables.facilities {
+        sources.facilities.clone_from(f);
+    }
+    if tables.streams.is_some() {
+        sources.streams.clone_from(&tables.streams);
+    }
+    if tables.materials.is_some() {
+        sources.materials.clone_from(&tables.materials);
+    }
+    if sources.facilities.as_os_str().is_empty() {
+        bail!("give a folder with facilities.csv, {or_else}, or --facilities");
+    }
+    Ok(sources)
 }
 
 fn import(args: &ImportArgs) -> Result<()> {
@@ -185,7 +249,7 @@ fn import(args: &ImportArgs) -> Result<()> {
     let default_name = args
         .input
         .as_ref()
-        .or(args.facilities.as_ref())
+        .or(args.tables.facilities.as_ref())
         .and_then(|p| p.file_stem())
         .map_or_else(
             || "Imported region".to_owned(),
@@ -196,35 +260,19 @@ fn import(args: &ImportArgs) -> Result<()> {
         let path = args.input.as_ref().context("no input")?;
         geojson::import(path, &name)?
     } else {
-        let mut sources = match &args.input {
-            Some(dir) if dir.is_dir() => CsvSources::folder(dir),
-            Some(other) => bail!("{}: not a folder or a .geojson file", other.display()),
-            None => CsvSources::default(),
-        };
-        if let Some(f) = &args.facilities {
-            sources.facilities.clone_from(f);
-        }
-        if args.streams.is_some() {
-            sources.streams.clone_from(&args.streams);
-        }
-        if args.materials.is_some() {
-            sources.materials.clone_from(&args.materials);
-        }
-        if sources.facilities.as_os_str().is_empty() {
-            bail!("give a folder with facilities.csv, a .geojson file, or --facilities");
-        }
+        let sources = csv_sources(args.input.as_deref(), &args.tables, "a .geojson file")?;
         let imported = csv_import::import(&sources, &name)?;
         (imported.region, imported.report)
     };
     let mut report = report;
-    if let (true, Some(m)) = (is_geojson, &args.materials) {
+    if let (true, Some(m)) = (is_geojson, &args.tables.materials) {
         region.catalogue.materials = csv_import::read_materials(m, &mut report)?;
         region.catalogue.builtin_rules = false;
     }
     eprint!("{report}");
     let (outputs, needs) = region.stream_counts();
     region_file::save(&region, &args.output)?;
-    println!(
+    outln!(
         "{}: {} facilities, {outputs} outputs, {needs} needs{}",
         args.output.display(),
         region.facilities.len(),
@@ -264,7 +312,7 @@ fn run_match(args: &MatchArgs) -> Result<()> {
     }
     if args.json {
         let json = crate::summary::to_json(&region, &summary, &candidates, args.top);
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print!(
             "{}",
@@ -449,7 +497,7 @@ fn export(args: &ExportArgs) -> Result<()> {
     let facilities = geojson::facilities_collection(&region, options);
     geojson::write(&args.output, &facilities)?;
     let n = facilities["features"].as_array().map_or(0, Vec::len);
-    println!("{}: {n} facilities", args.output.display());
+    outln!("{}: {n} facilities", args.output.display());
     if let Some(links) = &args.links {
         let engine = Engine::new(&region)?;
         let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
@@ -460,7 +508,7 @@ fn export(args: &ExportArgs) -> Result<()> {
         let collection = geojson::links_collection(&region, &candidates, options);
         geojson::write(links, &collection)?;
         let n = collection["features"].as_array().map_or(0, Vec::len);
-        println!("{}: {n} candidate links", links.display());
+        outln!("{}: {n} candidate links", links.display());
     }
     Ok(())
 }
@@ -472,6 +520,67 @@ fn bench(args: &BenchArgs) -> Result<()> {
             .build_global()
             .context("cannot set up worker threads")?;
     }
+    if args.engine {
+        bench_engine(args)
+    } else {
+        bench_screen(args)
+    }
+}
+
+/// The peers' result line.
+fn print_result(args: &BenchArgs, pairs: u64, raw: f64, phases: [f64; 3]) {
+    let [load, index, query] = phases;
+    let result = serde_json::json!({
+        "peer": if args.engine { "symbiomap-engine" } else { "symbiomap" },
+        "data": std::fs::canonicalize(&args.folder).unwrap_or_else(|_| args.folder.clone()),
+        "pairs": pairs,
+        "checksum": format!("{:.2}", (raw * 100.0).round() / 100.0),
+        "checksum_raw": format!("{raw:.6}"),
+        "load_s": round3(load),
+        "index_s": round3(index),
+        "query_s": round3(query),
+        "total_s": round3(load + index + query),
+        "threads": rayon::current_num_threads(),
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    outln!("RESULT {result}");
+}
+
+/// The screen: the tables read into compact arrays, one R-tree per material, every pair.
+fn bench_screen(args: &BenchArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let tables = ScreenTables::load(&CsvSources::folder(&args.folder))?;
+    if !tables.report.problems.is_empty() {
+        eprint!("{}", tables.report);
+    }
+    let t1 = Instant::now();
+    outln!("PHASE load {:.3}", (t1 - t0).as_secs_f64());
+    let screen = tables.index();
+    let t2 = Instant::now();
+    outln!("PHASE index {:.3}", (t2 - t1).as_secs_f64());
+    let totals = screen.totals();
+    let t3 = Instant::now();
+    outln!("PHASE query {:.3}", (t3 - t2).as_secs_f64());
+    let phases = [t1 - t0, t2 - t1, t3 - t2].map(|d| d.as_secs_f64());
+    print_result(args, totals.pairs, totals.net_value_sum.value(), phases);
+    if let Some(path) = &args.pairs_csv {
+        let pairs = screen.pairs();
+        let rows = pairs.iter().map(|p| {
+            (
+                p.output_row as usize,
+                p.input_row as usize,
+                p.distance_km,
+                p.net_value_per_unit,
+            )
+        });
+        write_pairs_csv(path, rows)?;
+        eprintln!("wrote {} pairs to {}", pairs.len(), path.display());
+    }
+    Ok(())
+}
+
+/// The full path of the app: import into the region model, the matching engine, its search.
+fn bench_engine(args: &BenchArgs) -> Result<()> {
     let t0 = Instant::now();
     let imported = csv_import::import(&CsvSources::folder(&args.folder), "bench")?;
     if !imported.report.problems.is_empty() {
@@ -479,34 +588,122 @@ fn bench(args: &BenchArgs) -> Result<()> {
     }
     let region = imported.region;
     let t1 = Instant::now();
-    println!("PHASE load {:.3}", (t1 - t0).as_secs_f64());
+    outln!("PHASE load {:.3}", (t1 - t0).as_secs_f64());
     let engine = Engine::new(&region)?;
     let t2 = Instant::now();
-    println!("PHASE index {:.3}", (t2 - t1).as_secs_f64());
+    outln!("PHASE index {:.3}", (t2 - t1).as_secs_f64());
     let totals: Totals = engine.search(&region, &SearchOptions::default());
     let t3 = Instant::now();
-    println!("PHASE query {:.3}", (t3 - t2).as_secs_f64());
-    let raw = totals.net_value_sum.value();
-    let result = serde_json::json!({
-        "peer": "symbiomap",
-        "data": std::fs::canonicalize(&args.folder).unwrap_or_else(|_| args.folder.clone()),
-        "pairs": totals.pairs,
-        "checksum": format!("{:.2}", (raw * 100.0).round() / 100.0),
-        "checksum_raw": format!("{raw:.6}"),
-        "load_s": round3((t1 - t0).as_secs_f64()),
-        "index_s": round3((t2 - t1).as_secs_f64()),
-        "query_s": round3((t3 - t2).as_secs_f64()),
-        "total_s": round3((t3 - t0).as_secs_f64()),
-        "threads": rayon::current_num_threads(),
-        "peak_rss_mb": peak_rss_mb(),
-    });
-    println!("RESULT {result}");
+    outln!("PHASE query {:.3}", (t3 - t2).as_secs_f64());
+    let phases = [t1 - t0, t2 - t1, t3 - t2].map(|d| d.as_secs_f64());
+    print_result(args, totals.pairs, totals.net_value_sum.value(), phases);
     if let Some(path) = &args.pairs_csv {
         let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
-        write_pairs_csv(path, &engine, &imported.stream_rows, &hits)?;
-        eprintln!("wrote {} pairs to {}", hits.len(), path.display());
+        let rows = engine_pair_rows(&engine, &imported.stream_rows, &hits);
+        let n = rows.len();
+        write_pairs_csv(path, rows.into_iter())?;
+        eprintln!("wrote {n} pairs to {}", path.display());
     }
     Ok(())
+}
+
+/// Screens CSV tables and prints what it found.
+fn screen(args: &ScreenArgs) -> Result<()> {
+    let sources = csv_sources(args.folder.as_deref(), &args.tables, "--facilities")?;
+    let started = Instant::now();
+    let tables = ScreenTables::load(&sources)?;
+    if !tables.report.problems.is_empty() {
+        eprint!("{}", tables.report);
+    }
+    let (outputs, inputs) = tables.flows();
+    let screen = tables.index();
+    let pairs = screen.pairs();
+    let elapsed = started.elapsed().as_secs_f64();
+    let t = &screen.tables;
+    outln!(
+        "{} facilities; {} rows of streams, {outputs} outputs and {inputs} inputs screened",
+        t.facilities(),
+        t.stream_rows
+    );
+    outln!("{} pairs within break-even ({elapsed:.2} s)", pairs.len());
+    // Per material: pairs and the best net value per unit.
+    let mut by_material: Vec<(usize, u64, f64)> = (0..t.materials.len())
+        .map(|m| (m, 0, f64::NEG_INFINITY))
+        .collect();
+    for p in &pairs {
+        let slot = &mut by_material[p.material as usize];
+        slot.1 += 1;
+        slot.2 = slot.2.max(p.net_value_per_unit);
+    }
+    by_material.retain(|r| r.1 > 0);
+    by_material.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if !by_material.is_empty() {
+        outln!("\nPairs by material (and the best net value per unit):");
+        for (m, n, best) in by_material.iter().take(15) {
+            outln!("  {:<28} {n:>10}  {best:>10.2}", t.materials[*m].key);
+        }
+        if by_material.len() > 15 {
+            outln!("  ... and {} more materials", by_material.len() - 15);
+        }
+    }
+    let mut best: Vec<&ScreenPair> = pairs.iter().collect();
+    best.sort_by(|a, b| {
+        b.net_value_per_unit
+            .total_cmp(&a.net_value_per_unit)
+            .then(a.output_row.cmp(&b.output_row))
+            .then(a.input_row.cmp(&b.input_row))
+    });
+    if args.top > 0 && !best.is_empty() {
+        outln!("\nBest pairs (net value per unit; rows of streams.csv from 0):");
+        for p in best.iter().take(args.top) {
+            outln!(
+                "  row {} (facility {}) -> row {} (facility {}): {}, {:.1} km of {:.1} km break-even, {:.2} per unit",
+                p.output_row,
+                screen.facility_id(p.output_facility),
+                p.input_row,
+                screen.facility_id(p.input_facility),
+                t.materials[p.material as usize].key,
+                p.distance_km,
+                p.break_even_km,
+                p.net_value_per_unit
+            );
+        }
+    }
+    if let Some(path) = &args.csv {
+        crate::io::atomic::write_atomic_with(path, |w| {
+            writeln!(
+                w,
+                "output_stream_row,input_stream_row,output_facility_id,input_facility_id,material,distance_km,break_even_km,net_value_per_unit"
+            )?;
+            for p in &pairs {
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{:.6},{:.6},{:.6}",
+                    p.output_row,
+                    p.input_row,
+                    csv_cell(screen.facility_id(p.output_facility)),
+                    csv_cell(screen.facility_id(p.input_facility)),
+                    csv_cell(&t.materials[p.material as usize].key),
+                    p.distance_km,
+                    p.break_even_km,
+                    p.net_value_per_unit
+                )?;
+            }
+            Ok(())
+        })
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+        outln!("\n{}: {} pairs", path.display(), pairs.len());
+    }
+    Ok(())
+}
+
+/// A CSV cell, quoted when it must be.
+fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
 }
 
 /// The process's peak resident memory (Linux; `None` elsewhere).
@@ -524,8 +721,13 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-/// The peers' pairs CSV: stream rows of streams.csv, sorted.
-fn write_pairs_csv(path: &Path, engine: &Engine, rows: &[FlowRef], hits: &[PairHit]) -> Result<()> {
+/// The engine's viable hits as (output row, input row, distance, net value) of streams.csv,
+/// sorted by rows.
+fn engine_pair_rows(
+    engine: &Engine,
+    rows: &[FlowRef],
+    hits: &[PairHit],
+) -> Vec<(usize, usize, f64, f64)> {
     use std::collections::HashMap;
     let mut row_of: HashMap<FlowRef, usize> = HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
@@ -549,9 +751,17 @@ fn write_pairs_csv(path: &Path, engine: &Engine, rows: &[FlowRef], hits: &[PairH
         })
         .collect();
     out.sort_by_key(|r| (r.0, r.1));
+    out
+}
+
+/// The peers' pairs CSV: (output row, input row, road km, net value) in the caller's order.
+fn write_pairs_csv(
+    path: &Path,
+    rows: impl Iterator<Item = (usize, usize, f64, f64)>,
+) -> Result<()> {
     crate::io::atomic::write_atomic_with(path, |w| {
         writeln!(w, "output_stream_row,input_stream_row,d_road_km,net_value")?;
-        for (o, i, d, v) in &out {
+        for (o, i, d, v) in rows {
             writeln!(w, "{o},{i},{d:.6},{v:.6}")?;
         }
         Ok(())
@@ -563,7 +773,7 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     let region = crate::synth::generate(args.facilities, args.seed);
     region_file::save(&region, &args.output)?;
     let (outputs, needs) = region.stream_counts();
-    println!(
+    outln!(
         "{}: {} facilities, {outputs} outputs, {needs} needs",
         args.output.display(),
         region.facilities.len()

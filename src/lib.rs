@@ -17,6 +17,7 @@ pub mod matching;
 pub mod model;
 pub mod pipeline;
 pub mod reference;
+pub mod screen;
 pub mod spatial;
 pub mod summary;
 pub mod synth;

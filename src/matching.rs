@@ -185,8 +185,7 @@ impl HitSink for Totals {
         for (a, b) in self.by_kind.iter_mut().zip(later.by_kind) {
             *a += b;
         }
-        self.net_value_sum.add(later.net_value_sum.value());
-        self.net_value_sum.add(later.net_value_sum.compensation);
+        self.net_value_sum.merge(&later.net_value_sum);
         self
     }
 }
@@ -211,6 +210,12 @@ impl NeumaierSum {
 
     pub fn value(&self) -> f64 {
         self.sum + self.compensation
+    }
+
+    /// Adds another sum (its total and its compensation).
+    pub fn merge(&mut self, other: &NeumaierSum) {
+        self.add(other.sum);
+        self.add(other.compensation);
     }
 }
 

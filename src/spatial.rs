@@ -9,7 +9,10 @@
 //! needs), so that a query reads everything from the leaf it visits instead of jumping to
 //! scattered records.
 
-use rstar::{PointDistance, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams, AABB};
+use rstar::{
+    ParentNode, PointDistance, RStarInsertionStrategy, RTree, RTreeNode, RTreeObject, RTreeParams,
+    AABB,
+};
 
 use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq, SpherePoint};
 
@@ -90,9 +93,12 @@ impl<T> SphereIndex<T> {
             }
             return;
         }
-        for leaf in self.tree.locate_within_distance(*center, chord_sq) {
-            f(&leaf.data);
-        }
+        visit_within(
+            self.tree.root(),
+            center,
+            chord_sq,
+            &mut |leaf| f(&leaf.data),
+        );
     }
 
     /// Like [`Self::for_each_within`], with the whole leaf (its unit vector too).
@@ -111,9 +117,7 @@ impl<T> SphereIndex<T> {
             self.tree.iter().for_each(f);
             return;
         }
-        for leaf in self.tree.locate_within_distance(*center, chord_sq) {
-            f(leaf);
-        }
+        visit_within(self.tree.root(), center, chord_sq, &mut f);
     }
 
     /// The point nearest to `center`, with its great-circle distance in km.
@@ -126,6 +130,58 @@ impl<T> SphereIndex<T> {
     /// Every point, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Leaf<T>> {
         self.tree.iter()
+    }
+}
+
+/// Every leaf under `node` within `chord_sq` of `center` (rstar's `locate_within_distance`,
+/// the same leaves): a node entirely within the radius hands over all its leaves without
+/// testing them, which is most of the work for the wide radii of long-distance materials.
+fn visit_within<'a, T>(
+    node: &'a ParentNode<Leaf<T>>,
+    center: &[f64; 3],
+    chord_sq: f64,
+    f: &mut impl FnMut(&'a Leaf<T>),
+) {
+    for child in node.children() {
+        match child {
+            RTreeNode::Leaf(leaf) => {
+                if dist_sq(&leaf.xyz, center) <= chord_sq {
+                    f(leaf);
+                }
+            }
+            RTreeNode::Parent(parent) => {
+                let envelope = parent.envelope();
+                let (lower, upper) = (envelope.lower(), envelope.upper());
+                let (mut near, mut far) = (0.0, 0.0);
+                for k in 0..3 {
+                    let below = lower[k] - center[k];
+                    let above = center[k] - upper[k];
+                    let gap = below.max(above).max(0.0);
+                    near += gap * gap;
+                    let reach = (center[k] - lower[k])
+                        .abs()
+                        .max((upper[k] - center[k]).abs());
+                    far += reach * reach;
+                }
+                if near > chord_sq {
+                    continue;
+                }
+                if far <= chord_sq {
+                    every_leaf(parent, f);
+                } else {
+                    visit_within(parent, center, chord_sq, f);
+                }
+            }
+        }
+    }
+}
+
+fn every_leaf<'a, T>(node: &'a ParentNode<Leaf<T>>, f: &mut impl FnMut(&'a Leaf<T>)) {
+    for child in node.children() {
+        match child {
+            RTreeNode::Leaf(leaf) => f(leaf),
+            RTreeNode::Parent(parent) => every_leaf(parent, f),
+        }
     }
 }
 

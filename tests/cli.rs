@@ -108,19 +108,96 @@ fn import_match_and_export_a_peer_folder() {
 
 #[test]
 fn bench_prints_the_peers_count_and_checksum() {
-    let o = symbiomap(&["bench", s(&fixture("peer_n1000_s42"))]);
+    let dir = fixture("peer_n1000_s42");
+    let pairs_csv = tempfile::tempdir().unwrap();
+    // The screen (the default) and the full import with the engine.
+    for (args, peer) in [
+        (vec!["bench", s(&dir)], "symbiomap"),
+        (vec!["bench", "--engine", s(&dir)], "symbiomap-engine"),
+    ] {
+        let csv = pairs_csv.path().join(format!("{peer}.csv"));
+        let mut args = args;
+        args.extend(["--pairs-csv", s(&csv)]);
+        let o = symbiomap(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        let result = out
+            .lines()
+            .find_map(|l| l.strip_prefix("RESULT "))
+            .expect("a RESULT line");
+        let json: serde_json::Value = serde_json::from_str(result).unwrap();
+        assert_eq!(json["peer"], peer);
+        assert_eq!(json["pairs"], 27_398);
+        assert_eq!(json["checksum"], "36999.55");
+        for phase in ["PHASE load", "PHASE index", "PHASE query"] {
+            assert!(out.contains(phase), "{out}");
+        }
+        // The pairs, row for row as the peers write them.
+        let ours = std::fs::read_to_string(&csv).unwrap();
+        let theirs = std::fs::read_to_string(dir.join("pairs_numpy_brute.csv")).unwrap();
+        assert!(
+            ours == theirs,
+            "{peer}: the pairs CSV differs from the peers'"
+        );
+    }
+}
+
+#[test]
+fn screen_summarises_and_writes_every_pair() {
+    let dir = fixture("peer_n1000_s42");
+    let out_dir = tempfile::tempdir().unwrap();
+    let csv = out_dir.path().join("pairs.csv");
+    let o = symbiomap(&["screen", s(&dir), "--top", "3", "--csv", s(&csv)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    let result = out
-        .lines()
-        .find_map(|l| l.strip_prefix("RESULT "))
-        .expect("a RESULT line");
-    let json: serde_json::Value = serde_json::from_str(result).unwrap();
-    assert_eq!(json["pairs"], 27_398);
-    assert_eq!(json["checksum"], "36999.55");
-    for phase in ["PHASE load", "PHASE index", "PHASE query"] {
-        assert!(out.contains(phase), "{out}");
+    assert!(
+        out.contains("1000 facilities; 3985 rows of streams"),
+        "{out}"
+    );
+    assert!(out.contains("27398 pairs within break-even"), "{out}");
+    assert!(out.contains("Pairs by material"), "{out}");
+    let best: Vec<&str> = out.lines().filter(|l| l.starts_with("  row ")).collect();
+    assert_eq!(best.len(), 3, "{out}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("output_stream_row,input_stream_row,output_facility_id,input_facility_id,material,distance_km,break_even_km,net_value_per_unit")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 27_398);
+    for r in &rows {
+        let d: f64 = r[5].parse().unwrap();
+        let be: f64 = r[6].parse().unwrap();
+        let net: f64 = r[7].parse().unwrap();
+        assert!(d <= be && net >= -1e-9, "{r:?}");
+        assert_ne!(r[2], r[3], "{r:?}");
     }
+    // Without materials.csv there is nothing to price the transport with.
+    let o = symbiomap(&[
+        "screen",
+        "--facilities",
+        s(&dir.join("facilities.csv")),
+        "--streams",
+        s(&dir.join("streams.csv")),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("materials.csv"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_symbiomap"))
+        .args(["screen", s(&fixture("peer_n1000_s42"))])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away, as `| head -0` does
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
 }
 
 #[test]

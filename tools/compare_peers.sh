@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Times Symbiomap's partner search against the GIS peers of bench-peers/ on the same generated
-# folders, alternating the programs so that they share the machine's state, and prints one
+# Times Symbiomap's partner search (`symbiomap bench`: the screen; `symbiomap bench --engine`:
+# the full import and the matching engine) against the GIS peers of bench-peers/ on the same
+# generated folders, alternating the programs so that they share the machine's state, and prints one
 # table per size with medians and the ratio to the fastest peer (see BENCHMARKS.md).
 #
 #   tools/compare_peers.sh [SIZE...]          sizes: 10k 100k 1M (default: 10k 100k)
@@ -50,11 +51,13 @@ for size in "$@"; do
     fi
     reps=${REPS:-$([ "$n" -ge 1000000 ] && echo 1 || echo 3)}
     for run in $(seq 1 "$reps"); do
-        for program in symbiomap $peers; do
+        for program in symbiomap symbiomap-engine $peers; do
             echo "== $size run $run: $program" >&2
             start=$(date +%s.%N)
             if [ "$program" = symbiomap ]; then
                 text=$("$bin" bench "$dir")
+            elif [ "$program" = symbiomap-engine ]; then
+                text=$("$bin" bench --engine "$dir")
             else
                 text=$("$py" "$peers_dir/peer_$program.py" "$dir")
             fi
@@ -73,7 +76,7 @@ for size in dict.fromkeys(r["size"] for r in rows):
     med = {p: {k: statistics.median(float(r[k]) for r in mine if r["program"] == p)
                for k in ("load_s", "index_s", "query_s", "total_s", "wall_s")} for p in progs}
     answers = {(r["pairs"], r["checksum"]) for r in mine}
-    peers = [p for p in progs if p != "symbiomap"]
+    peers = [p for p in progs if not p.startswith("symbiomap")]
     fastest = min(peers, key=lambda p: med[p]["total_s"]) if peers else None
     print(f"\n{size}: {'all agree' if len(answers) == 1 else 'DISAGREE'} on "
           + "; ".join(f"{a} pairs, checksum {b}" for a, b in sorted(answers)))

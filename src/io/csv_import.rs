@@ -183,16 +183,64 @@ pub fn import(sources: &CsvSources, name: &str) -> Result<Imported, ImportError>
     })
 }
 
+// The column names each file may use, after normalising (lower case, `_` for spaces).
+pub(crate) const FACILITY_ID_COLUMNS: &[&str] = &[
+    "id",
+    "facility_id",
+    "facilityid",
+    "site_id",
+    "siteid",
+    "facilityreportid",
+];
+pub(crate) const LAT_COLUMNS: &[&str] = &["lat", "latitude", "lat_deg", "lat_wgs84"];
+pub(crate) const LON_COLUMNS: &[&str] =
+    &["lon", "lng", "long", "longitude", "lon_deg", "lon_wgs84"];
+pub(crate) const STREAM_FACILITY_COLUMNS: &[&str] = &["facility_id", "facility", "site_id"];
+pub(crate) const DIRECTION_COLUMNS: &[&str] = &["direction", "flow", "kind", "type"];
+pub(crate) const MATERIAL_COLUMNS: &[&str] = &["material", "material_key"];
+/// Quantity columns, and the unit a column's name implies.
+const QUANTITY_COLUMNS: [(&str, Option<Unit>); 8] = [
+    ("quantity_per_yr", None),
+    ("quantity", None),
+    ("amount", None),
+    ("tonnes_per_year", Some(Unit::Tonne)),
+    ("t_per_yr", Some(Unit::Tonne)),
+    ("tonnes", Some(Unit::Tonne)),
+    ("m3_per_year", Some(Unit::CubicMetre)),
+    ("mwh_per_year", Some(Unit::MegawattHour)),
+];
+pub(crate) const UNIT_COLUMNS: &[&str] = &["unit"];
+pub(crate) const COST_COLUMNS: &[&str] = &[
+    "cost_per_unit",
+    "cost",
+    "cost_eur_per_t",
+    "price",
+    "cost_eur_per_unit",
+];
+pub(crate) const MATERIAL_KEY_COLUMNS: &[&str] = &["material", "key", "material_key"];
+pub(crate) const TRANSPORT_COLUMNS: &[&str] = &[
+    "transport_eur_per_tkm",
+    "transport_cost_per_unit_km",
+    "transport_per_t_km",
+    "transport",
+];
+pub(crate) const PROCESSING_COLUMNS: &[&str] = &[
+    "processing_eur_per_t",
+    "processing_cost_per_unit",
+    "processing",
+];
+pub(crate) const DETOUR_COLUMNS: &[&str] = &["detour", "detour_factor"];
+
 /// A CSV file in memory with its header resolved.
-struct Table {
-    path: PathBuf,
-    bytes: Vec<u8>,
-    delimiter: u8,
-    header: Vec<String>,
+pub(crate) struct Table {
+    pub(crate) path: PathBuf,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) delimiter: u8,
+    pub(crate) header: Vec<String>,
     /// Byte offset of the first data row.
-    data_start: usize,
+    pub(crate) data_start: usize,
     /// `;`-separated files write decimals with a comma.
-    decimal_comma: bool,
+    pub(crate) decimal_comma: bool,
 }
 
 fn normalise(name: &str) -> String {
@@ -262,11 +310,39 @@ impl RowCtx<'_> {
 }
 
 impl Table {
-    fn open(path: &Path) -> Result<Table, ImportError> {
+    pub(crate) fn open(path: &Path) -> Result<Table, ImportError> {
         let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
             path: path.to_owned(),
             source,
         })?;
+        Self::from_bytes(path, bytes)
+    }
+
+    /// Only the start of the file, up to the end of the header line (at least 64 KiB): for
+    /// readers that read the data themselves. Returns the table and the file's length.
+    pub(crate) fn open_header(path: &Path) -> Result<(Table, u64), ImportError> {
+        use std::io::Read as _;
+        let io = |source| ImportError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut bytes = Vec::new();
+        loop {
+            let before = bytes.len();
+            (&mut file)
+                .take(64 * 1024)
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if bytes.len() == before || bytes[before..].contains(&b'\n') {
+                break;
+            }
+        }
+        Ok((Self::from_bytes(path, bytes)?, len))
+    }
+
+    fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, ImportError> {
         let first_line_end = memchr_newline(&bytes, 0).unwrap_or(bytes.len());
         let first = &bytes[..first_line_end];
         let count = |b: u8| first.iter().filter(|&&c| c == b).count();
@@ -299,18 +375,40 @@ impl Table {
         })
     }
 
-    fn column(&self, aliases: &[&str]) -> Option<usize> {
+    pub(crate) fn column(&self, aliases: &[&str]) -> Option<usize> {
         aliases
             .iter()
             .find_map(|a| self.header.iter().position(|h| h == a))
     }
 
-    fn require(&self, wanted: &'static str, aliases: &[&str]) -> Result<usize, ImportError> {
+    pub(crate) fn require(
+        &self,
+        wanted: &'static str,
+        aliases: &[&str],
+    ) -> Result<usize, ImportError> {
         self.column(aliases)
             .ok_or_else(|| ImportError::MissingColumn {
                 path: self.path.clone(),
                 wanted,
                 aliases: aliases.join(", "),
+                found: self.header.join(", "),
+            })
+    }
+
+    /// The quantity column of a streams table, and the unit its name implies (`None`: the
+    /// unit column says, or t).
+    pub(crate) fn quantity_column(&self) -> Result<(usize, Option<Unit>), ImportError> {
+        QUANTITY_COLUMNS
+            .iter()
+            .find_map(|(name, unit)| self.column(&[name]).map(|c| (c, *unit)))
+            .ok_or_else(|| ImportError::MissingColumn {
+                path: self.path.clone(),
+                wanted: "the quantity",
+                aliases: QUANTITY_COLUMNS
+                    .iter()
+                    .map(|c| c.0)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 found: self.header.join(", "),
             })
     }
@@ -328,7 +426,7 @@ impl Table {
     /// Byte ranges of the data, with the line number each starts on. A file without quote
     /// characters is split at line ends into one chunk per worker; with quotes (where a field
     /// may span lines) it is one chunk.
-    fn chunks(&self) -> Vec<(usize, usize, u64)> {
+    pub(crate) fn chunks(&self) -> Vec<(usize, usize, u64)> {
         let data = &self.bytes[self.data_start..];
         let workers = rayon::current_num_threads().max(1);
         let header_lines = count_lines(&self.bytes[..self.data_start]);
@@ -474,7 +572,12 @@ fn number(
     col: Option<usize>,
     decimal_comma: bool,
 ) -> Result<Option<f64>, String> {
-    let t = text(rec, col);
+    parse_number(text(rec, col), decimal_comma)
+}
+
+/// Parses a trimmed cell as a finite number; `Ok(None)` for an empty cell. A file separated by
+/// `;` may write decimals with a comma.
+pub(crate) fn parse_number(t: &str, decimal_comma: bool) -> Result<Option<f64>, String> {
     if t.is_empty() {
         return Ok(None);
     }
@@ -501,22 +604,9 @@ fn read_facilities(
     t: &Table,
     report: &mut ImportReport,
 ) -> Result<(Vec<Facility>, FxHashMap<String, u32>), ImportError> {
-    let c_id = t.require(
-        "the facility id",
-        &[
-            "id",
-            "facility_id",
-            "facilityid",
-            "site_id",
-            "siteid",
-            "facilityreportid",
-        ],
-    )?;
-    let c_lat = t.require("latitude", &["lat", "latitude", "lat_deg", "lat_wgs84"])?;
-    let c_lon = t.require(
-        "longitude",
-        &["lon", "lng", "long", "longitude", "lon_deg", "lon_wgs84"],
-    )?;
+    let c_id = t.require("the facility id", FACILITY_ID_COLUMNS)?;
+    let c_lat = t.require("latitude", LAT_COLUMNS)?;
+    let c_lon = t.require("longitude", LON_COLUMNS)?;
     let c_name = t.column(&[
         "name",
         "facility_name",
@@ -764,45 +854,12 @@ fn read_streams(
     index: &FxHashMap<String, u32>,
     report: &mut ImportReport,
 ) -> Result<Vec<FlowRef>, ImportError> {
-    let c_fac = t.require("the facility id", &["facility_id", "facility", "site_id"])?;
-    let c_dir = t.require(
-        "the direction (output or input)",
-        &["direction", "flow", "kind", "type"],
-    )?;
-    let c_mat = t.require("the material", &["material", "material_key"])?;
-    let quantity_columns: [(&str, Option<Unit>); 8] = [
-        ("quantity_per_yr", None),
-        ("quantity", None),
-        ("amount", None),
-        ("tonnes_per_year", Some(Unit::Tonne)),
-        ("t_per_yr", Some(Unit::Tonne)),
-        ("tonnes", Some(Unit::Tonne)),
-        ("m3_per_year", Some(Unit::CubicMetre)),
-        ("mwh_per_year", Some(Unit::MegawattHour)),
-    ];
-    let Some((c_qty, qty_unit)) = quantity_columns
-        .iter()
-        .find_map(|(name, unit)| t.column(&[name]).map(|c| (c, *unit)))
-    else {
-        return Err(ImportError::MissingColumn {
-            path: t.path.clone(),
-            wanted: "the quantity",
-            aliases: quantity_columns
-                .iter()
-                .map(|c| c.0)
-                .collect::<Vec<_>>()
-                .join(", "),
-            found: t.header.join(", "),
-        });
-    };
-    let c_unit = t.column(&["unit"]);
-    let c_cost = t.column(&[
-        "cost_per_unit",
-        "cost",
-        "cost_eur_per_t",
-        "price",
-        "cost_eur_per_unit",
-    ]);
+    let c_fac = t.require("the facility id", STREAM_FACILITY_COLUMNS)?;
+    let c_dir = t.require("the direction (output or input)", DIRECTION_COLUMNS)?;
+    let c_mat = t.require("the material", MATERIAL_COLUMNS)?;
+    let (c_qty, qty_unit) = t.quantity_column()?;
+    let c_unit = t.column(UNIT_COLUMNS);
+    let c_cost = t.column(COST_COLUMNS);
     let c_id = t.column(&["id", "stream_id"]);
     let c_moist = t.column(&["moisture_pct", "moisture"]);
     let c_ewc = t.column(&["ewc_code", "ewc", "waste_code", "low_code"]);
@@ -1120,19 +1177,10 @@ pub fn read_materials(
     report: &mut ImportReport,
 ) -> Result<Vec<Material>, ImportError> {
     let t = Table::open(path)?;
-    let c_key = t.require("the material", &["material", "key", "material_key"])?;
-    let c_transport = t.column(&[
-        "transport_eur_per_tkm",
-        "transport_cost_per_unit_km",
-        "transport_per_t_km",
-        "transport",
-    ]);
-    let c_processing = t.column(&[
-        "processing_eur_per_t",
-        "processing_cost_per_unit",
-        "processing",
-    ]);
-    let c_detour = t.column(&["detour", "detour_factor"]);
+    let c_key = t.require("the material", MATERIAL_KEY_COLUMNS)?;
+    let c_transport = t.column(TRANSPORT_COLUMNS);
+    let c_processing = t.column(PROCESSING_COLUMNS);
+    let c_detour = t.column(DETOUR_COLUMNS);
     let c_name = t.column(&["name"]);
     let c_category = t.column(&["category"]);
     let c_unit = t.column(&["unit"]);

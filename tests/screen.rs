@@ -1,0 +1,312 @@
+//! The screen (`symbiomap screen`, `symbiomap bench`): the peers' pairs on their fixture, the
+//! engine's pairs and a brute-force oracle's on random tables, whatever the file's line endings,
+//! quoting and number of parsing tasks, and the import's messages for bad rows.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use symbiomap::geodesy::{haversine_km, SpherePoint};
+use symbiomap::io::csv_import::{self, CsvSources, FlowRef};
+use symbiomap::matching::{Engine, PairHit, SearchOptions};
+use symbiomap::screen::{Screen, ScreenTables};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer_n1000_s42")
+}
+
+fn screen(dir: &Path) -> Screen {
+    let tables = ScreenTables::load(&CsvSources::folder(dir)).expect("the tables load");
+    assert!(tables.report.problems.is_empty(), "{}", tables.report);
+    tables.index()
+}
+
+/// `output_row,input_row,d_road_km,net_value` lines, as the peers write them.
+fn screen_lines(screen: &Screen) -> Vec<String> {
+    screen
+        .pairs()
+        .iter()
+        .map(|p| {
+            format!(
+                "{},{},{:.6},{:.6}",
+                p.output_row, p.input_row, p.distance_km, p.net_value_per_unit
+            )
+        })
+        .collect()
+}
+
+/// The engine's viable pairs after a full import, as (output row, input row, km, value).
+fn engine_pairs(dir: &Path) -> Vec<(u32, u32, f64, f64)> {
+    let imported = csv_import::import(&CsvSources::folder(dir), "engine").expect("import");
+    let engine = Engine::new(&imported.region).expect("engine");
+    let hits: Vec<PairHit> = engine.search(&imported.region, &SearchOptions::default());
+    let row_of: HashMap<FlowRef, usize> = imported
+        .stream_rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (*r, i))
+        .collect();
+    let mut out: Vec<(u32, u32, f64, f64)> = hits
+        .iter()
+        .filter(|h| h.viable)
+        .map(|h| {
+            let s = &engine.supplies[h.supply as usize];
+            let d = &engine.demands[h.demand as usize];
+            let o = row_of[&FlowRef::Output {
+                facility: s.facility,
+                index: s.stream,
+            }];
+            let i = row_of[&FlowRef::Need {
+                facility: d.facility,
+                index: d.need,
+            }];
+            (o as u32, i as u32, h.distance_km, h.net_value_per_unit)
+        })
+        .collect();
+    out.sort_by_key(|r| (r.0, r.1));
+    out
+}
+
+fn assert_same_as_engine(dir: &Path, what: &str) {
+    let ours = screen(dir).pairs();
+    let theirs = engine_pairs(dir);
+    assert_eq!(ours.len(), theirs.len(), "{what}: pair count");
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!((a.output_row, a.input_row), (b.0, b.1), "{what}");
+        assert!((a.distance_km - b.2).abs() < 1e-9, "{what}: {a:?} {b:?}");
+        assert!(
+            (a.net_value_per_unit - b.3).abs() < 1e-9,
+            "{what}: {a:?} {b:?}"
+        );
+    }
+}
+
+#[test]
+fn screen_finds_exactly_the_peers_pairs() {
+    let s = screen(&fixture());
+    assert_eq!(s.tables.facilities(), 1000);
+    assert_eq!(s.tables.stream_rows, 3985);
+    let ours = screen_lines(&s);
+    let reference = std::fs::read_to_string(fixture().join("pairs_numpy_brute.csv")).unwrap();
+    let theirs: Vec<&str> = reference.lines().skip(1).collect();
+    assert_eq!(ours.len(), 27_398);
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(a, b);
+    }
+    let totals = s.totals();
+    assert_eq!(totals.pairs, 27_398);
+    let raw = totals.net_value_sum.value();
+    assert_eq!(format!("{:.2}", (raw * 100.0).round() / 100.0), "36999.55");
+    assert!((raw - 36_999.549_450).abs() < 1e-3, "{raw}");
+}
+
+#[test]
+fn screen_and_engine_agree_on_the_fixture() {
+    assert_same_as_engine(&fixture(), "fixture");
+}
+
+#[test]
+fn one_thread_and_many_give_the_same_pairs() {
+    let many = screen(&fixture()).pairs();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    // One thread also cuts the files into fewer parsing tasks.
+    let one = pool.install(|| screen(&fixture()).pairs());
+    assert_eq!(many, one);
+}
+
+/// The fixture rewritten with CRLF line ends, blank lines and (in one file) quoted names with
+/// a comma, which sends that file through the csv parser: the same pairs, row for row.
+#[test]
+fn line_ends_blank_lines_and_quotes_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["facilities.csv", "streams.csv", "materials.csv"] {
+        let text = std::fs::read_to_string(fixture().join(name)).unwrap();
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = if name == "facilities.csv" && i > 0 {
+                // id,name,sector,lat,lon: quote the name and give it a comma.
+                let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+                cells[1] = format!("\"{}, Ltd\"", cells[1]);
+                cells.join(",")
+            } else {
+                line.to_owned()
+            };
+            out.push_str(&line);
+            out.push_str("\r\n");
+            if i % 97 == 5 {
+                out.push_str("\r\n");
+            }
+        }
+        std::fs::write(dir.path().join(name), out).unwrap();
+    }
+    assert_eq!(
+        screen_lines(&screen(dir.path())),
+        screen_lines(&screen(&fixture()))
+    );
+}
+
+/// Random tables of the peers' kind: the screen against a plain double loop and against the
+/// engine.
+#[test]
+fn screen_equals_brute_force_and_engine_on_random_tables() {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    for seed in 0..12u64 {
+        let mut rng = SmallRng::seed_from_u64(seed + 100);
+        let dir = tempfile::tempdir().unwrap();
+        let n_fac = rng.random_range(20..400);
+        let n_mat = rng.random_range(1..6);
+        let spread_deg: f64 = [0.05, 0.5, 5.0, 40.0][seed as usize % 4];
+        let mut fac = String::from("id,name,sector,lat,lon\n");
+        let mut coords = Vec::new();
+        for i in 0..n_fac {
+            let lat = 45.0 + rng.random_range(-spread_deg..spread_deg);
+            let lon = rng.random_range(-spread_deg..spread_deg);
+            let (lat, lon) = ((lat * 1e6).round() / 1e6, (lon * 1e6).round() / 1e6);
+            coords.push(SpherePoint::from_degrees(lat, lon));
+            writeln!(fac, "F{i},f{i},s,{lat},{lon}").unwrap();
+        }
+        let mut mats = String::from("material,transport_eur_per_tkm,processing_eur_per_t,detour\n");
+        let mut params = Vec::new();
+        for m in 0..n_mat {
+            let t: f64 = (rng.random_range(0.01..0.5_f64) * 1e4).round() / 1e4;
+            let p: f64 = (rng.random_range(0.0..50.0_f64) * 100.0).round() / 100.0;
+            let d: f64 = (rng.random_range(1.0..1.6_f64) * 100.0).round() / 100.0;
+            params.push((t, p, d));
+            writeln!(mats, "m{m},{t},{p},{d}").unwrap();
+        }
+        let mut streams =
+            String::from("facility_id,direction,material,tonnes_per_year,cost_eur_per_t\n");
+        let mut rows = Vec::new();
+        for i in 0..n_fac {
+            for _ in 0..rng.random_range(0..4) {
+                let out = rng.random_bool(0.5);
+                let m = rng.random_range(0..n_mat);
+                let cost: f64 = (rng.random_range(0.0..60.0_f64) * 100.0).round() / 100.0;
+                rows.push((i, out, m, cost));
+                let dir = if out { "output" } else { "input" };
+                writeln!(streams, "F{i},{dir},m{m},10,{cost}").unwrap();
+            }
+        }
+        std::fs::write(dir.path().join("facilities.csv"), fac).unwrap();
+        std::fs::write(dir.path().join("materials.csv"), mats).unwrap();
+        std::fs::write(dir.path().join("streams.csv"), streams).unwrap();
+
+        let mut want = Vec::new();
+        for (a, &(fa, out_a, ma, ca)) in rows.iter().enumerate() {
+            for (b, &(fb, out_b, mb, cb)) in rows.iter().enumerate() {
+                if !out_a || out_b || ma != mb || fa == fb {
+                    continue;
+                }
+                let (t, p, detour) = params[ma];
+                let margin = (ca + cb) - p;
+                let be = margin / t;
+                let d = haversine_km(&coords[fa], &coords[fb]) * detour;
+                if be > 0.0 && d <= be {
+                    want.push(format!("{a},{b},{d:.6},{:.6}", margin - t * d));
+                }
+            }
+        }
+        assert_eq!(screen_lines(&screen(dir.path())), want, "seed {seed}");
+        assert_same_as_engine(dir.path(), &format!("seed {seed}"));
+    }
+}
+
+#[test]
+fn bad_rows_are_reported_with_file_line_and_column_and_the_rest_is_screened() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fac = String::from("id,name,lat,lon\n");
+    for i in 0..400 {
+        writeln!(fac, "{i},site {i},{},{}", 50.0 + f64::from(i) * 0.001, 4.0).unwrap();
+    }
+    fac.push_str("400,too far north,95,4\n"); // line 402
+    fac.push_str("7,again,50,4\n"); // line 403: a second facility 7
+    let mut streams = String::from("facility_id,direction,material,quantity,unit,cost\n");
+    for i in 0..400 {
+        let dir = if i % 2 == 0 { "output" } else { "input" };
+        writeln!(streams, "{i},{dir},ash,100,t,20").unwrap();
+    }
+    streams.push_str("999,output,ash,1,t,1\n"); // line 402: unknown facility
+    streams.push_str("1,sideways,ash,1,t,1\n"); // 403
+    streams.push_str("1,input,ash,-5,t,1\n"); // 404
+    streams.push_str("1,input,ash,5,t,cheap\n"); // 405
+    streams.push_str("1,input,slag,5,t,1\n"); // 406: not in materials.csv
+    streams.push_str("1,input,ash,5,m3,1\n"); // 407: ash is priced per t
+    streams.push_str("1,input,gravel,5,t,1\n"); // 408: no transport cost
+    std::fs::write(dir.path().join("facilities.csv"), fac).unwrap();
+    std::fs::write(dir.path().join("streams.csv"), streams).unwrap();
+    std::fs::write(
+        dir.path().join("materials.csv"),
+        "material,transport_eur_per_tkm,processing_eur_per_t,detour\nash,0.1,5,1.3\ngravel,,1,1.2\n",
+    )
+    .unwrap();
+
+    let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
+    let report = tables.report.to_string();
+    let expect = [
+        ("facilities.csv", 402, "lat", "95 is not a latitude"),
+        ("facilities.csv", 403, "id", "duplicate facility id `7`"),
+        ("streams.csv", 402, "facility_id", "unknown facility `999`"),
+        (
+            "streams.csv",
+            403,
+            "direction",
+            "`sideways` is not output or input",
+        ),
+        ("streams.csv", 404, "quantity", "negative quantity -5"),
+        ("streams.csv", 405, "cost", "`cheap` is not a number"),
+        (
+            "streams.csv",
+            406,
+            "material",
+            "`slag` is not in materials.csv",
+        ),
+        (
+            "streams.csv",
+            407,
+            "unit",
+            "quantity in m3, material `ash` in t",
+        ),
+        (
+            "streams.csv",
+            408,
+            "material",
+            "gives `gravel` no transport cost",
+        ),
+    ];
+    assert_eq!(tables.report.problems.len(), expect.len(), "{report}");
+    for (p, (file, line, column, text)) in tables.report.problems.iter().zip(expect) {
+        assert!(p.file.ends_with(file), "{p:?}");
+        assert_eq!(p.line, line, "{p:?}");
+        assert_eq!(p.column.as_deref(), Some(column), "{p:?}");
+        assert!(p.message.contains(text), "{p:?}");
+    }
+    assert_eq!(tables.facilities(), 400);
+    assert_eq!(tables.stream_rows, 407);
+    assert_eq!(tables.flows(), (200, 200));
+    // The good rows are screened: every ash output with every ash input of another site
+    // within break-even ((20 + 20 - 5) / 0.1 = 350 km; the sites span 44 km).
+    let s = tables.index();
+    assert_eq!(s.totals().pairs, 200 * 200);
+}
+
+#[test]
+fn missing_materials_table_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("facilities.csv"), "id,lat,lon\n1,50,4\n").unwrap();
+    std::fs::write(
+        dir.path().join("streams.csv"),
+        "facility_id,direction,material,quantity\n1,output,ash,1\n",
+    )
+    .unwrap();
+    let Err(e) = ScreenTables::load(&CsvSources::folder(dir.path())) else {
+        panic!("a screen without materials.csv");
+    };
+    let text = e.to_string();
+    assert!(text.contains("materials.csv"), "{text}");
+    assert!(text.contains("transport cost"), "{text}");
+}
