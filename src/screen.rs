@@ -844,23 +844,94 @@ fn read_facilities(
         .collect())
 }
 
+/// Facility ids to their index. Registers mostly number their sites: when every id is a
+/// plain decimal number (no sign, no leading zero) and the numbers are not much sparser than
+/// the sites, a table indexed by the number replaces hashing every id of `streams.csv`.
+enum FacilityIndex<'a> {
+    /// Index + 1 by id number; 0: no such facility.
+    Numbered(Vec<u32>),
+    Named(FxHashMap<&'a str, u32>),
+}
+
+/// The number a plain decimal id stands for, if it is one (below 10^9).
+fn id_number(id: &str) -> Option<u32> {
+    let b = id.as_bytes();
+    let plain = !b.is_empty()
+        && b.len() <= 9
+        && b.iter().all(u8::is_ascii_digit)
+        && (b[0] != b'0' || b.len() == 1);
+    plain.then(|| b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+impl<'a> FacilityIndex<'a> {
+    /// An empty index for `count` facilities with these `ids`.
+    fn new(mut ids: impl Iterator<Item = &'a str>, count: usize) -> Self {
+        let numbered = ids.try_fold(0u32, |max, id| id_number(id).map(|n| max.max(n)));
+        match numbered {
+            Some(max) if (max as usize) < 4 * count + 1024 => {
+                FacilityIndex::Numbered(vec![0; max as usize + 1])
+            }
+            _ => {
+                let mut map = FxHashMap::default();
+                map.reserve(count);
+                FacilityIndex::Named(map)
+            }
+        }
+    }
+
+    /// Adds `id` as facility `index`; false if the id is taken.
+    fn insert(&mut self, id: &'a str, index: u32) -> bool {
+        match self {
+            FacilityIndex::Numbered(table) => {
+                let slot = &mut table[id_number(id).unwrap_or_default() as usize];
+                let free = *slot == 0;
+                if free {
+                    *slot = index + 1;
+                }
+                free
+            }
+            FacilityIndex::Named(map) => match map.entry(id) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(index);
+                    true
+                }
+            },
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<u32> {
+        match self {
+            FacilityIndex::Numbered(table) => {
+                let slot = *table.get(id_number(id)? as usize)?;
+                slot.checked_sub(1)
+            }
+            FacilityIndex::Named(map) => map.get(id).copied(),
+        }
+    }
+}
+
 /// The facilities by id: the first row of each id is kept, a later one is reported and
 /// skipped. Returns the index, each kept facility's id span and location.
 fn index_facilities<'a>(
     t: &Table,
     tasks: &'a [(Parsed<FacilityRow>, u64)],
     report: &mut ImportReport,
-) -> (FxHashMap<&'a str, u32>, Vec<[u32; 3]>, Vec<SpherePoint>) {
+) -> (FacilityIndex<'a>, Vec<[u32; 3]>, Vec<SpherePoint>) {
     let total: usize = tasks.iter().map(|(task, _)| task.items.len()).sum();
-    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
-    index.reserve(total);
+    let ids = tasks.iter().flat_map(|(task, _)| {
+        task.items
+            .iter()
+            .map(|f| &task.text[f.id_start as usize..f.id_end as usize])
+    });
+    let mut index = FacilityIndex::new(ids, total);
     let mut spans = Vec::with_capacity(total);
     let mut points = Vec::with_capacity(total);
     let c_id = t.column(csv_import::FACILITY_ID_COLUMNS);
     for (k, (task, first_line)) in tasks.iter().enumerate() {
         for f in &task.items {
             let id = &task.text[f.id_start as usize..f.id_end as usize];
-            if index.contains_key(id) {
+            if !index.insert(id, points.len() as u32) {
                 report.problems.push(problem(
                     t,
                     first_line + f.line,
@@ -872,7 +943,6 @@ fn index_facilities<'a>(
                 }
                 continue;
             }
-            index.insert(id, points.len() as u32);
             spans.push([k as u32, f.id_start, f.id_end]);
             points.push(f.point);
         }
@@ -886,7 +956,7 @@ fn index_facilities<'a>(
 fn read_streams(
     t: &Table,
     len: u64,
-    facilities: &FxHashMap<&str, u32>,
+    facilities: &FacilityIndex<'_>,
     material_index: &FxHashMap<&str, u16>,
     materials: &[ScreenMaterial],
     report: &mut ImportReport,
@@ -908,7 +978,7 @@ fn read_streams(
                 None
             };
             let key = cell(cells, Some(c_fac));
-            let Some(&facility) = facilities.get(key) else {
+            let Some(facility) = facilities.get(key) else {
                 return skip(
                     Some(c_fac),
                     format!("unknown facility `{key}`; row skipped"),
@@ -1006,4 +1076,47 @@ fn read_streams(
         tasks.into_iter().map(|(task, ..)| task.items).collect(),
         rows,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_decimal_ids_are_numbers() {
+        assert_eq!(id_number("0"), Some(0));
+        assert_eq!(id_number("4711"), Some(4711));
+        assert_eq!(id_number("999999999"), Some(999_999_999));
+        for not in ["", "007", "+7", "-7", "7a", " 7", "1000000000", "１"] {
+            assert_eq!(id_number(not), None, "{not:?}");
+        }
+    }
+
+    #[test]
+    fn numbered_and_named_indexes_match_ids_as_text() {
+        // Numbers only: a table; "07" is not the id "7".
+        let ids = ["7", "3", "12"];
+        let mut numbered = FacilityIndex::new(ids.iter().copied(), ids.len());
+        assert!(matches!(numbered, FacilityIndex::Numbered(_)));
+        for (i, id) in ids.iter().enumerate() {
+            assert!(numbered.insert(id, i as u32));
+        }
+        assert!(!numbered.insert("3", 9), "a taken id");
+        assert_eq!(numbered.get("12"), Some(2));
+        assert_eq!(numbered.get("07"), None);
+        assert_eq!(numbered.get("5"), None);
+        assert_eq!(numbered.get("100000"), None);
+        // One id that is not a plain number: a hash map, where "007" and "7" differ.
+        let ids = ["7", "007"];
+        let mut named = FacilityIndex::new(ids.iter().copied(), ids.len());
+        assert!(matches!(named, FacilityIndex::Named(_)));
+        assert!(named.insert("7", 0) && named.insert("007", 1));
+        assert_eq!((named.get("7"), named.get("007")), (Some(0), Some(1)));
+        // Numbers far sparser than the sites: a hash map, not a table of a billion slots.
+        let ids = ["1", "999999999"];
+        assert!(matches!(
+            FacilityIndex::new(ids.iter().copied(), 2),
+            FacilityIndex::Named(_)
+        ));
+    }
 }
