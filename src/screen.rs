@@ -34,8 +34,8 @@ use rustc_hash::FxHashMap;
 use crate::economics::{evaluate, DemandSide, ModeRates, SupplySide};
 use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq, haversine_km, SpherePoint};
 use crate::io::csv_import::{
-    self, parse_direction, parse_number, CsvSources, FileSummary, ImportError, ImportReport,
-    RowProblem, Table,
+    self, count_lines, parse_direction, parse_number, CsvSources, FileSummary, ImportError,
+    ImportReport, RowProblem, Table,
 };
 use crate::matching::NeumaierSum;
 use crate::model::{ModeKey, Unit};
@@ -379,10 +379,6 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
         out.rows += 1;
     }
     Ok(out)
-}
-
-fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 fn cell<'a>(cells: &[&'a str], col: Option<usize>) -> &'a str {
@@ -807,14 +803,9 @@ fn read_facilities(
                 return None;
             }
             let mut coord = |col: usize, range: f64, what: &str| -> Option<f64> {
-                let message = match parse_number(cell(cells, Some(col)), dc) {
-                    Ok(Some(v)) if v.abs() <= range => return Some(v),
-                    Ok(Some(v)) => format!("{v} is not a {what} (-{range}..{range}); row skipped"),
-                    Ok(None) => format!("no {what}; row skipped"),
-                    Err(m) => format!("{m}; row skipped"),
-                };
-                problems.push(problem(t, line, Some(col), message));
-                None
+                csv_import::coordinate(cell(cells, Some(col)), range, what, dc)
+                    .map_err(|m| problems.push(problem(t, line, Some(col), m)))
+                    .ok()
             };
             let lat = coord(c_lat, 90.0, "latitude")?;
             let lon = coord(c_lon, 180.0, "longitude")?;
@@ -828,13 +819,6 @@ fn read_facilities(
             })
         };
     let tasks = parse_table(t, len, &parse)?;
-    let rows = tasks.iter().map(|(task, ..)| task.rows).sum();
-    let kept = tasks.iter().map(|(task, ..)| task.items.len()).sum();
-    report.files.push(FileSummary {
-        file: t.path.clone(),
-        rows,
-        kept,
-    });
     Ok(tasks
         .into_iter()
         .map(|(mut task, _, line)| {
@@ -912,7 +896,8 @@ impl<'a> FacilityIndex<'a> {
 }
 
 /// The facilities by id: the first row of each id is kept, a later one is reported and
-/// skipped. Returns the index, each kept facility's id span and location.
+/// skipped, and the file's summary is reported. Returns the index, each kept facility's id
+/// span and location.
 fn index_facilities<'a>(
     t: &Table,
     tasks: &'a [(Parsed<FacilityRow>, u64)],
@@ -938,15 +923,17 @@ fn index_facilities<'a>(
                     c_id,
                     format!("duplicate facility id `{id}`; row skipped"),
                 ));
-                if let Some(fs) = report.files.iter_mut().rev().find(|fs| fs.file == t.path) {
-                    fs.kept -= 1;
-                }
                 continue;
             }
             spans.push([k as u32, f.id_start, f.id_end]);
             points.push(f.point);
         }
     }
+    report.files.push(FileSummary {
+        file: t.path.clone(),
+        rows: tasks.iter().map(|(task, _)| task.rows).sum(),
+        kept: points.len(),
+    });
     (index, spans, points)
 }
 
@@ -1002,26 +989,12 @@ fn read_streams(
             if name.is_empty() {
                 return skip(Some(c_mat), "no material; row skipped".to_owned());
             }
-            match parse_number(cell(cells, Some(c_qty)), dc) {
-                Ok(Some(q)) if q >= 0.0 => {}
-                Ok(Some(q)) => {
-                    return skip(Some(c_qty), format!("negative quantity {q}; row skipped"))
-                }
-                Ok(None) => return skip(Some(c_qty), "no quantity; row skipped".to_owned()),
-                Err(m) => return skip(Some(c_qty), format!("{m}; row skipped")),
+            if let Err(m) = csv_import::quantity(cell(cells, Some(c_qty)), dc) {
+                return skip(Some(c_qty), m);
             }
-            let unit = match (qty_unit, cell(cells, c_unit)) {
-                (Some(u), _) => u,
-                (None, "") => Unit::Tonne,
-                (None, u) => match Unit::parse(u) {
-                    Some(u) => u,
-                    None => {
-                        return skip(
-                            c_unit,
-                            format!("`{u}` is not a unit (t, m3 or MWh); row skipped"),
-                        )
-                    }
-                },
+            let unit = match csv_import::stream_unit(qty_unit, cell(cells, c_unit)) {
+                Ok(u) => u,
+                Err(m) => return skip(c_unit, m),
             };
             let cost = match parse_number(cell(cells, c_cost), dc) {
                 Ok(v) => v.unwrap_or(0.0),

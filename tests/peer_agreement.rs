@@ -3,11 +3,11 @@
 //! same distances and values to 6 decimals, the same checksum. Also checked against a
 //! brute-force oracle on random regions.
 
+mod common;
+
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use symbiomap::geodesy::{haversine_km, SpherePoint};
 use symbiomap::io::csv_import::{self, CsvSources, FlowRef};
 use symbiomap::matching::{Engine, PairHit, SearchOptions, Totals};
 
@@ -103,69 +103,10 @@ fn one_thread_and_many_give_the_same_hits_in_the_same_order() {
 /// Random regions of the peers' kind, searched by the engine and by a plain double loop.
 #[test]
 fn search_equals_brute_force_on_random_regions() {
-    use rand::rngs::SmallRng;
-    use rand::{Rng, SeedableRng};
     for seed in 0..12u64 {
-        let mut rng = SmallRng::seed_from_u64(seed);
         let dir = tempfile::tempdir().unwrap();
-        let n_fac = rng.random_range(20..300);
-        let n_mat = rng.random_range(1..6);
-        let spread_deg: f64 = [0.05, 0.5, 5.0, 40.0][seed as usize % 4];
-        let mut fac = String::from("id,name,sector,lat,lon\n");
-        let mut coords = Vec::new();
-        for i in 0..n_fac {
-            // Around 45 N, 0 E; the widest spread reaches 5..85 N.
-            let lat = 45.0 + rng.random_range(-spread_deg..spread_deg);
-            let lon = rng.random_range(-spread_deg..spread_deg);
-            let (lat, lon) = ((lat * 1e6).round() / 1e6, (lon * 1e6).round() / 1e6);
-            coords.push(SpherePoint::from_degrees(lat, lon));
-            writeln!(fac, "{i},f{i},s,{lat},{lon}").expect("write to a String");
-        }
-        let mut mats = String::from("material,transport_eur_per_tkm,processing_eur_per_t,detour\n");
-        let mut mat_params = Vec::new();
-        for m in 0..n_mat {
-            let t: f64 = (rng.random_range(0.01..0.5_f64) * 1e4).round() / 1e4;
-            let p: f64 = (rng.random_range(0.0..50.0_f64) * 100.0).round() / 100.0;
-            let d: f64 = (rng.random_range(1.0..1.6_f64) * 100.0).round() / 100.0;
-            mat_params.push((t, p, d));
-            writeln!(mats, "m{m},{t},{p},{d}").expect("write to a String");
-        }
-        let mut streams =
-            String::from("facility_id,direction,material,tonnes_per_year,cost_eur_per_t\n");
-        let mut rows = Vec::new();
-        for i in 0..n_fac {
-            for _ in 0..rng.random_range(0..4) {
-                let out = rng.random_bool(0.5);
-                let m = rng.random_range(0..n_mat);
-                let cost: f64 = (rng.random_range(0.0..60.0_f64) * 100.0).round() / 100.0;
-                rows.push((i, out, m, cost));
-                writeln!(
-                    streams,
-                    "{i},{},m{m},10,{cost}",
-                    if out { "output" } else { "input" }
-                )
-                .expect("write to a String");
-            }
-        }
-        std::fs::write(dir.path().join("facilities.csv"), fac).unwrap();
-        std::fs::write(dir.path().join("materials.csv"), mats).unwrap();
-        std::fs::write(dir.path().join("streams.csv"), streams).unwrap();
-
-        let mut want = Vec::new();
-        for (a, &(fa, out_a, ma, ca)) in rows.iter().enumerate() {
-            for (b, &(fb, out_b, mb, cb)) in rows.iter().enumerate() {
-                if !out_a || out_b || ma != mb || fa == fb {
-                    continue;
-                }
-                let (t, p, detour) = mat_params[ma];
-                let margin = (ca + cb) - p;
-                let be = margin / t;
-                let d = haversine_km(&coords[fa], &coords[fb]) * detour;
-                if be > 0.0 && d <= be {
-                    want.push(format!("{a},{b},{d:.6},{:.6}", margin - t * d));
-                }
-            }
-        }
+        let spread_deg = [0.05, 0.5, 5.0, 40.0][seed as usize % 4];
+        let want = common::random_peer_tables(dir.path(), seed, 300, spread_deg, "");
         let imported = csv_import::import(&CsvSources::folder(dir.path()), "random").unwrap();
         let engine = Engine::new(&imported.region).unwrap();
         let hits: Vec<PairHit> = engine.search(&imported.region, &SearchOptions::default());

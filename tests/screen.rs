@@ -2,11 +2,12 @@
 //! engine's pairs and a brute-force oracle's on random tables, whatever the file's line endings,
 //! quoting and number of parsing tasks, and the import's messages for bad rows.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use symbiomap::geodesy::{haversine_km, SpherePoint};
 use symbiomap::io::csv_import::{self, CsvSources, FlowRef};
 use symbiomap::matching::{Engine, PairHit, SearchOptions};
 use symbiomap::screen::{Screen, ScreenTables};
@@ -153,64 +154,10 @@ fn line_ends_blank_lines_and_quotes_change_nothing() {
 /// engine.
 #[test]
 fn screen_equals_brute_force_and_engine_on_random_tables() {
-    use rand::rngs::SmallRng;
-    use rand::{Rng, SeedableRng};
     for seed in 0..12u64 {
-        let mut rng = SmallRng::seed_from_u64(seed + 100);
         let dir = tempfile::tempdir().unwrap();
-        let n_fac = rng.random_range(20..400);
-        let n_mat = rng.random_range(1..6);
-        let spread_deg: f64 = [0.05, 0.5, 5.0, 40.0][seed as usize % 4];
-        let mut fac = String::from("id,name,sector,lat,lon\n");
-        let mut coords = Vec::new();
-        for i in 0..n_fac {
-            let lat = 45.0 + rng.random_range(-spread_deg..spread_deg);
-            let lon = rng.random_range(-spread_deg..spread_deg);
-            let (lat, lon) = ((lat * 1e6).round() / 1e6, (lon * 1e6).round() / 1e6);
-            coords.push(SpherePoint::from_degrees(lat, lon));
-            writeln!(fac, "F{i},f{i},s,{lat},{lon}").unwrap();
-        }
-        let mut mats = String::from("material,transport_eur_per_tkm,processing_eur_per_t,detour\n");
-        let mut params = Vec::new();
-        for m in 0..n_mat {
-            let t: f64 = (rng.random_range(0.01..0.5_f64) * 1e4).round() / 1e4;
-            let p: f64 = (rng.random_range(0.0..50.0_f64) * 100.0).round() / 100.0;
-            let d: f64 = (rng.random_range(1.0..1.6_f64) * 100.0).round() / 100.0;
-            params.push((t, p, d));
-            writeln!(mats, "m{m},{t},{p},{d}").unwrap();
-        }
-        let mut streams =
-            String::from("facility_id,direction,material,tonnes_per_year,cost_eur_per_t\n");
-        let mut rows = Vec::new();
-        for i in 0..n_fac {
-            for _ in 0..rng.random_range(0..4) {
-                let out = rng.random_bool(0.5);
-                let m = rng.random_range(0..n_mat);
-                let cost: f64 = (rng.random_range(0.0..60.0_f64) * 100.0).round() / 100.0;
-                rows.push((i, out, m, cost));
-                let dir = if out { "output" } else { "input" };
-                writeln!(streams, "F{i},{dir},m{m},10,{cost}").unwrap();
-            }
-        }
-        std::fs::write(dir.path().join("facilities.csv"), fac).unwrap();
-        std::fs::write(dir.path().join("materials.csv"), mats).unwrap();
-        std::fs::write(dir.path().join("streams.csv"), streams).unwrap();
-
-        let mut want = Vec::new();
-        for (a, &(fa, out_a, ma, ca)) in rows.iter().enumerate() {
-            for (b, &(fb, out_b, mb, cb)) in rows.iter().enumerate() {
-                if !out_a || out_b || ma != mb || fa == fb {
-                    continue;
-                }
-                let (t, p, detour) = params[ma];
-                let margin = (ca + cb) - p;
-                let be = margin / t;
-                let d = haversine_km(&coords[fa], &coords[fb]) * detour;
-                if be > 0.0 && d <= be {
-                    want.push(format!("{a},{b},{d:.6},{:.6}", margin - t * d));
-                }
-            }
-        }
+        let spread_deg = [0.05, 0.5, 5.0, 40.0][seed as usize % 4];
+        let want = common::random_peer_tables(dir.path(), seed + 100, 400, spread_deg, "F");
         assert_eq!(screen_lines(&screen(dir.path())), want, "seed {seed}");
         assert_same_as_engine(dir.path(), &format!("seed {seed}"));
     }

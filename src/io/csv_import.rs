@@ -530,7 +530,7 @@ impl Table {
     }
 }
 
-fn count_lines(bytes: &[u8]) -> u64 {
+pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
@@ -589,6 +589,47 @@ pub(crate) fn parse_number(t: &str, decimal_comma: bool) -> Result<Option<f64>, 
     match parsed {
         Ok(v) if v.is_finite() => Ok(Some(v)),
         _ => Err(format!("`{t}` is not a number")),
+    }
+}
+
+// The checks of a row that the import and the screen share, with their messages.
+
+/// A latitude (`range` 90) or longitude (180) in degrees.
+pub(crate) fn coordinate(
+    t: &str,
+    range: f64,
+    what: &str,
+    decimal_comma: bool,
+) -> Result<f64, String> {
+    match parse_number(t, decimal_comma) {
+        Ok(Some(v)) if v.abs() <= range => Ok(v),
+        Ok(Some(v)) => Err(format!(
+            "{v} is not a {what} (-{range}..{range}); row skipped"
+        )),
+        Ok(None) => Err(format!("no {what}; row skipped")),
+        Err(m) => Err(format!("{m}; row skipped")),
+    }
+}
+
+/// A stream's quantity per year: a number, at least 0.
+pub(crate) fn quantity(t: &str, decimal_comma: bool) -> Result<f64, String> {
+    match parse_number(t, decimal_comma) {
+        Ok(Some(q)) if q >= 0.0 => Ok(q),
+        Ok(Some(q)) => Err(format!("negative quantity {q}; row skipped")),
+        Ok(None) => Err("no quantity; row skipped".to_owned()),
+        Err(m) => Err(format!("{m}; row skipped")),
+    }
+}
+
+/// A stream's unit: the one its quantity column's name implies, else the unit column's (t
+/// when empty).
+pub(crate) fn stream_unit(implied: Option<Unit>, t: &str) -> Result<Unit, String> {
+    match (implied, t) {
+        (Some(u), _) => Ok(u),
+        (None, "") => Ok(Unit::Tonne),
+        (None, u) => {
+            Unit::parse(u).ok_or_else(|| format!("`{u}` is not a unit (t, m3 or MWh); row skipped"))
+        }
     }
 }
 
@@ -658,14 +699,9 @@ fn read_facilities(
             return None;
         }
         let mut coord = |col: usize, range: f64, what: &str| -> Option<f64> {
-            let message = match number(rec, Some(col), decimal_comma) {
-                Ok(Some(v)) if v.abs() <= range => return Some(v),
-                Ok(Some(v)) => format!("{v} is not a {what} (-{range}..{range}); row skipped"),
-                Ok(None) => format!("no {what}; row skipped"),
-                Err(m) => format!("{m}; row skipped"),
-            };
-            ctx.problem(Some(col), message);
-            None
+            coordinate(text(rec, Some(col)), range, what, decimal_comma)
+                .map_err(|m| ctx.problem(Some(col), m))
+                .ok()
         };
         let lat = coord(c_lat, 90.0, "latitude")?;
         let lon = coord(c_lon, 180.0, "longitude")?;
@@ -905,30 +941,18 @@ fn read_streams(
                 ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
                 return None;
             }
-            let quantity = match number(rec, Some(c_qty), decimal_comma) {
-                Ok(Some(q)) if q >= 0.0 => q,
-                Ok(Some(q)) => {
-                    ctx.problem(Some(c_qty), format!("negative quantity {q}; row skipped"));
-                    return None;
-                }
-                Ok(None) => {
-                    ctx.problem(Some(c_qty), "no quantity; row skipped".to_owned());
-                    return None;
-                }
+            let quantity = match quantity(text(rec, Some(c_qty)), decimal_comma) {
+                Ok(q) => q,
                 Err(m) => {
-                    ctx.problem(Some(c_qty), format!("{m}; row skipped"));
+                    ctx.problem(Some(c_qty), m);
                     return None;
                 }
             };
-            let unit = match (qty_unit, text(rec, c_unit)) {
-                (Some(u), _) => u,
-                (None, "") => Unit::Tonne,
-                (None, u) => {
-                    let Some(u) = Unit::parse(u) else {
-                        ctx.problem(c_unit, format!("`{u}` is not a unit (t, m3 or MWh); row skipped"));
-                        return None;
-                    };
-                    u
+            let unit = match stream_unit(qty_unit, text(rec, c_unit)) {
+                Ok(u) => u,
+                Err(m) => {
+                    ctx.problem(c_unit, m);
+                    return None;
                 }
             };
             let cost = match number(rec, c_cost, decimal_comma) {
