@@ -145,7 +145,7 @@ struct StreamRow {
     facility: u32,
     material: u16,
     is_output: bool,
-    cost: f64,
+    cost_per_unit: f64,
 }
 
 /// Bytes one parsing task reads at a time. A big table streams through these small buffers
@@ -461,7 +461,7 @@ impl ScreenTables {
                 facility: r.facility,
                 map_order: morton[r.facility as usize],
                 material: r.material,
-                disposal_cost_per_unit: r.cost,
+                disposal_cost_per_unit: r.cost_per_unit,
             })
             .collect();
         outputs.par_sort_unstable_by_key(|o| {
@@ -479,7 +479,7 @@ impl ScreenTables {
                 data: InFlow {
                     row: r.row,
                     facility: r.facility,
-                    price_per_unit: r.cost,
+                    price_per_unit: r.cost_per_unit,
                 },
             });
         }
@@ -1027,7 +1027,7 @@ fn read_streams(
                 facility,
                 material,
                 is_output,
-                cost,
+                cost_per_unit: cost,
             })
         };
     let mut tasks = parse_table(t, len, &parse)?;

@@ -5,6 +5,7 @@
 
 use egui::{Color32, RichText, Ui};
 
+use crate::model::{Project, Region};
 use crate::pipeline::{Opportunity, Verdict};
 
 use super::app::{Command, SymbiomapApp};
@@ -202,17 +203,9 @@ fn opportunity_card(ui: &mut Ui, app: &SymbiomapApp, o: &Opportunity, out: &mut 
         p.stream.as_deref() == Some(&from.outputs[c.stream].id)
             && p.need.as_deref() == Some(&to.needs[c.need].id)
     });
-    if exists {
-        ui.weak("Already a project.");
-    } else if ui
-        .button(RichText::new("Make it a project").size(18.0))
-        .clicked()
-    {
-        out.push(Command::Edit(Edit::InsertProject {
-            index: region.projects.len(),
-            project: Box::new(project_from_candidate(region, c)),
-        }));
-    }
+    make_project_button(ui, region, exists, out, || {
+        project_from_candidate(region, c)
+    });
 }
 
 fn proposal_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Command>) {
@@ -260,7 +253,21 @@ fn proposal_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Co
         .projects
         .iter()
         .any(|j| j.proposal.as_ref() == Some(&p.id));
-    if promoted {
+    make_project_button(ui, region, promoted, out, || {
+        project_from_proposal(region, p)
+    });
+}
+
+/// "Make it a project" (appending `make()` to the region's projects), or a note that it is
+/// `already` one.
+fn make_project_button(
+    ui: &mut egui::Ui,
+    region: &Region,
+    already: bool,
+    out: &mut Vec<Command>,
+    make: impl FnOnce() -> Project,
+) {
+    if already {
         ui.weak("Already a project.");
     } else if ui
         .button(RichText::new("Make it a project").size(18.0))
@@ -268,7 +275,7 @@ fn proposal_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Co
     {
         out.push(Command::Edit(Edit::InsertProject {
             index: region.projects.len(),
-            project: Box::new(project_from_proposal(region, p)),
+            project: Box::new(make()),
         }));
     }
 }
