@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Extra, ModeKey, PhysicalState, Region, Specification, Unit};
+use crate::model::{
+    Extra, HeatSource, ModeKey, OutletKind, PhysicalState, Region, Specification, Unit,
+};
 
 /// The family a material belongs to; drives colours, pickers and summaries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -142,6 +144,42 @@ pub struct Material {
     /// Road distance / great-circle distance for this material, replacing the region's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detour_factor: Option<f64>,
+    /// A by-product or recycled material: a need of it buys a secondary material today, so
+    /// replacing that supply avoids no virgin production.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secondary: bool,
+    /// Inert waste: landfilled at the inert-waste gate fee and tax.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inert: bool,
+    /// What a stream of this material usually does today, when the stream does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_outlet: Option<OutletKind>,
+    /// Costs (positive) per unit of outlets that depend on the material rather than the
+    /// country: land spreading of manure, cooling of rejected heat, a sewer charge per m3.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outlet_costs_per_unit: BTreeMap<OutletKind, f64>,
+    /// Observed market price range of the material traded as a by-product, per unit at the
+    /// seller's gate, low and high.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market_price_range_per_unit: Option<[f64; 2]>,
+    /// Net calorific value of the dry matter, MJ/kg (for gases: as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lhv_dry_mj_per_kg: Option<f64>,
+    /// Ash in the dry matter, %: with `lhv_dry_mj_per_kg`, a stream whose composition gives
+    /// its own `ash` gets the heating value of its combustible part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ash_pct_dry: Option<f64>,
+    /// Fossil CO2 released when the material is burnt, kg per MWh of its heating value
+    /// (0 for biogenic carbon, by the IPCC convention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fossil_co2_kg_per_mwh: Option<f64>,
+    /// Days the material keeps at ambient temperature before it spoils; `None`: it keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shelf_life_days: Option<f64>,
+    /// Sampling and acceptance testing, averaged per delivery (a lab analysis every so many
+    /// loads, the visual check and paperwork of each).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testing_cost_per_delivery: Option<f64>,
     /// Source id of each numeric field, e.g. `"bulk_density_t_per_m3": "S3"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
@@ -177,9 +215,24 @@ impl Material {
             processing_cost_per_unit: None,
             transport_cost_per_unit_km: None,
             detour_factor: None,
+            secondary: false,
+            inert: false,
+            typical_outlet: None,
+            outlet_costs_per_unit: BTreeMap::new(),
+            market_price_range_per_unit: None,
+            lhv_dry_mj_per_kg: None,
+            ash_pct_dry: None,
+            fossil_co2_kg_per_mwh: None,
+            shelf_life_days: None,
+            testing_cost_per_delivery: None,
             sources: BTreeMap::new(),
             extra: Extra::new(),
         }
+    }
+
+    /// The middle of the observed by-product market price range.
+    pub fn market_price_mid(&self) -> Option<f64> {
+        self.market_price_range_per_unit.map(|[lo, hi]| 0.5 * (lo + hi))
     }
 
     pub fn display_name(&self) -> &str {
@@ -201,6 +254,19 @@ pub struct Treatment {
     pub co2_kg_per_unit: f64,
 }
 
+/// What a substitution ratio counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Units of the receiver's material per unit of by-product (at its typical moisture, by
+    /// dry matter).
+    #[default]
+    Mass,
+    /// Delivered heating value: the ratio is the share of the by-product's net calorific
+    /// value (as delivered, after its moisture) that replaces the fuel's (1 = equal use).
+    Energy,
+}
+
 /// A documented way in which one material replaces another.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -214,6 +280,13 @@ pub struct Rule {
     /// Largest share of the receiver's need this by-product may cover (blending limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_share_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "is_mass")]
+    pub basis: Basis,
+    /// What the receiver knocks off the price of what it replaces for taking a by-product
+    /// (quality risk, handling, testing it does itself), %. `None`: the catalogue's default
+    /// for the kind of match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_pct: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub treatment: Option<Treatment>,
     /// Limits the by-product must meet for this use, on top of the receiver's own.
@@ -226,6 +299,10 @@ pub struct Rule {
     pub sources: BTreeMap<String, String>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+fn is_mass(b: &Basis) -> bool {
+    *b == Basis::Mass
 }
 
 /// Per-unit rates for the three units; `None` where the mode cannot carry that unit.
@@ -277,8 +354,92 @@ pub struct TransportMode {
     pub volume_m3: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires: Option<Access>,
+    /// Average speed on the way, loading excluded, km/h (transit time of perishables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_kmh: Option<f64>,
+    /// Hours at the terminals per delivery: loading, waiting, unloading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_hours: Option<f64>,
+    /// A pipeline's cost from the flow it carries; its `cost_per_unit_km` is then the
+    /// pumping only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<PipelineScaling>,
     #[serde(default)]
     pub description: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+}
+
+/// A pipeline's investment as a function of the flow it must carry (`docs/ECONOMICS.md`,
+/// "Pipelines that scale with flow").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelineScaling {
+    /// Discount rate and lifetime of the annuity, % and years.
+    pub interest_pct: f64,
+    pub lifetime_yr: f64,
+    /// Operation and maintenance per year, % of the investment.
+    pub om_pct_per_yr: f64,
+    /// One entry per physical state the pipeline carries.
+    pub media: Vec<PipeMedium>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+}
+
+impl PipelineScaling {
+    /// Capital recovery factor plus operation and maintenance: yearly cost per unit of
+    /// investment.
+    pub fn yearly_share(&self) -> f64 {
+        let i = self.interest_pct / 100.0;
+        let n = self.lifetime_yr;
+        let crf = if i > 0.0 {
+            i / (1.0 - (1.0 + i).powf(-n))
+        } else {
+            1.0 / n
+        };
+        crf + self.om_pct_per_yr / 100.0
+    }
+
+    pub fn medium(&self, state: PhysicalState) -> Option<&PipeMedium> {
+        self.media.iter().find(|m| m.state == state)
+    }
+}
+
+/// How a pipeline carries one state: the line's cost per metre from its inner diameter, the
+/// diameter from the design flow, and the connection at both ends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipeMedium {
+    pub state: PhysicalState,
+    /// Construction cost per metre of route = `cost_per_m` + `cost_per_m_per_m_diameter` x d.
+    pub cost_per_m: f64,
+    pub cost_per_m_per_m_diameter: f64,
+    /// Smallest line built, inner diameter in m.
+    pub min_diameter_m: f64,
+    /// Design velocity in the line, m/s.
+    pub velocity_m_per_s: f64,
+    /// Yearly flow / design flow, hours: how much the line is used.
+    pub full_load_hours: f64,
+    /// Volume in the line per unit of the medium's base unit: m3 of water per MWh of heat,
+    /// of steam per MWh, 1 for liquids (per m3), and per Nm3 of gas at the line's pressure.
+    pub line_m3_per_base_unit: f64,
+    /// Connection at both ends (heat exchangers, metering, a compressor): fixed, and per unit
+    /// of design flow (base units per hour: MW for heat).
+    pub connection_cost: f64,
+    pub connection_cost_per_base_unit_per_h: f64,
+    /// Energy at the inlet per base unit (a compressor), kWh of electricity.
+    #[serde(default)]
+    pub inlet_kwh_per_base_unit: f64,
+    /// Pumping along the line per base unit and km, kWh of electricity.
+    #[serde(default)]
+    pub pumping_kwh_per_base_unit_km: f64,
+    /// Share of the heat carried lost per km of line, % (heat and steam).
+    #[serde(default)]
+    pub heat_loss_pct_per_km: f64,
+    /// Longest line that works without re-raising the pressure (steam), km.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length_km: Option<f64>,
+    /// Laboratory analyses of the stream a year (0 for heat, which is metered).
+    #[serde(default)]
+    pub tests_per_yr: f64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
 }
@@ -332,6 +493,12 @@ pub struct PreprocessOption {
     /// more cheaply than loose material).
     #[serde(default = "handling_one")]
     pub handling_factor: f64,
+    /// Days the material keeps after this step (drying, ensiling, pelletising stabilise it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shelf_life_days: Option<f64>,
+    /// Share of the dry matter lost in the step (fermentation losses of ensiling), %.
+    #[serde(default)]
+    pub dry_matter_loss_pct: f64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
 }
@@ -351,6 +518,90 @@ pub struct EnergyCarrier {
     pub sources: BTreeMap<String, String>,
 }
 
+/// How a receiver makes its heat today: what a MWh of it costs and emits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeatSupply {
+    pub key: HeatSource,
+    pub name: String,
+    /// Heat delivered per unit of fuel or electricity (COP for a heat pump).
+    pub efficiency: f64,
+    /// CO2 of the fuel or electricity, kg per MWh of it (biogenic CO2 counts 0).
+    pub fuel_co2_kg_per_mwh: f64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+}
+
+impl HeatSupply {
+    /// kg CO2 per MWh of heat delivered: the fuel's factor over the efficiency.
+    pub fn co2_kg_per_mwh_heat(&self) -> f64 {
+        if self.efficiency > 0.0 {
+            self.fuel_co2_kg_per_mwh / self.efficiency
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A landfill's gate fee and tax per tonne.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateFee {
+    pub gate_fee_per_t: f64,
+    #[serde(default)]
+    pub tax_per_t: f64,
+}
+
+impl GateFee {
+    pub fn total_per_t(&self) -> f64 {
+        self.gate_fee_per_t + self.tax_per_t
+    }
+}
+
+/// What the outlets that depend on the country cost there, per tonne (sewer per m3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountryOutlets {
+    /// ISO 3166-1 alpha-2 code, or `EU` for the averages used when no country is given.
+    pub country: String,
+    pub name: String,
+    pub landfill: GateFee,
+    pub landfill_inert: GateFee,
+    pub landfill_hazardous: GateFee,
+    pub incineration_per_t: f64,
+    pub incineration_hazardous_per_t: f64,
+    /// Industrial wastewater to the sewer or a treatment plant, per m3.
+    pub sewer_per_m3: f64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+}
+
+/// Defaults that hold for every material.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EconomicDefaults {
+    /// The receiver's discount on the price of what it replaces, %, by kind of match, when a
+    /// rule gives none. Same-material exchanges of a secondary material use 0.
+    pub discount_pct_direct: f64,
+    pub discount_pct_indirect: f64,
+    pub discount_pct_cascaded: f64,
+    /// Sampling and testing per delivery when the material gives none.
+    pub testing_cost_per_delivery: f64,
+    /// A full laboratory analysis of a sample (a pipeline's stream is analysed so many times a
+    /// year, see [`PipeMedium::tests_per_yr`]).
+    pub lab_analysis_cost: f64,
+    /// Latent heat of water in the net calorific value, MJ per kg of water.
+    pub water_latent_heat_mj_per_kg: f64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+}
+
+impl EconomicDefaults {
+    pub fn discount_pct(&self, kind: MatchKind) -> f64 {
+        match kind {
+            MatchKind::Direct => self.discount_pct_direct,
+            MatchKind::Indirect => self.discount_pct_indirect,
+            MatchKind::Cascaded => self.discount_pct_cascaded,
+        }
+    }
+}
+
 /// `assets/catalogue/materials.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MaterialsFile {
@@ -366,6 +617,21 @@ pub struct LogisticsFile {
     pub energy: Vec<EnergyCarrier>,
     pub transport_modes: Vec<TransportMode>,
     pub preprocessing: Vec<PreprocessOption>,
+    pub heat_sources: Vec<HeatSupply>,
+    pub outlets: Vec<CountryOutlets>,
+    pub defaults: EconomicDefaults,
+}
+
+/// Everything of the catalogue that a region does not override: modes, preprocessing,
+/// energy, heat supplies, outlet costs by country and the general defaults.
+#[derive(Clone, Debug)]
+pub struct Logistics {
+    pub modes: Vec<TransportMode>,
+    pub preprocessing: Vec<PreprocessOption>,
+    pub energy: Vec<EnergyCarrier>,
+    pub heat_sources: Vec<HeatSupply>,
+    pub outlets: Vec<CountryOutlets>,
+    pub defaults: EconomicDefaults,
 }
 
 pub const MATERIALS_JSON: &str = include_str!("../assets/catalogue/materials.json");
@@ -379,6 +645,9 @@ pub struct Catalogue {
     pub modes: Vec<TransportMode>,
     pub preprocessing: Vec<PreprocessOption>,
     pub energy: Vec<EnergyCarrier>,
+    pub heat_sources: Vec<HeatSupply>,
+    pub outlets: Vec<CountryOutlets>,
+    pub defaults: EconomicDefaults,
     material_index: FxHashMap<String, usize>,
     /// Rule indices by `from` material index.
     rules_from: Vec<Vec<usize>>,
@@ -423,19 +692,30 @@ impl Catalogue {
         Self::build(
             materials.materials,
             materials.rules,
-            logistics.transport_modes,
-            logistics.preprocessing,
-            logistics.energy,
+            Logistics {
+                modes: logistics.transport_modes,
+                preprocessing: logistics.preprocessing,
+                energy: logistics.energy,
+                heat_sources: logistics.heat_sources,
+                outlets: logistics.outlets,
+                defaults: logistics.defaults,
+            },
         )
     }
 
     fn build(
         materials: Vec<Material>,
         rules: Vec<Rule>,
-        modes: Vec<TransportMode>,
-        preprocessing: Vec<PreprocessOption>,
-        energy: Vec<EnergyCarrier>,
+        logistics: Logistics,
     ) -> Result<Catalogue, CatalogueError> {
+        let Logistics {
+            modes,
+            preprocessing,
+            energy,
+            heat_sources,
+            outlets,
+            defaults,
+        } = logistics;
         let mut material_index = FxHashMap::default();
         for (i, m) in materials.iter().enumerate() {
             if material_index.insert(m.key.clone(), i).is_some() {
@@ -464,12 +744,28 @@ impl Catalogue {
                 )));
             }
         }
+        if !outlets.iter().any(|o| o.country == "EU") {
+            return Err(CatalogueError::Invalid(
+                "outlet costs have no `EU` entry (the default country)".to_owned(),
+            ));
+        }
+        for h in HeatSource::ALL {
+            if !heat_sources.iter().any(|x| x.key == h) {
+                return Err(CatalogueError::Invalid(format!(
+                    "heat source `{}` has no entry",
+                    h.key()
+                )));
+            }
+        }
         Ok(Catalogue {
             materials,
             rules,
             modes,
             preprocessing,
             energy,
+            heat_sources,
+            outlets,
+            defaults,
             material_index,
             rules_from,
         })
@@ -506,9 +802,14 @@ impl Catalogue {
         Self::build(
             materials,
             rules,
-            base.modes.clone(),
-            base.preprocessing.clone(),
-            base.energy.clone(),
+            Logistics {
+                modes: base.modes.clone(),
+                preprocessing: base.preprocessing.clone(),
+                energy: base.energy.clone(),
+                heat_sources: base.heat_sources.clone(),
+                outlets: base.outlets.clone(),
+                defaults: base.defaults.clone(),
+            },
         )
     }
 
@@ -539,6 +840,35 @@ impl Catalogue {
 
     pub fn energy_carrier(&self, key: &str) -> Option<&EnergyCarrier> {
         self.energy.iter().find(|e| e.key == key)
+    }
+
+    pub fn heat_source(&self, key: HeatSource) -> Option<&HeatSupply> {
+        self.heat_sources.iter().find(|h| h.key == key)
+    }
+
+    /// Outlet costs of a country (ISO alpha-2, case-insensitive; `UK` and `GB` are one), the EU
+    /// averages when the country has no entry or none is given. The flag says whether the
+    /// country's own entry was found.
+    pub fn country_outlets(&self, country: Option<&str>) -> (&CountryOutlets, bool) {
+        let wanted = country.map(|c| {
+            let c = c.trim().to_ascii_uppercase();
+            if c == "GB" {
+                "UK".to_owned()
+            } else {
+                c
+            }
+        });
+        if let Some(c) = wanted.as_deref() {
+            if let Some(o) = self.outlets.iter().find(|o| o.country == c) {
+                return (o, c != "EU");
+            }
+        }
+        let eu = self
+            .outlets
+            .iter()
+            .find(|o| o.country == "EU")
+            .unwrap_or(&self.outlets[0]);
+        (eu, false)
     }
 }
 

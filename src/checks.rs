@@ -76,12 +76,15 @@ pub fn need_is_plain(need: &Need) -> bool {
 }
 
 /// All checks of a stream (as delivered after its preprocessing) against a need.
+/// `need_units_per_source_unit`: what one unit of the stream replaces of the need, in the
+/// need's unit (to compare lots).
 pub fn check_pair(
     stream: &OutputStream,
     profile: &DeliveredProfile,
     need: &Need,
     rule: Option<&Rule>,
     catalogue: &Catalogue,
+    need_units_per_source_unit: f64,
 ) -> Vec<Check> {
     let mut out = Vec::new();
     let rule_spec = rule.map(|r| &r.spec);
@@ -298,8 +301,117 @@ pub fn check_pair(
         });
     }
 
-    availability_checks(stream, need, &mut out);
+    // Heating value: what a boiler or kiln can burn.
+    if let Some(min) = need.spec.min_lhv_mj_per_kg {
+        out.push(heating_value_check(stream, profile, min, catalogue));
+    }
+
+    availability_checks(stream, need, need_units_per_source_unit, &mut out);
     out
+}
+
+/// The delivered net calorific value against a receiver's minimum, with the drying that would
+/// reach it.
+fn heating_value_check(
+    stream: &OutputStream,
+    profile: &DeliveredProfile,
+    min: f64,
+    catalogue: &Catalogue,
+) -> Check {
+    let Some(q) = profile.lhv_mj_per_kg else {
+        return Check::new(
+            Level::Note,
+            "heating value",
+            format!("heating value unknown; the receiver burns at least {min} MJ/kg"),
+        );
+    };
+    if q >= min {
+        return Check::new(
+            Level::Pass,
+            "heating value",
+            format!("{q:.1} MJ/kg as delivered, at least the {min} MJ/kg the receiver burns"),
+        );
+    }
+    // Drying to the technique's limit: does the heating value then reach the minimum?
+    let latent = catalogue.defaults.water_latent_heat_mj_per_kg;
+    let dry = profile.moisture_pct.and(q.is_finite().then_some(())).and_then(|()| {
+        let w = profile.moisture_pct?;
+        // The dry basis back from the delivered value.
+        let q_dry = (q + latent * w / 100.0) / (1.0 - w / 100.0).max(1e-9);
+        catalogue.preprocessing.iter().find_map(|p| {
+            let m = p.moisture.as_ref()?;
+            let reach = crate::economics::lhv_as_received_mj_per_kg(q_dry, m.min_target_pct, latent);
+            (p.applies_to.contains(&profile.state)
+                && m.min_target_pct < w
+                && reach >= min
+                && !stream.preprocessing.iter().any(|s| s.step == p.key))
+            .then(|| {
+                // The moisture at which the heating value is the minimum.
+                let w_needed = 100.0 * (q_dry - min) / (q_dry + latent);
+                (p, w_needed)
+            })
+        })
+    });
+    match dry {
+        Some((p, w_needed)) => Check {
+            level: Level::Fixable,
+            aspect: "heating value",
+            message: format!(
+                "{q:.1} MJ/kg as delivered, below the {min} MJ/kg the receiver burns; would pass after {} to {w_needed:.0} % moisture or less",
+                p.name.to_lowercase()
+            ),
+            fix_step: Some(p.key.clone()),
+        },
+        None => Check::new(
+            Level::Fail,
+            "heating value",
+            format!("{q:.1} MJ/kg as delivered, below the {min} MJ/kg the receiver burns"),
+        ),
+    }
+}
+
+/// A perishable delivery against its shelf life, and the step that would stabilise it.
+pub fn freshness_check(
+    f: &crate::economics::Freshness,
+    catalogue: &Catalogue,
+    stream: &OutputStream,
+) -> Check {
+    let breakdown = format!(
+        "{:.1} days gathering a delivery, {:.1} on the way, {:.1} in use at the receiver",
+        f.wait_at_source_days, f.transit_days, f.use_days
+    );
+    if !f.spoils() {
+        return Check::new(
+            Level::Pass,
+            "perishability",
+            format!(
+                "keeps {:.0} days; used within {:.1} ({breakdown})",
+                f.shelf_life_days, f.age_days
+            ),
+        );
+    }
+    let fix = catalogue.preprocessing.iter().find(|p| {
+        p.shelf_life_days.is_some_and(|d| d >= f.age_days)
+            && !stream.preprocessing.iter().any(|s| s.step == p.key)
+    });
+    let age = if f.age_days.is_finite() {
+        format!("{:.1} days", f.age_days)
+    } else {
+        "for ever (nothing flows)".to_owned()
+    };
+    Check {
+        level: Level::Fail,
+        aspect: "perishability",
+        message: format!(
+            "spoils: keeps {:.0} days but would be used after {age} ({breakdown}){}",
+            f.shelf_life_days,
+            fix.map_or(String::new(), |p| format!(
+                "; {} would keep it",
+                p.name.to_lowercase()
+            ))
+        ),
+        fix_step: fix.map(|p| p.key.clone()),
+    }
 }
 
 const MONTHS: [&str; 12] = [
@@ -314,7 +426,12 @@ fn month_list(mask: u16) -> String {
         .join(", ")
 }
 
-fn availability_checks(stream: &OutputStream, need: &Need, out: &mut Vec<Check>) {
+fn availability_checks(
+    stream: &OutputStream,
+    need: &Need,
+    need_units_per_source_unit: f64,
+    out: &mut Vec<Check>,
+) {
     let supply = stream.availability.month_mask();
     let demand = need.availability.month_mask();
     if supply & demand == 0 {
@@ -379,23 +496,31 @@ fn availability_checks(stream: &OutputStream, need: &Need, out: &mut Vec<Check>)
         _ => {}
     }
     if let Some(lot) = need.spec.min_lot {
+        // The lot is in the need's unit; a batch and the daily flow in the stream's.
+        let k = need_units_per_source_unit;
         let batch = match stream.availability.pattern {
             Pattern::Batches { batch_quantity, .. } => Some(batch_quantity),
             Pattern::Continuous => None,
         };
         match batch {
-            Some(b) if b >= lot => out.push(Check::new(
+            Some(b) if k > 0.0 && b * k >= lot => out.push(Check::new(
                 Level::Pass,
                 "lot",
-                format!("batches of {b} {unit} meet the minimum lot of {lot} {}", need.unit),
+                format!(
+                    "batches of {b} {unit} ({:.1} {} of need) meet the minimum lot of {lot} {}",
+                    b * k,
+                    need.unit,
+                    need.unit
+                ),
             )),
-            _ if per_day > 0.0 => out.push(Check::new(
+            _ if per_day > 0.0 && k > 0.0 => out.push(Check::new(
                 Level::Note,
                 "lot",
                 format!(
-                    "a lot of {lot} {} gathers in about {:.1} days: storage of that size at the source",
+                    "a lot of {lot} {} ({:.1} {unit} of the stream) gathers in about {:.1} days: storage of that size at the source",
                     need.unit,
-                    lot / per_day
+                    lot / k,
+                    lot / k / per_day
                 ),
             )),
             _ => {}

@@ -17,14 +17,16 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use crate::catalogue::{Catalogue, CatalogueError, MatchKind, Rule};
+use crate::catalogue::{Access, Catalogue, CatalogueError, MatchKind, Rule};
 use crate::checks::{self, Check, Level};
 use crate::economics::{
-    self, annual_figures, evaluate, mode_access, mode_rates, AnnualFigures, DeliveredProfile,
-    DemandSide, ModeBlock, ModeRates, ModeSet, PairValue, PreprocessError, StreamBasis, SupplySide,
+    self, access_ok, annual_figures, evaluate, exchangeable_per_yr, freshness, gains, mode_access,
+    mode_rates, outlet_value, AnnualFigures, DeliveredProfile, DemandSide, Freshness, Gains,
+    ModeBlock, ModeRates, ModeSet, OutletValue, PairValue, PreprocessError, StreamBasis,
+    SupplySide,
 };
 use crate::geodesy::{chord_sq_bound, dist_sq, haversine_km, SpherePoint};
-use crate::model::{ModeKey, Region, Settings};
+use crate::model::{ModeKey, Pattern, Region, Settings};
 use crate::spatial::{morton_key, Leaf, SphereIndex};
 
 /// How far the search looks.
@@ -62,6 +64,11 @@ pub struct SupplyOption {
     pub reach_km: f64,
     /// The rule sets no specification of its own.
     pub plain_rule: bool,
+    /// The rule's blending limit, % of the need.
+    pub max_share_pct: Option<f64>,
+    /// Some mode's cost depends on the pair's flow (a pipeline), or the stream spoils: the
+    /// search works out the pair's yearly flow.
+    pub needs_flow: bool,
 }
 
 /// The transport modes of a supply option: a set shared by every stream of default shape of
@@ -83,6 +90,10 @@ pub struct Supply {
     pub material: Option<u32>,
     pub options: Vec<SupplyOption>,
     pub plain: bool,
+    /// Source units per year.
+    pub quantity_per_yr: f64,
+    /// Days the delivered stream keeps, when it spoils.
+    pub shelf_life_days: Option<f64>,
     /// Why the stream is left out of the search (unknown material, a preprocessing chain that
     /// cannot run).
     pub problem: Option<Box<str>>,
@@ -98,6 +109,8 @@ pub struct Demand {
     pub material: Option<u32>,
     pub side: Option<DemandSide>,
     pub plain: bool,
+    /// Need units per year.
+    pub quantity_per_yr: f64,
 }
 
 /// What the search reads of a need, stored in the R-tree leaf itself (one cache line).
@@ -251,7 +264,6 @@ struct PairContext<'a> {
     supply: &'a Supply,
     supply_index: u32,
     option: u16,
-    virgin_co2: f64,
     carbon: f64,
     options: &'a SearchOptions,
 }
@@ -264,14 +276,10 @@ impl<'a> PairContext<'a> {
         option: usize,
         options: &'a SearchOptions,
     ) -> Self {
-        let to = supply.options[option].to_material as usize;
         Self {
             supply,
             supply_index: supply_index as u32,
             option: option as u16,
-            virgin_co2: engine.catalogue.materials[to]
-                .virgin_emission_kg_co2_per_unit
-                .unwrap_or(0.0),
             carbon: engine.settings.carbon_price_per_t_co2,
             options,
         }
@@ -288,10 +296,14 @@ pub struct Engine {
     trees: Vec<Option<SphereIndex<DemandLeaf>>>,
     /// Supply options grouped for the region-wide search; rebuilt after a refresh.
     batches: OnceLock<Vec<Batch>>,
-    /// Per material index: the highest price per unit of that material among its needs.
+    /// Per material index: the highest price per unit of that material among its needs, and
+    /// the most CO2 one of them displaces per unit.
     max_price_per_unit: Vec<f64>,
+    max_displaced_co2_per_unit: Vec<f64>,
     /// Per facility: rail siding and quay.
     access: Vec<(bool, bool)>,
+    /// Per mode (by [`ModeKey::index`]): the infrastructure it needs at both sites.
+    mode_requires: [Option<Access>; 4],
     /// Mode sets shared by streams of default shape, and per material and fixed mode the index
     /// of its set (`u32::MAX`: not computed).
     shared_modes: Vec<ModeSet>,
@@ -315,6 +327,7 @@ impl Engine {
         let mut issues = Vec::new();
         let mut demands = Vec::new();
         let mut max_price_per_unit = vec![f64::NEG_INFINITY; n_mat];
+        let mut max_displaced_co2_per_unit = vec![f64::NEG_INFINITY; n_mat];
         let mut per_material: Vec<Vec<Leaf<DemandLeaf>>> = vec![Vec::new(); n_mat];
         let mut access = Vec::with_capacity(region.facilities.len());
         let mut first_supply = Vec::with_capacity(region.facilities.len());
@@ -336,7 +349,8 @@ impl Engine {
                         m
                     }
                 };
-                let side = material.and_then(|m| DemandSide::new(need, &catalogue.materials[m]));
+                let side = material
+                    .and_then(|m| DemandSide::new(need, &catalogue.materials[m], &catalogue));
                 let plain = checks::need_is_plain(need);
                 match (material, side) {
                     (None, _) => issues.push(Issue {
@@ -359,6 +373,8 @@ impl Engine {
                     }),
                     (Some(m), Some(side)) => {
                         max_price_per_unit[m] = max_price_per_unit[m].max(side.price_per_to_unit);
+                        max_displaced_co2_per_unit[m] =
+                            max_displaced_co2_per_unit[m].max(side.displaced_co2_kg_per_to_unit);
                         let index = demands.len() as u32;
                         per_material[m].push(Leaf {
                             xyz: point.unit_vector(),
@@ -378,6 +394,7 @@ impl Engine {
                     material: material.map(|m| m as u32),
                     side,
                     plain,
+                    quantity_per_yr: need.quantity_per_yr,
                 });
             }
         }
@@ -386,7 +403,13 @@ impl Engine {
             .map(|leaves| (!leaves.is_empty()).then(|| SphereIndex::from_leaves(leaves)))
             .collect();
 
+        let mut mode_requires = [None; 4];
+        for m in &catalogue.modes {
+            mode_requires[m.key.index()] = m.requires;
+        }
         let mut engine = Engine {
+            mode_requires,
+            max_displaced_co2_per_unit,
             shared_modes: Vec::new(),
             default_modes: Vec::new(),
             default_sources: Vec::new(),
@@ -557,7 +580,7 @@ impl Engine {
         };
         let fixed = o.mode.or(region.settings.default_mode);
         let from = &self.catalogue.materials[m];
-        let basis = StreamBasis::of(&default_shaped(o), Some(from));
+        let basis = StreamBasis::of(&default_shaped(o, from), Some(from));
         let Ok(profile) = economics::apply_preprocessing(&basis, &[], &self.catalogue) else {
             return;
         };
@@ -600,6 +623,7 @@ impl Engine {
         let profile = economics::apply_preprocessing(&basis, &stream.preprocessing, catalogue);
         let mut options = Vec::new();
         let mut problem = None;
+        let mut shelf_life_days = None;
         match (&profile, from) {
             (_, None) => {
                 problem = Some(format!(
@@ -609,14 +633,12 @@ impl Engine {
             }
             (Err(e), _) => problem = Some(format!("stream `{}`: preprocessing: {e}", stream.id)),
             (Ok(profile), Some(from)) => {
+                shelf_life_days = profile.shelf_life_days;
                 let m = material.unwrap_or_default();
-                let disposal = stream
-                    .disposal_cost_per_unit
-                    .or(from.disposal_cost_per_unit)
-                    .unwrap_or(0.0);
+                let outlet = self.outlet_valued(region, fi, si, false);
                 let detour = from.detour_factor.unwrap_or(region.settings.detour_factor);
                 let fixed_mode = stream.mode.or(region.settings.default_mode);
-                let shared = if is_default_shaped(stream) {
+                let shared = if is_default_shaped(stream, from) {
                     self.default_modes
                         .get(m)
                         .map(|slots| slots[fixed_mode.map_or(4, ModeKey::index)])
@@ -637,7 +659,15 @@ impl Engine {
                         continue;
                     }
                     let rule_ref = rule.map(|ri| &catalogue.rules[ri]);
-                    let Some(side) = SupplySide::new(profile, from, rule_ref, disposal) else {
+                    let Some(side) = SupplySide::new(
+                        profile,
+                        from,
+                        &catalogue.materials[to],
+                        rule_ref,
+                        outlet.net_cost_per_unit,
+                        outlet.burnt_today(),
+                        catalogue,
+                    ) else {
                         continue;
                     };
                     let modes = match shared {
@@ -654,7 +684,10 @@ impl Engine {
                         Modes::Shared(i) => &self.shared_modes[*i as usize],
                         Modes::Own(set) => set.as_ref(),
                     };
-                    let reach_km = self.reach_km(&side, to, rates, detour);
+                    let supply_delivered = stream.quantity_per_yr * side.mass_factor;
+                    let reach_km = self.reach_km(&side, to, rates, detour, supply_delivered);
+                    let needs_flow =
+                        shelf_life_days.is_some() || rates.iter().any(|r| r.pipe.is_some());
                     options.push(SupplyOption {
                         rule: rule.map(|r| r as u32),
                         to_material: to as u32,
@@ -664,6 +697,8 @@ impl Engine {
                         detour_factor: detour,
                         reach_km,
                         plain_rule: rule_ref.is_none_or(|r| r.spec.is_empty()),
+                        max_share_pct: rule_ref.and_then(|r| r.max_share_pct),
+                        needs_flow,
                     });
                 }
             }
@@ -676,25 +711,59 @@ impl Engine {
             xyz: point.unit_vector(),
             material: material.map(|m| m as u32),
             options,
-            plain: checks::stream_is_plain(stream),
+            plain: checks::stream_is_plain(stream) && shelf_life_days.is_none(),
+            quantity_per_yr: stream.quantity_per_yr,
+            shelf_life_days,
             problem: problem.map(String::into_boxed_str),
         }
     }
 
+    /// Today's outlet of output `si` of facility `fi`, valued, with where its figures come
+    /// from.
+    pub fn outlet(&self, region: &Region, fi: usize, si: usize) -> OutletValue {
+        self.outlet_valued(region, fi, si, true)
+    }
+
+    fn outlet_valued(&self, region: &Region, fi: usize, si: usize, explain: bool) -> OutletValue {
+        let facility = &region.facilities[fi];
+        let stream = &facility.outputs[si];
+        let country = facility
+            .country
+            .as_deref()
+            .or(region.settings.country.as_deref());
+        outlet_value(
+            stream,
+            self.catalogue.material(&stream.material),
+            checks::is_hazardous(stream),
+            country,
+            &self.catalogue,
+            explain,
+        )
+    }
+
     /// The largest great-circle distance at which any need of material `to` could be viable:
-    /// the best price among those needs, the cheapest handling and the lowest slope of any mode.
-    fn reach_km(&self, side: &SupplySide, to: usize, modes: &[ModeRates], detour: f64) -> f64 {
+    /// the best price and the most displaced CO2 among those needs, the cheapest handling and
+    /// the lowest slope of any mode (a pipeline at the stream's whole flow, its cheapest).
+    fn reach_km(
+        &self,
+        side: &SupplySide,
+        to: usize,
+        modes: &[ModeRates],
+        detour: f64,
+        supply_delivered_per_yr: f64,
+    ) -> f64 {
         let best_demand = DemandSide {
             price_per_to_unit: self.max_price_per_unit[to],
-            virgin_co2_kg_per_to_unit: self.catalogue.materials[to]
-                .virgin_emission_kg_co2_per_unit
-                .unwrap_or(0.0),
-            need_units_per_to_unit: 1.0,
+            displaced_co2_kg_per_to_unit: self.max_displaced_co2_per_unit[to].max(0.0),
+            ..DemandSide::priced(0.0)
         };
         let carbon = self.settings.carbon_price_per_t_co2;
         modes
             .iter()
-            .map(|rates| evaluate(side, &best_demand, rates, carbon, 0.0).break_even_km)
+            .map(|rates| {
+                let rates = rates.at_flow(supply_delivered_per_yr);
+                evaluate(side, &best_demand, &rates, carbon, 0.0).break_even_km
+            })
             .fold(0.0, f64::max)
             / detour
     }
@@ -786,19 +855,23 @@ impl Engine {
         if leaf.facility == s.facility {
             return;
         }
-        let demand_side = DemandSide {
-            price_per_to_unit: leaf.price_per_to_unit,
-            virgin_co2_kg_per_to_unit: ctx.virgin_co2,
-            need_units_per_to_unit: 1.0,
-        };
         let distance_km = haversine_km(&s.point, &leaf.point) * opt.detour_factor;
-        let Some(value) = self.best_mode(
+        // Without a carbon price only the price counts; with one, the need's own displaced CO2.
+        let full = (ctx.carbon != 0.0 || opt.needs_flow)
+            .then(|| &self.demands[leaf.demand() as usize]);
+        let demand_side = match full.and_then(|d| d.side.as_ref()) {
+            Some(side) => *side,
+            None => DemandSide::priced(leaf.price_per_to_unit),
+        };
+        let pair = full.map(|d| self.pair_flow(region, s, opt, d, &demand_side));
+        let Some((value, fresh)) = self.best_mode(
             s.facility,
             leaf.facility,
             opt,
             &demand_side,
             ctx.carbon,
             distance_km,
+            pair.as_ref(),
         ) else {
             return;
         };
@@ -808,11 +881,14 @@ impl Engine {
         if !within && !near {
             return;
         }
-        let level = if s.plain && leaf.plain() && opt.plain_rule {
+        let mut level = if s.plain && leaf.plain() && opt.plain_rule {
             Level::Pass
         } else {
             self.check_level(region, s, &self.demands[leaf.demand() as usize], opt)
         };
+        if fresh.is_some_and(|f| f.spoils()) {
+            level = Level::Fail;
+        }
         if level == Level::Fail && !ctx.options.include_failed {
             return;
         }
@@ -830,8 +906,76 @@ impl Engine {
         });
     }
 
-    /// The mode with the best net value for this pair among those both sites can use.
+    /// What the flow of one pair depends on: the most it can exchange a year, and for a
+    /// perishable stream what its deliveries look like.
+    fn pair_flow(
+        &self,
+        region: &Region,
+        s: &Supply,
+        opt: &SupplyOption,
+        d: &Demand,
+        demand_side: &DemandSide,
+    ) -> PairFlow {
+        let stream = region
+            .facilities
+            .get(s.facility as usize)
+            .and_then(|f| f.outputs.get(s.stream as usize));
+        let need = region
+            .facilities
+            .get(d.facility as usize)
+            .and_then(|f| f.needs.get(d.need as usize));
+        let (share, active_days, batch, min_delivery, intake) = match (stream, need) {
+            (Some(stream), Some(need)) if s.shelf_life_days.is_some() => {
+                let supply_months = stream.availability.month_mask();
+                let both = (supply_months & need.availability.month_mask()).count_ones();
+                let share = f64::from(both) / f64::from(supply_months.count_ones().max(1));
+                let mf = opt.side.mass_factor;
+                let batch = match stream.availability.pattern {
+                    Pattern::Batches { batch_quantity, .. } => Some(batch_quantity * mf),
+                    Pattern::Continuous => None,
+                };
+                let per_delivered = opt.side.ratio_to_units * demand_side.need_units_per_to_unit;
+                let min_delivery = need
+                    .spec
+                    .min_lot
+                    .filter(|_| per_delivered > 0.0)
+                    .map(|lot| lot / per_delivered);
+                let intake = match need.availability.pattern {
+                    Pattern::Batches { every_days, .. } => Some(every_days),
+                    Pattern::Continuous => None,
+                };
+                (share, 30.44 * f64::from(both), batch, min_delivery, intake)
+            }
+            _ => (1.0, 365.25, None, None, None),
+        };
+        let flow_per_yr = exchangeable_per_yr(
+            s.quantity_per_yr,
+            share,
+            &opt.side,
+            demand_side,
+            d.quantity_per_yr,
+            opt.max_share_pct,
+        );
+        PairFlow {
+            flow_per_yr,
+            deliverable_share: share,
+            delivered_per_day: if active_days > 0.0 {
+                flow_per_yr / active_days
+            } else {
+                0.0
+            },
+            batch,
+            min_delivery,
+            intake_every_days: intake,
+            shelf_life_days: s.shelf_life_days,
+        }
+    }
+
+    /// The mode with the best net value for this pair among those both sites can use (a
+    /// pipeline priced at the pair's flow); for a perishable stream, among the modes that
+    /// deliver it fresh, if any does.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn best_mode(
         &self,
         from_facility: u32,
@@ -840,33 +984,49 @@ impl Engine {
         demand_side: &DemandSide,
         carbon: f64,
         distance_km: f64,
-    ) -> Option<PairValue> {
-        let mut best: Option<PairValue> = None;
+        pair: Option<&PairFlow>,
+    ) -> Option<(PairValue, Option<Freshness>)> {
+        let mut best: Option<(PairValue, Option<Freshness>)> = None;
         for rates in self.modes(opt) {
             if !self.mode_open(rates.mode, from_facility, to_facility) {
                 continue;
             }
-            let v = evaluate(&opt.side, demand_side, rates, carbon, distance_km);
-            if best.is_none_or(|b| v.net_value_per_unit > b.net_value_per_unit) {
-                best = Some(v);
+            let rates = match pair {
+                Some(p) => rates.at_flow(p.flow_per_yr),
+                None => *rates,
+            };
+            let fresh = pair.and_then(|p| p.freshness(&rates, distance_km));
+            let v = evaluate(&opt.side, demand_side, &rates, carbon, distance_km);
+            let better = match &best {
+                None => true,
+                Some((b, bf)) => {
+                    let (spoils, b_spoils) = (
+                        fresh.is_some_and(|f| f.spoils()),
+                        bf.is_some_and(|f| f.spoils()),
+                    );
+                    (b_spoils && !spoils)
+                        || (spoils == b_spoils && v.net_value_per_unit > b.net_value_per_unit)
+                }
+            };
+            if better {
+                best = Some((v, fresh));
             }
         }
         best
     }
 
     fn mode_open(&self, mode: ModeKey, a: u32, b: u32) -> bool {
-        let (ra, qa) = self.access[a as usize];
-        let (rb, qb) = self.access[b as usize];
-        match mode {
-            ModeKey::Rail => ra && rb,
-            ModeKey::Barge => qa && qb,
-            ModeKey::Truck | ModeKey::Pipeline => true,
-        }
+        access_ok(
+            self.mode_requires[mode.index()],
+            self.access[a as usize],
+            self.access[b as usize],
+        )
+        .is_ok()
     }
 
     /// Worst check of a non-plain pair (the few with specifications, hazards or seasons).
     fn check_level(&self, region: &Region, s: &Supply, d: &Demand, opt: &SupplyOption) -> Level {
-        let (Some(stream), Some(need), Some((_, Ok(profile)))) = (
+        let (Some(stream), Some(need), Some((_, Ok(profile))), Some(side)) = (
             region
                 .facilities
                 .get(s.facility as usize)
@@ -876,6 +1036,7 @@ impl Engine {
                 .get(d.facility as usize)
                 .and_then(|f| f.needs.get(d.need as usize)),
             self.profile(region, s.facility as usize, s.stream as usize),
+            d.side.as_ref(),
         ) else {
             return Level::Fail;
         };
@@ -886,10 +1047,12 @@ impl Engine {
             need,
             rule,
             &self.catalogue,
+            opt.side.ratio_to_units * side.need_units_per_to_unit * opt.side.mass_factor,
         ))
     }
 
-    /// Everything about one hit: economics by every mode, yearly figures and all the reasons.
+    /// Everything about one hit: economics by every mode, yearly figures, who gains what and
+    /// all the reasons.
     pub fn explain(&self, region: &Region, hit: &PairHit) -> Option<Candidate> {
         let s = self.supplies.get(hit.supply as usize)?;
         let d = self.demands.get(hit.demand as usize)?;
@@ -903,50 +1066,101 @@ impl Engine {
         let demand_side = d.side.as_ref()?;
         let rule = opt.rule.map(|r| &self.catalogue.rules[r as usize]);
         let carbon = self.settings.carbon_price_per_t_co2;
+        let pair = self.pair_flow(region, s, opt, d, demand_side);
 
         let from = &self.catalogue.materials[s.material? as usize];
+        let fixed_mode = stream.mode.or(region.settings.default_mode);
+        let all_in = from.transport_cost_per_unit_km.is_some();
+        let chosen: Vec<ModeKey> = self.modes(opt).iter().map(|r| r.mode).collect();
         let mut by_mode = Vec::new();
         for mode in &self.catalogue.modes {
             let outcome = match self.modes(opt).iter().find(|r| r.mode == mode.key) {
-                None => Err(mode_rates(mode, &profile, Some(from), &self.settings)
-                    .err()
-                    .unwrap_or(ModeBlock::State)),
-                Some(rates) => mode_access(mode, from_f, to_f)
-                    .map(|()| evaluate(&opt.side, demand_side, rates, carbon, hit.distance_km)),
+                None => Err(
+                    match mode_rates(mode, &profile, Some(from), &self.settings, &self.catalogue) {
+                        Err(block) => block,
+                        // The mode could carry it but another was chosen for the stream.
+                        Ok(_) => match (fixed_mode, chosen.first()) {
+                            (Some(f), _) if chosen.contains(&f) => ModeBlock::Fixed(f),
+                            (_, Some(&first)) if all_in => ModeBlock::AllIn(first),
+                            (Some(f), _) => ModeBlock::Fixed(f),
+                            _ => ModeBlock::State,
+                        },
+                    },
+                ),
+                Some(rates) => mode_access(mode, from_f, to_f).map(|()| {
+                    evaluate(
+                        &opt.side,
+                        demand_side,
+                        &rates.at_flow(pair.flow_per_yr),
+                        carbon,
+                        hit.distance_km,
+                    )
+                }),
             };
             by_mode.push((mode.key, outcome));
         }
-        let value = self.best_mode(
+        let (value, fresh) = self.best_mode(
             s.facility,
             d.facility,
             opt,
             demand_side,
             carbon,
             hit.distance_km,
+            Some(&pair),
         )?;
+        let outlet = self.outlet(region, s.facility as usize, s.stream as usize);
         let annual = annual_figures(
             stream,
             &basis,
             &opt.side,
             demand_side,
             need,
-            rule.and_then(|r| r.max_share_pct),
+            opt.max_share_pct,
             &value,
+            pair.deliverable_share,
+            outlet.diverts_landfill(),
         );
-        let checks = checks::check_pair(stream, &profile, need, rule, &self.catalogue);
+        let need_units_per_delivered = opt.side.ratio_to_units * demand_side.need_units_per_to_unit;
+        let mut checks = checks::check_pair(
+            stream,
+            &profile,
+            need,
+            rule,
+            &self.catalogue,
+            need_units_per_delivered * opt.side.mass_factor,
+        );
+        if let Some(f) = &fresh {
+            checks.push(checks::freshness_check(f, &self.catalogue, stream));
+        }
+        if pair.deliverable_share < 1.0 && s.shelf_life_days.is_some() {
+            checks.push(Check {
+                level: Level::Note,
+                aspect: "months",
+                message: format!(
+                    "perishable: only the {:.0} % of the stream that flows in months the receiver takes it can be delivered",
+                    100.0 * pair.deliverable_share
+                ),
+                fix_step: None,
+            });
+        }
         let level = checks::worst(&checks);
-        let landfill_t_per_source_unit =
-            if stream.disposal_route == crate::model::DisposalRoute::Landfill {
-                economics::convert_units(
-                    1.0,
-                    basis.unit,
-                    crate::model::Unit::Tonne,
-                    basis.bulk_density_t_per_m3,
-                )
-                .unwrap_or(0.0)
-            } else {
-                0.0
-            };
+        let landfill_t_per_source_unit = if outlet.diverts_landfill() {
+            economics::convert_units(
+                1.0,
+                basis.unit,
+                crate::model::Unit::Tonne,
+                basis.bulk_density_t_per_m3,
+            )
+            .unwrap_or(0.0)
+        } else {
+            0.0
+        };
+        let pipe_diameter_m = self
+            .modes(opt)
+            .iter()
+            .find(|r| r.mode == value.mode)
+            .and_then(|r| r.pipe)
+            .map(|p| p.diameter_m(pair.flow_per_yr));
         Some(Candidate {
             hit: *hit,
             from_facility: s.facility as usize,
@@ -961,9 +1175,17 @@ impl Engine {
             viable: value.is_viable() && level <= Level::Note,
             checks,
             mass_factor: opt.side.mass_factor,
-            need_units_per_delivered: opt.side.ratio_to_units * demand_side.need_units_per_to_unit,
-            max_share_pct: rule.and_then(|r| r.max_share_pct).unwrap_or(100.0),
+            need_units_per_delivered,
+            max_share_pct: opt.max_share_pct.unwrap_or(100.0),
             landfill_t_per_source_unit,
+            gains: gains(&value, annual.exchanged_per_yr, None),
+            outlet,
+            demand: *demand_side,
+            price_factor: opt.side.price_factor,
+            energy_mwh_per_unit: opt.side.energy_mwh_per_unit,
+            lhv_mj_per_kg: profile.lhv_mj_per_kg,
+            freshness: fresh,
+            pipe_diameter_m,
         })
     }
 
@@ -987,17 +1209,31 @@ impl Engine {
         let basis = StreamBasis::of(stream, Some(from));
         let profile = economics::apply_preprocessing(&basis, steps, &self.catalogue).ok()?;
         let rule = opt.rule.map(|r| &self.catalogue.rules[r as usize]);
-        let disposal = stream
-            .disposal_cost_per_unit
-            .or(from.disposal_cost_per_unit)
-            .unwrap_or(0.0);
-        let side = SupplySide::new(&profile, from, rule, disposal)?;
+        let outlet = self.outlet(region, s.facility as usize, s.stream as usize);
+        let side = SupplySide::new(
+            &profile,
+            from,
+            &self.catalogue.materials[opt.to_material as usize],
+            rule,
+            outlet.net_cost_per_unit,
+            outlet.burnt_today(),
+            &self.catalogue,
+        )?;
         let mode = self.catalogue.mode(hit.mode)?;
-        let rates = mode_rates(mode, &profile, Some(from), &self.settings).ok()?;
+        let rates = mode_rates(mode, &profile, Some(from), &self.settings, &self.catalogue).ok()?;
+        let demand_side = d.side.as_ref()?;
+        let flow = exchangeable_per_yr(
+            stream.quantity_per_yr,
+            1.0,
+            &side,
+            demand_side,
+            d.quantity_per_yr,
+            opt.max_share_pct,
+        );
         Some(evaluate(
             &side,
-            d.side.as_ref()?,
-            &rates,
+            demand_side,
+            &rates.at_flow(flow),
             self.settings.carbon_price_per_t_co2,
             hit.distance_km,
         ))
@@ -1009,20 +1245,19 @@ impl Engine {
         let Some(s) = self.supplies.get(supply) else {
             return Vec::new();
         };
-        let (rail, quay) = self.access[s.facility as usize];
+        let site = self.access[s.facility as usize];
         let mut out: Vec<(ModeKey, f64)> = Vec::new();
         for opt in &s.options {
             // A mode this site cannot load onto reaches no partner at all.
-            for rates in self.modes(opt).iter().filter(|r| match r.mode {
-                ModeKey::Rail => rail,
-                ModeKey::Barge => quay,
-                ModeKey::Truck | ModeKey::Pipeline => true,
+            for rates in self.modes(opt).iter().filter(|r| {
+                access_ok(self.mode_requires[r.mode.index()], site, (true, true)).is_ok()
             }) {
                 let km = self.reach_km(
                     &opt.side,
                     opt.to_material as usize,
                     std::slice::from_ref(rates),
                     opt.detour_factor,
+                    s.quantity_per_yr * opt.side.mass_factor,
                 ) * opt.detour_factor;
                 match out.iter_mut().find(|(m, _)| *m == rates.mode) {
                     Some((_, best)) => *best = best.max(km),
@@ -1032,6 +1267,34 @@ impl Engine {
         }
         out.sort_by_key(|(m, _)| *m);
         out
+    }
+}
+
+/// What a pair's yearly flow depends on (see [`Engine::pair_flow`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PairFlow {
+    flow_per_yr: f64,
+    deliverable_share: f64,
+    delivered_per_day: f64,
+    batch: Option<f64>,
+    min_delivery: Option<f64>,
+    intake_every_days: Option<f64>,
+    shelf_life_days: Option<f64>,
+}
+
+impl PairFlow {
+    fn freshness(&self, rates: &ModeRates, distance_km: f64) -> Option<Freshness> {
+        self.shelf_life_days.map(|days| {
+            freshness(
+                days,
+                rates,
+                distance_km,
+                self.delivered_per_day,
+                self.batch,
+                self.min_delivery,
+                self.intake_every_days,
+            )
+        })
     }
 }
 
@@ -1047,7 +1310,7 @@ fn usable_modes(
 ) -> ModeSet {
     let mut all = ModeSet::default();
     for m in &catalogue.modes {
-        if let Ok(r) = mode_rates(m, profile, Some(from), settings) {
+        if let Ok(r) = mode_rates(m, profile, Some(from), settings, catalogue) {
             all.push(r);
         }
     }
@@ -1061,16 +1324,23 @@ fn usable_modes(
 }
 
 /// A stream whose transport modes are its material's: no preprocessing, and the material's
-/// own state and density.
-fn is_default_shaped(stream: &crate::model::OutputStream) -> bool {
+/// own unit, state, density and heating value.
+fn is_default_shaped(stream: &crate::model::OutputStream, from: &crate::catalogue::Material) -> bool {
     stream.preprocessing.is_empty()
+        && stream.unit == from.unit
         && stream.physical_state.is_none()
         && stream.bulk_density_t_per_m3.is_none()
+        && (from.lhv_dry_mj_per_kg.is_none() || stream.moisture_pct.is_none())
+        && !stream.composition.iter().any(|c| c.name.eq_ignore_ascii_case("ash"))
 }
 
 /// The default-shaped version of a stream (for computing the shared mode sets).
-fn default_shaped(stream: &crate::model::OutputStream) -> crate::model::OutputStream {
+fn default_shaped(
+    stream: &crate::model::OutputStream,
+    from: &crate::catalogue::Material,
+) -> crate::model::OutputStream {
     crate::model::OutputStream {
+        unit: from.unit,
         preprocessing: Vec::new(),
         physical_state: None,
         bulk_density_t_per_m3: None,
@@ -1106,4 +1376,20 @@ pub struct Candidate {
     pub max_share_pct: f64,
     /// Tonnes of landfill avoided per source unit (0 unless the stream is landfilled today).
     pub landfill_t_per_source_unit: f64,
+    /// Each company's gain at the default transfer price (the surplus halved).
+    pub gains: Gains,
+    /// Today's outlet of the stream, valued.
+    pub outlet: OutletValue,
+    /// Today's supply of the need: its price, origin and displaced CO2.
+    pub demand: DemandSide,
+    /// 1 - the receiver's discount.
+    pub price_factor: f64,
+    /// Heating value per delivered unit, MWh, when the rule counts energy.
+    pub energy_mwh_per_unit: Option<f64>,
+    /// Net calorific value as delivered, MJ/kg.
+    pub lhv_mj_per_kg: Option<f64>,
+    /// How old a perishable delivery gets, by the chosen mode.
+    pub freshness: Option<Freshness>,
+    /// Inner diameter of the pipeline the flow needs, m (pipeline candidates).
+    pub pipe_diameter_m: Option<f64>,
 }

@@ -15,7 +15,11 @@ use serde_json::{Map, Value};
 /// - 1: facilities, streams, needs, settings, catalogue overrides, notes.
 /// - 2: adds `proposals` (exchanges captured in workshops) and `projects` (the pipeline from
 ///   opportunity to operating exchange).
-pub const FORMAT_VERSION: u32 = 2;
+/// - 3: an output stream's `outlet` (what the facility does with it today) replaces
+///   `disposal_cost_per_unit` and `disposal_route`; a need's `supply` (what it buys today,
+///   from how far, what makes its heat) replaces `virgin_price_per_unit`; facilities and the
+///   region's settings name their `country`.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Fields of a JSON object that this version does not know; written back unchanged. Boxed on
 /// demand: almost every object has none, and a large region holds millions of objects.
@@ -192,6 +196,11 @@ pub struct Settings {
     /// Multiplies every transport cost (fuel price or haulage rate scenarios). 1 = catalogue.
     #[serde(default = "one")]
     pub transport_cost_factor: f64,
+    /// Country whose outlet costs (landfill gate fees and taxes, incineration, sewer charges)
+    /// are the defaults: an ISO 3166-1 alpha-2 code (`BE`, `NL`, `DE`...). `None`: EU averages.
+    /// A facility's own `country` takes precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -210,6 +219,7 @@ impl Default for Settings {
             default_mode: None,
             carbon_price_per_t_co2: 0.0,
             transport_cost_factor: 1.0,
+            country: None,
             extra: Extra::new(),
         }
     }
@@ -229,6 +239,9 @@ pub struct Facility {
     pub location: LatLon,
     #[serde(default)]
     pub address: String,
+    /// ISO 3166-1 alpha-2 code of the country the site is in; `None`: the region's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     /// Costs and prices of a confidential facility are hidden in workshop mode and exports can
@@ -485,14 +498,19 @@ pub struct OutputStream {
     pub variability_cv_pct: Option<f64>,
     #[serde(default)]
     pub availability: Availability,
-    /// Net cost of the stream's outlet today, per unit: what the facility pays to get rid of it,
-    /// or, negative, what it earns selling it. An exchange is worth what it saves against this.
-    /// `None`: the catalogue's typical value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disposal_cost_per_unit: Option<f64>,
-    /// Where the stream goes today; `landfill` counts as landfill diverted when exchanged.
+    /// What the facility does with the stream today, and what that costs or earns: the
+    /// counterfactual every exchange is measured against.
     #[serde(default)]
-    pub disposal_route: DisposalRoute,
+    pub outlet: Outlet,
+    /// Days the stream keeps before it spoils, as it leaves the site. `None`: the material's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shelf_life_days: Option<f64>,
+    /// Version-2 field, read only: moved into `outlet` on load.
+    #[serde(default, skip_serializing)]
+    pub disposal_cost_per_unit: Option<f64>,
+    /// Version-2 field, read only: moved into `outlet` on load.
+    #[serde(default, skip_serializing)]
+    pub disposal_route: Option<DisposalRoute>,
     #[serde(default)]
     pub hazardous: bool,
     /// Preprocessing applied at the source before transport: the design variable.
@@ -505,18 +523,177 @@ pub struct OutputStream {
     pub extra: Extra,
 }
 
-/// Where a stream goes today.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a stream went in a version-2 file (`disposal_route`); read only, for migration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisposalRoute {
-    #[default]
     Landfill,
     Incineration,
     Sewer,
     LandSpreading,
-    /// Released or dissipated (heat to a cooling tower, CO2 to air).
     Emitted,
     Other,
+}
+
+/// What a facility does with an output stream today.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutletKind {
+    /// Landfilled: gate fee plus landfill tax. The only outlet whose exchange counts as
+    /// landfill diverted.
+    Landfill,
+    /// Incinerated (energy from waste, co-incineration or hazardous-waste incineration).
+    Incineration,
+    /// Spread on land (manure, digestate, sludge) by a contractor.
+    LandSpreading,
+    /// Discharged to a sewer or a wastewater treatment plant.
+    Sewer,
+    /// Released: heat to a cooling tower or to air, CO2 to air, gas flared.
+    Emitted,
+    /// Sold: the sale price is an opportunity cost the exchange must beat.
+    Sold,
+    /// Given away (collected for free).
+    GivenAway,
+    /// Used on the site itself (burnt in its own boiler, say): what that use saves is given up.
+    UsedOnSite,
+    /// Not known: the material's typical disposal cost, with a note.
+    #[default]
+    Unspecified,
+}
+
+impl OutletKind {
+    pub const ALL: [OutletKind; 9] = [
+        OutletKind::Landfill,
+        OutletKind::Incineration,
+        OutletKind::LandSpreading,
+        OutletKind::Sewer,
+        OutletKind::Emitted,
+        OutletKind::Sold,
+        OutletKind::GivenAway,
+        OutletKind::UsedOnSite,
+        OutletKind::Unspecified,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            OutletKind::Landfill => "landfill",
+            OutletKind::Incineration => "incineration",
+            OutletKind::LandSpreading => "land_spreading",
+            OutletKind::Sewer => "sewer",
+            OutletKind::Emitted => "emitted",
+            OutletKind::Sold => "sold",
+            OutletKind::GivenAway => "given_away",
+            OutletKind::UsedOnSite => "used_on_site",
+            OutletKind::Unspecified => "unspecified",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OutletKind::Landfill => "landfill",
+            OutletKind::Incineration => "incineration",
+            OutletKind::LandSpreading => "land spreading",
+            OutletKind::Sewer => "sewer or treatment plant",
+            OutletKind::Emitted => "emitted (released, cooled, flared)",
+            OutletKind::Sold => "sold",
+            OutletKind::GivenAway => "given away",
+            OutletKind::UsedOnSite => "used on site",
+            OutletKind::Unspecified => "unspecified",
+        }
+    }
+
+    /// Parses a key (`land_spreading`) or a label, case-insensitive.
+    pub fn parse(text: &str) -> Option<OutletKind> {
+        let t = text.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        OutletKind::ALL.into_iter().find(|k| k.key() == t).or(match t.as_str() {
+            "sewer_or_treatment_plant" | "treatment" | "wastewater_treatment" => {
+                Some(OutletKind::Sewer)
+            }
+            "incinerated" | "energy_from_waste" => Some(OutletKind::Incineration),
+            "landfilled" => Some(OutletKind::Landfill),
+            "vented" | "flared" | "released" => Some(OutletKind::Emitted),
+            "" | "other" | "unknown" => Some(OutletKind::Unspecified),
+            _ => None,
+        })
+    }
+
+    /// Outlets that earn money rather than cost it: their value is given up by an exchange.
+    pub fn earns(self) -> bool {
+        matches!(self, OutletKind::Sold | OutletKind::UsedOnSite)
+    }
+}
+
+impl std::fmt::Display for OutletKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Today's outlet of a stream: its kind, and what it costs or earns per unit of the stream.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outlet {
+    pub kind: OutletKind,
+    /// What the facility pays per unit today: gate fee and tax, the contractor, the haulage to
+    /// the outlet. `None`: the catalogue's default for this outlet, material and country.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_unit: Option<f64>,
+    /// What the outlet brings per unit: the sale price at the gate (`sold`), or what the use
+    /// on site saves (`used_on_site`). `None`: the catalogue's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue_per_unit: Option<f64>,
+    /// Who takes it today (a facility id or a name), when known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub buyer: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl Outlet {
+    pub fn new(kind: OutletKind) -> Self {
+        Self {
+            kind,
+            ..Self::default()
+        }
+    }
+
+    pub fn with_cost(kind: OutletKind, cost_per_unit: f64) -> Self {
+        Self {
+            kind,
+            cost_per_unit: Some(cost_per_unit),
+            ..Self::default()
+        }
+    }
+
+    /// The outlet of a table row that gives one net cost per unit: paid (positive) or earned
+    /// (negative, a sale).
+    pub fn from_net_cost(kind: OutletKind, net_cost_per_unit: Option<f64>) -> Self {
+        match net_cost_per_unit {
+            Some(c) if c < 0.0 => Self {
+                kind: if kind == OutletKind::Unspecified {
+                    OutletKind::Sold
+                } else {
+                    kind
+                },
+                revenue_per_unit: Some(-c),
+                ..Self::default()
+            },
+            c => Self {
+                kind,
+                cost_per_unit: c,
+                ..Self::default()
+            },
+        }
+    }
+
+    pub fn sold(revenue_per_unit: f64) -> Self {
+        Self {
+            kind: OutletKind::Sold,
+            revenue_per_unit: Some(revenue_per_unit),
+            ..Self::default()
+        }
+    }
 }
 
 /// One preprocessing step applied to a stream, with its parameters.
@@ -559,11 +736,112 @@ pub struct Need {
     pub unit: Unit,
     #[serde(default)]
     pub availability: Availability,
-    /// What one unit of virgin material costs the facility delivered. `None`: catalogue price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the facility buys today: its price delivered, where it comes from, what makes its
+    /// heat.
+    #[serde(default, skip_serializing_if = "CurrentSupply::is_empty")]
+    pub supply: CurrentSupply,
+    /// Version-2 field, read only: moved into `supply.price_per_unit` on load.
+    #[serde(default, skip_serializing)]
     pub virgin_price_per_unit: Option<f64>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// Whether what a receiver buys today is newly produced or itself a secondary material.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplyOrigin {
+    /// Newly produced: replacing it avoids its production emissions.
+    Virgin,
+    /// A by-product or recycled material bought from elsewhere: replacing it saves only the
+    /// difference in transport.
+    Secondary,
+}
+
+/// What makes a receiver's heat or steam today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeatSource {
+    GasBoiler,
+    OilBoiler,
+    CoalBoiler,
+    BiomassBoiler,
+    ElectricBoiler,
+    HeatPump,
+}
+
+impl HeatSource {
+    pub const ALL: [HeatSource; 6] = [
+        HeatSource::GasBoiler,
+        HeatSource::OilBoiler,
+        HeatSource::CoalBoiler,
+        HeatSource::BiomassBoiler,
+        HeatSource::ElectricBoiler,
+        HeatSource::HeatPump,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            HeatSource::GasBoiler => "gas_boiler",
+            HeatSource::OilBoiler => "oil_boiler",
+            HeatSource::CoalBoiler => "coal_boiler",
+            HeatSource::BiomassBoiler => "biomass_boiler",
+            HeatSource::ElectricBoiler => "electric_boiler",
+            HeatSource::HeatPump => "heat_pump",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HeatSource::GasBoiler => "gas boiler",
+            HeatSource::OilBoiler => "oil boiler",
+            HeatSource::CoalBoiler => "coal boiler",
+            HeatSource::BiomassBoiler => "biomass boiler",
+            HeatSource::ElectricBoiler => "electric boiler",
+            HeatSource::HeatPump => "heat pump",
+        }
+    }
+}
+
+/// A need's supply today. Every field is optional: what is not given comes from the catalogue
+/// (the material's price, virgin origin unless the material is itself secondary, no transport
+/// today, a gas boiler for heat).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CurrentSupply {
+    /// What one unit costs the facility delivered today, its transport included. `None`: the
+    /// catalogue's price of the material.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_per_unit: Option<f64>,
+    /// `None`: virgin, unless the need's material is a secondary one in the catalogue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<SupplyOrigin>,
+    /// Road distance today's supply travels, km. `None`: not known (no transport credited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+    /// How today's supply travels. `None`: truck for solids and liquids, pipeline otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ModeKey>,
+    /// Who supplies it today, when known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub supplier: String,
+    /// For heat and steam: what makes the receiver's heat today. `None`: a gas boiler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heat_source: Option<HeatSource>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl CurrentSupply {
+    pub fn is_empty(&self) -> bool {
+        self == &CurrentSupply::default()
+    }
+
+    pub fn priced(price_per_unit: f64) -> Self {
+        Self {
+            price_per_unit: Some(price_per_unit),
+            ..Self::default()
+        }
+    }
 }
 
 /// What a receiver (or a substitution rule) accepts.
@@ -588,6 +866,9 @@ pub struct Specification {
     /// The receiver holds the permits to take hazardous waste.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub accepts_hazardous: bool,
+    /// Lowest net calorific value as delivered (wet basis) a boiler or kiln burns, MJ/kg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_lhv_mj_per_kg: Option<f64>,
 }
 
 impl Specification {

@@ -531,31 +531,15 @@ impl ScreenTables {
 /// The material's costs as the engine prices a material with an all-in transport cost: one
 /// mode at that cost per unit and km, no handling, no emissions priced (the tables give none).
 fn supply_side(m: &ScreenMaterial, disposal_cost_per_unit: f64) -> SupplySide {
-    SupplySide {
-        avoided_disposal_per_unit: disposal_cost_per_unit,
-        fixed_cost_per_unit: m.processing_cost_per_unit,
-        fixed_co2_kg_per_unit: 0.0,
-        ratio_to_units: 1.0,
-        mass_factor: 1.0,
-    }
+    SupplySide::plain(disposal_cost_per_unit, m.processing_cost_per_unit)
 }
 
 fn demand_side(price_per_unit: f64) -> DemandSide {
-    DemandSide {
-        price_per_to_unit: price_per_unit,
-        virgin_co2_kg_per_to_unit: 0.0,
-        need_units_per_to_unit: 1.0,
-    }
+    DemandSide::priced(price_per_unit)
 }
 
 fn rates(transport_cost_per_unit_km: f64) -> ModeRates {
-    ModeRates {
-        mode: ModeKey::Truck,
-        cost_per_unit_km: transport_cost_per_unit_km,
-        handling_per_unit: 0.0,
-        co2_kg_per_unit_km: 0.0,
-        volume_penalty: 1.0,
-    }
+    ModeRates::all_in(ModeKey::Truck, transport_cost_per_unit_km)
 }
 
 /// Outputs searched by one worker task at a time: neighbours on the map (the outputs are in

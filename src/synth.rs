@@ -66,9 +66,12 @@ const SECTORS: [(&str, &str); 14] = [
 pub fn generate(n: usize, seed: u64) -> Region {
     let catalogue = Catalogue::builtin();
     let mut rng = SplitMix64::new(seed);
-    // By-products: materials with a disposal cost and some rule or need to go to.
+    // By-products: materials with a typical outlet or a disposal cost.
     let supplies: Vec<usize> = (0..catalogue.materials.len())
-        .filter(|&i| catalogue.materials[i].disposal_cost_per_unit.is_some())
+        .filter(|&i| {
+            let m = &catalogue.materials[i];
+            m.typical_outlet.is_some() || m.disposal_cost_per_unit.is_some()
+        })
         .collect();
     // What facilities buy: targets of rules, and by-products with a market price.
     let mut demands: Vec<usize> = catalogue
@@ -120,6 +123,7 @@ pub fn generate(n: usize, seed: u64) -> Region {
             sector: code.to_owned(),
             location: LatLon::new(lat, lon),
             address: String::new(),
+            country: None,
             tags: Vec::new(),
             confidential: rng.unit() < 0.1,
             rail_siding: rng.unit() < 0.2,
@@ -151,10 +155,10 @@ pub fn generate(n: usize, seed: u64) -> Region {
                 unit: material.unit,
                 variability_cv_pct: None,
                 availability: Availability::default(),
-                disposal_cost_per_unit: material
-                    .disposal_cost_per_unit
-                    .map(|c| round2(c * (0.15 * rng.normal()).exp())),
-                disposal_route: crate::model::DisposalRoute::default(),
+                outlet: synthetic_outlet(material, &mut rng),
+                shelf_life_days: None,
+                disposal_cost_per_unit: None,
+                disposal_route: None,
                 hazardous: false,
                 preprocessing: Vec::new(),
                 mode: None,
@@ -177,15 +181,41 @@ pub fn generate(n: usize, seed: u64) -> Region {
                 quantity_per_yr: typical_quantity(material.unit) * (0.7 * rng.normal()).exp(),
                 unit: material.unit,
                 availability: Availability::default(),
-                virgin_price_per_unit: material
-                    .virgin_price_per_unit
-                    .map(|c| round2(c * (0.15 * rng.normal()).exp())),
+                supply: crate::model::CurrentSupply {
+                    price_per_unit: material
+                        .virgin_price_per_unit
+                        .map(|c| round2(c * (0.15 * rng.normal()).exp())),
+                    ..crate::model::CurrentSupply::default()
+                },
+                virgin_price_per_unit: None,
                 extra: Extra::new(),
             });
         }
         region.facilities.push(facility);
     }
     region
+}
+
+/// The material's typical outlet, its price or cost varied around the catalogue's by a
+/// lognormal factor (a sale around the middle of the market range; a disposal at the
+/// catalogue's cost when the outlet is not known; otherwise the country defaults).
+fn synthetic_outlet(
+    material: &crate::catalogue::Material,
+    rng: &mut SplitMix64,
+) -> crate::model::Outlet {
+    use crate::model::{Outlet, OutletKind};
+    let noise = (0.15 * rng.normal()).exp();
+    match material.typical_outlet {
+        Some(kind) if kind.earns() => Outlet {
+            revenue_per_unit: material.market_price_mid().map(|p| round2(p * noise)),
+            ..Outlet::new(kind)
+        },
+        Some(kind) => Outlet::new(kind),
+        None => Outlet {
+            cost_per_unit: material.disposal_cost_per_unit.map(|c| round2(c * noise)),
+            ..Outlet::new(OutletKind::Unspecified)
+        },
+    }
 }
 
 fn typical_quantity(unit: Unit) -> f64 {

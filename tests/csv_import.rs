@@ -82,7 +82,7 @@ D,input,fly_ash,40,t,,,,5-9,
             .and_then(|v| v.as_str()),
         Some("S-1")
     );
-    assert_eq!(a.needs[0].virgin_price_per_unit, Some(95.0));
+    assert_eq!(a.needs[0].supply.price_per_unit, Some(95.0));
     let d = &region.facilities[1];
     assert_eq!(d.outputs.len(), 1);
     assert_eq!(d.outputs[0].moisture_pct, None);
@@ -165,7 +165,8 @@ fn semicolon_files_with_decimal_commas_import() {
     assert_eq!(f.name, "Ääneseutu Oy");
     assert_eq!((f.location.lat_deg, f.location.lon_deg), (62.6, 25.7));
     assert_eq!(f.outputs[0].quantity_per_yr, 1200.5);
-    assert_eq!(f.outputs[0].disposal_cost_per_unit, Some(12.25));
+    assert_eq!(f.outputs[0].outlet.cost_per_unit, Some(12.25));
+    assert_eq!(f.outputs[0].outlet.kind, symbiomap::model::OutletKind::Unspecified);
 }
 
 #[test]

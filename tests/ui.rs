@@ -45,6 +45,8 @@ fn sawmill_region() -> Region {
         kind: MatchKind::Cascaded,
         substitution_ratio: 0.8,
         max_share_pct: None,
+        basis: symbiomap::catalogue::Basis::Mass,
+        discount_pct: None,
         treatment: None,
         spec: Specification::default(),
         description: "Wood shavings burnt as biomass fuel.".into(),
@@ -59,6 +61,7 @@ fn sawmill_region() -> Region {
         sector: "C16.10".into(),
         location: LatLon::new(lat, lon),
         address: String::new(),
+        country: None,
         tags: Vec::new(),
         confidential: false,
         rail_siding: false,
@@ -82,8 +85,13 @@ fn sawmill_region() -> Region {
         unit: Unit::Tonne,
         variability_cv_pct: None,
         availability: Availability::default(),
-        disposal_cost_per_unit: Some(20.0),
-        disposal_route: symbiomap::model::DisposalRoute::Incineration,
+        outlet: symbiomap::model::Outlet::with_cost(
+            symbiomap::model::OutletKind::Incineration,
+            20.0,
+        ),
+        shelf_life_days: None,
+        disposal_cost_per_unit: None,
+        disposal_route: None,
         hazardous: false,
         preprocessing: Vec::new(),
         mode: None,
@@ -107,7 +115,8 @@ fn sawmill_region() -> Region {
             quantity_per_yr: 40_000.0,
             unit: Unit::Tonne,
             availability: Availability::default(),
-            virgin_price_per_unit: Some(150.0),
+            supply: symbiomap::model::CurrentSupply::priced(150.0),
+            virgin_price_per_unit: None,
             extra: Extra::new(),
         });
         region.facilities.push(plant);
@@ -584,10 +593,10 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
 
     harness.get_by_label("Edit facility").click();
     harness.run_steps(3);
-    // The stream's section, then its disposal cost: 20 -> 60 per tonne.
+    // The stream's section, then its outlet cost: 20 -> 60 per tonne.
     harness.get_by_label_contains("6000 t/yr").click();
     harness.run_steps(2);
-    let field = "outputs[0].disposal_cost_per_unit";
+    let field = "outputs[0].outlet.cost_per_unit";
     harness.get_by_label(field).scroll_to_me();
     harness.run_steps(2);
     harness.get_by_label(field).focus();
@@ -601,7 +610,7 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     );
     assert!(shown(&harness, "is not a number"));
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0].disposal_cost_per_unit,
+        harness.state().doc.region.facilities[0].outputs[0].outlet.cost_per_unit,
         Some(20.0),
         "and nothing wrong reaches the region"
     );
@@ -612,13 +621,13 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.get_by_label(field).type_text("60");
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0].disposal_cost_per_unit,
+        harness.state().doc.region.facilities[0].outputs[0].outlet.cost_per_unit,
         Some(60.0)
     );
     harness.get_by_label("Done").click();
     harness.run_steps(3);
     let mut dearer = sawmill_region();
-    dearer.facilities[0].outputs[0].disposal_cost_per_unit = Some(60.0);
+    dearer.facilities[0].outputs[0].outlet.cost_per_unit = Some(60.0);
     let (reach_after, viable_after) = engine_says(&dearer);
     assert!(reach_after > reach + 100.0, "{reach} -> {reach_after}");
     assert!(shown(&harness, &format!("truck {reach_after:.0} km")));
@@ -630,7 +639,7 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0].disposal_cost_per_unit,
+        harness.state().doc.region.facilities[0].outputs[0].outlet.cost_per_unit,
         Some(20.0)
     );
     assert!(shown(&harness, &format!("truck {reach:.0} km")));

@@ -727,6 +727,7 @@ fn read_facilities(
             sector: owned_text(rec, c_sector),
             location: LatLon::new(lat, lon),
             address: owned_text(rec, c_address),
+            country: None,
             tags: text(rec, c_tags)
                 .split([';', '|'])
                 .map(str::trim)
@@ -1138,8 +1139,13 @@ fn read_streams(
                         unit: row.unit,
                         variability_cv_pct: some(row.variability_cv_pct),
                         availability,
-                        disposal_cost_per_unit: some(row.cost),
-                        disposal_route: crate::model::DisposalRoute::default(),
+                        outlet: crate::model::Outlet::from_net_cost(
+                            crate::model::OutletKind::Unspecified,
+                            some(row.cost),
+                        ),
+                        shelf_life_days: None,
+                        disposal_cost_per_unit: None,
+                        disposal_route: None,
                         hazardous: row.hazardous,
                         preprocessing: Vec::new(),
                         mode: None,
@@ -1154,7 +1160,11 @@ fn read_streams(
                         quantity_per_yr: row.quantity,
                         unit: row.unit,
                         availability,
-                        virgin_price_per_unit: some(row.cost),
+                        supply: crate::model::CurrentSupply {
+                            price_per_unit: some(row.cost),
+                            ..crate::model::CurrentSupply::default()
+                        },
+                        virgin_price_per_unit: None,
                         extra,
                     });
                 }

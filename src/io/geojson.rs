@@ -173,6 +173,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
             sector: get("sector"),
             location,
             address: get("address"),
+            country: None,
             tags: match props.get("tags") {
                 Some(Value::Array(a)) => a.iter().map(scalar_text).collect(),
                 Some(v) => scalar_text(v)
@@ -342,8 +343,10 @@ fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flo
             unit,
             variability_cv_pct: None,
             availability,
-            disposal_cost_per_unit: cost,
-            disposal_route: crate::model::DisposalRoute::default(),
+            outlet: crate::model::Outlet::from_net_cost(crate::model::OutletKind::Unspecified, cost),
+            shelf_life_days: None,
+            disposal_cost_per_unit: None,
+            disposal_route: None,
             hazardous: o.get("hazardous").and_then(Value::as_bool).unwrap_or(false),
             preprocessing: Vec::new(),
             mode: None,
@@ -358,7 +361,11 @@ fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flo
             quantity_per_yr: quantity,
             unit,
             availability,
-            virgin_price_per_unit: cost,
+            supply: crate::model::CurrentSupply {
+                price_per_unit: cost,
+                ..crate::model::CurrentSupply::default()
+            },
+            virgin_price_per_unit: None,
             extra: Extra::new(),
         })
     })

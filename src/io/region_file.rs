@@ -208,14 +208,57 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
 
 /// Brings a region read from an older file up to [`FORMAT_VERSION`]; saving writes the new
 /// version. Each step names what changed:
-/// - 1 -> 2: `proposals` and `projects` appear; a version-1 file has none, which is what
-///   their defaults give, and nothing it holds changes meaning.
-fn migrate(region: &mut Region) {
-    if region.format_version < 2 {
-        region.proposals.clear();
-        region.projects.clear();
+/// - 1 -> 2: `proposals` and `projects` appear. A version-1 file has none of its own; any it
+///   carries (written by hand or by a later tool) are kept as read.
+/// - 2 -> 3: an output's `disposal_cost_per_unit` and `disposal_route` become its `outlet`
+///   ([`migrate_outlet`]); a need's `virgin_price_per_unit` becomes `supply.price_per_unit`.
+///   The same fields met in a version-3 file (written by hand) are migrated the same way.
+pub fn migrate(region: &mut Region) {
+    for f in &mut region.facilities {
+        for o in &mut f.outputs {
+            migrate_outlet(o);
+        }
+        for n in &mut f.needs {
+            if let Some(p) = n.virgin_price_per_unit.take() {
+                n.supply.price_per_unit.get_or_insert(p);
+            }
+        }
     }
     region.format_version = FORMAT_VERSION;
+}
+
+/// A version-2 stream's disposal cost and route as a version-3 outlet:
+/// - a negative cost was a sale: `sold` at that price;
+/// - `landfill`, `incineration`, `sewer`, `land_spreading` and `emitted` keep their meaning,
+///   with the cost as the outlet's cost;
+/// - `other`, or no route at all (version 2 assumed landfill when a file said nothing), become
+///   `unspecified` with the cost: Symbiomap no longer assumes a landfill, so such a stream
+///   counts as landfill diverted only once its outlet is set to `landfill`.
+///
+/// A stream that already has an outlet of its own keeps it; the old fields are dropped.
+pub fn migrate_outlet(o: &mut crate::model::OutputStream) {
+    use crate::model::{DisposalRoute, Outlet, OutletKind};
+    let cost = o.disposal_cost_per_unit.take();
+    let route = o.disposal_route.take();
+    if cost.is_none() && route.is_none() {
+        return;
+    }
+    if o.outlet != Outlet::default() {
+        return;
+    }
+    let kind = match route {
+        Some(DisposalRoute::Landfill) => OutletKind::Landfill,
+        Some(DisposalRoute::Incineration) => OutletKind::Incineration,
+        Some(DisposalRoute::Sewer) => OutletKind::Sewer,
+        Some(DisposalRoute::LandSpreading) => OutletKind::LandSpreading,
+        Some(DisposalRoute::Emitted) => OutletKind::Emitted,
+        Some(DisposalRoute::Other) | None => OutletKind::Unspecified,
+    };
+    let extra = std::mem::take(&mut o.outlet.extra);
+    o.outlet = Outlet {
+        extra,
+        ..Outlet::from_net_cost(kind, cost)
+    };
 }
 
 fn json_problem(e: &serde_json::Error, field: String) -> Problem {
@@ -269,6 +312,7 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
             format!("must be 0 or more, found {}", s.carbon_price_per_t_co2),
         ));
     }
+    country(&mut out, &settings, s.country.as_deref());
     if !(s.transport_cost_factor.is_finite() && s.transport_cost_factor > 0.0) {
         out.push((
             settings.key("transport_cost_factor"),
@@ -304,6 +348,7 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
     validate_pipeline(region, &root, &mut out);
     for (ri, r) in region.catalogue.rules.iter().enumerate() {
         let rp = root.key("catalogue").key("rules").index(ri);
+        percent(&mut out, &rp, "discount_pct", r.discount_pct);
         if !(r.substitution_ratio.is_finite() && r.substitution_ratio >= 0.0) {
             out.push((
                 rp.key("substitution_ratio"),
@@ -359,6 +404,29 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
             "virgin_emission_kg_co2_per_unit",
             m.virgin_emission_kg_co2_per_unit,
         );
+        positive(&mut out, &mp, "lhv_dry_mj_per_kg", m.lhv_dry_mj_per_kg);
+        percent(&mut out, &mp, "ash_pct_dry", m.ash_pct_dry);
+        positive(&mut out, &mp, "shelf_life_days", m.shelf_life_days);
+        money(
+            &mut out,
+            &mp,
+            "testing_cost_per_delivery",
+            m.testing_cost_per_delivery,
+        );
+        money(
+            &mut out,
+            &mp,
+            "fossil_co2_kg_per_mwh",
+            m.fossil_co2_kg_per_mwh,
+        );
+        if let Some([lo, hi]) = m.market_price_range_per_unit {
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                out.push((
+                    mp.key("market_price_range_per_unit"),
+                    format!("must be [low, high] with low <= high, found [{lo}, {hi}]"),
+                ));
+            }
+        }
         if let Some(d) = m.detour_factor {
             if !(d.is_finite() && (1.0..=5.0).contains(&d)) {
                 out.push((
@@ -382,6 +450,7 @@ pub fn validate_facility(f: &Facility, fp: &JsonPath) -> Vec<(JsonPath, String)>
     if f.name.trim().is_empty() {
         out.push((fp.key("name"), "must not be empty".to_owned()));
     }
+    country(&mut out, fp, f.country.as_deref());
     let loc = fp.key("location");
     if !(f.location.lat_deg.is_finite() && (-90.0..=90.0).contains(&f.location.lat_deg)) {
         out.push((
@@ -439,12 +508,10 @@ pub fn validate_facility(f: &Facility, fp: &JsonPath) -> Vec<(JsonPath, String)>
             "bulk_density_t_per_m3",
             o.bulk_density_t_per_m3,
         );
-        money(
-            &mut out,
-            &sp,
-            "disposal_cost_per_unit",
-            o.disposal_cost_per_unit,
-        );
+        let op = sp.key("outlet");
+        money(&mut out, &op, "cost_per_unit", o.outlet.cost_per_unit);
+        money(&mut out, &op, "revenue_per_unit", o.outlet.revenue_per_unit);
+        positive(&mut out, &sp, "shelf_life_days", o.shelf_life_days);
         for (ci, c) in o.composition.iter().enumerate() {
             let cp = sp.key("composition").index(ci);
             if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
@@ -487,12 +554,16 @@ pub fn validate_facility(f: &Facility, fp: &JsonPath) -> Vec<(JsonPath, String)>
             out.push((np.key("material"), "must name a material".to_owned()));
         }
         quantity(&mut out, &np, n.quantity_per_yr);
-        money(
-            &mut out,
-            &np,
-            "virgin_price_per_unit",
-            n.virgin_price_per_unit,
-        );
+        let supply = np.key("supply");
+        money(&mut out, &supply, "price_per_unit", n.supply.price_per_unit);
+        if let Some(km) = n.supply.distance_km {
+            if !(km.is_finite() && km >= 0.0) {
+                out.push((
+                    supply.key("distance_km"),
+                    format!("must be 0 or more, found {km}"),
+                ));
+            }
+        }
         specification(&mut out, &np.key("spec"), &n.spec);
         availability(&mut out, &np.key("availability"), &n.availability);
     }
@@ -611,6 +682,18 @@ fn unique_id<'a>(
     }
 }
 
+/// An ISO 3166-1 alpha-2 code (or `EU`).
+fn country(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, code: Option<&str>) {
+    if let Some(c) = code {
+        if !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic())) {
+            out.push((
+                p.key("country"),
+                format!("`{c}` is not a country code: expected two letters such as \"BE\""),
+            ));
+        }
+    }
+}
+
 fn quantity(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, v: f64) {
     if !(v.is_finite() && v >= 0.0) {
         out.push((
@@ -653,6 +736,7 @@ fn specification(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, spec: &Specifi
         spec.max_variability_cv_pct.map(|v| v.min(100.0)),
     );
     positive(out, p, "min_lot", spec.min_lot);
+    money(out, p, "min_lhv_mj_per_kg", spec.min_lhv_mj_per_kg);
     for (key, list) in [
         ("min_constituents", &spec.min_constituents),
         ("max_constituents", &spec.max_constituents),

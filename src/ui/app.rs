@@ -692,6 +692,7 @@ impl SymbiomapApp {
                 let region = &self.doc.region;
                 let id = region.fresh_id("F");
                 let facility = crate::model::Facility {
+                    country: None,
                     name: format!("New facility {id}"),
                     id,
                     operator: String::new(),

@@ -12,8 +12,8 @@ use crate::catalogue::{Catalogue, Category, Material};
 use crate::io::json_path::JsonPath;
 use crate::io::region_file::validate_facility;
 use crate::model::{
-    Availability, Constituent, DisposalRoute, Extra, Facility, Need, OutputStream, Pattern,
-    PhysicalState, Region, Specification, Unit,
+    Availability, Constituent, CurrentSupply, Extra, Facility, HeatSource, Need, Outlet,
+    OutletKind, OutputStream, Pattern, PhysicalState, Region, Specification, SupplyOrigin, Unit,
 };
 use crate::reference::{EwcList, NaceList};
 
@@ -230,6 +230,12 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
                     row(ui, "Address", None, |ui| {
                         text_field(ui, &mut draft.address, "Address", "street, town");
                     });
+                    row(ui, "Country", None, |ui| {
+                        let mut code = draft.country.clone().unwrap_or_default();
+                        text_field(ui, &mut code, "Country", "ISO code (BE, NL...): outlet costs");
+                        let code = code.trim().to_ascii_uppercase();
+                        draft.country = (!code.is_empty()).then_some(code);
+                    });
                     let mut tags = draft.tags.join(", ");
                     row(ui, "Tags", None, |ui| {
                         text_field(ui, &mut tags, "Tags", "comma-separated");
@@ -304,8 +310,10 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
                     unit: Unit::Tonne,
                     variability_cv_pct: None,
                     availability: Availability::default(),
+                    outlet: Outlet::default(),
+                    shelf_life_days: None,
                     disposal_cost_per_unit: None,
-                    disposal_route: DisposalRoute::default(),
+                    disposal_route: None,
                     hazardous: false,
                     preprocessing: Vec::new(),
                     mode: None,
@@ -357,6 +365,7 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
                     quantity_per_yr: 0.0,
                     unit: Unit::Tonne,
                     availability: Availability::default(),
+                    supply: CurrentSupply::default(),
                     virgin_price_per_unit: None,
                     extra: Extra::new(),
                 });
@@ -632,37 +641,63 @@ fn output_fields(
                     parse_problems,
                 );
             });
+            row(ui, "Goes today to", None, |ui| {
+                egui::ComboBox::from_id_salt(("outlet", i))
+                    .selected_text(o.outlet.kind.label())
+                    .show_ui(ui, |ui| {
+                        for k in OutletKind::ALL {
+                            ui.selectable_value(&mut o.outlet.kind, k, k.label());
+                        }
+                    });
+            });
             row(
                 ui,
-                "Disposal cost per unit",
-                problem(&p("disposal_cost_per_unit")),
+                "Outlet cost per unit",
+                problem(&p("outlet.cost_per_unit")),
                 |ui| {
                     number_field(
                         ui,
                         texts,
                         parse_problems,
-                        &p("disposal_cost_per_unit"),
-                        &mut o.disposal_cost_per_unit,
-                        "catalogue typical",
+                        &p("outlet.cost_per_unit"),
+                        &mut o.outlet.cost_per_unit,
+                        "gate fee, tax, haulage: catalogue default",
                     );
                 },
             );
-            row(ui, "Goes today to", None, |ui| {
-                egui::ComboBox::from_id_salt(("route", i))
-                    .selected_text(route_label(o.disposal_route))
-                    .show_ui(ui, |ui| {
-                        for r in [
-                            DisposalRoute::Landfill,
-                            DisposalRoute::Incineration,
-                            DisposalRoute::Sewer,
-                            DisposalRoute::LandSpreading,
-                            DisposalRoute::Emitted,
-                            DisposalRoute::Other,
-                        ] {
-                            ui.selectable_value(&mut o.disposal_route, r, route_label(r));
-                        }
-                    });
+            row(
+                ui,
+                "Sale price or value per unit",
+                problem(&p("outlet.revenue_per_unit")),
+                |ui| {
+                    number_field(
+                        ui,
+                        texts,
+                        parse_problems,
+                        &p("outlet.revenue_per_unit"),
+                        &mut o.outlet.revenue_per_unit,
+                        "sold or used on site: catalogue default",
+                    );
+                },
+            );
+            row(ui, "Taken today by", None, |ui| {
+                text_field(ui, &mut o.outlet.buyer, &p("outlet.buyer"), "buyer or contractor");
             });
+            row(
+                ui,
+                "Keeps (days)",
+                problem(&p("shelf_life_days")),
+                |ui| {
+                    number_field(
+                        ui,
+                        texts,
+                        parse_problems,
+                        &p("shelf_life_days"),
+                        &mut o.shelf_life_days,
+                        "material's shelf life",
+                    );
+                },
+            );
             row(ui, "Hazardous", None, |ui| {
                 ui.checkbox(&mut o.hazardous, "hazardous waste");
             });
@@ -743,19 +778,22 @@ fn need_fields(
             );
             row(
                 ui,
-                "Virgin price per unit",
-                problem(&p("virgin_price_per_unit")),
+                "Price paid today per unit",
+                problem(&p("supply.price_per_unit")),
                 |ui| {
                     number_field(
                         ui,
                         texts,
                         parse_problems,
-                        &p("virgin_price_per_unit"),
-                        &mut n.virgin_price_per_unit,
-                        "catalogue price",
+                        &p("supply.price_per_unit"),
+                        &mut n.supply.price_per_unit,
+                        "delivered: catalogue price",
                     );
                 },
             );
+            row(ui, "Bought today", None, |ui| {
+                supply_fields(ui, i, &mut n.supply, texts, parse_problems, &p("supply.distance_km"));
+            });
             row(ui, "Availability", problem(&p("availability")), |ui| {
                 availability_fields(
                     ui,
@@ -778,6 +816,21 @@ fn need_fields(
                         &sp("max_moisture_pct"),
                         &mut n.spec.max_moisture_pct,
                         "any",
+                    );
+                },
+            );
+            row(
+                ui,
+                "Min heating value MJ/kg",
+                problem(&sp("min_lhv_mj_per_kg")),
+                |ui| {
+                    number_field(
+                        ui,
+                        texts,
+                        parse_problems,
+                        &sp("min_lhv_mj_per_kg"),
+                        &mut n.spec.min_lhv_mj_per_kg,
+                        "any (fuels: as delivered)",
                     );
                 },
             );
@@ -857,15 +910,55 @@ fn need_fields(
         });
 }
 
-fn route_label(r: DisposalRoute) -> &'static str {
-    match r {
-        DisposalRoute::Landfill => "landfill",
-        DisposalRoute::Incineration => "incineration",
-        DisposalRoute::Sewer => "sewer",
-        DisposalRoute::LandSpreading => "land spreading",
-        DisposalRoute::Emitted => "released (heat, CO2)",
-        DisposalRoute::Other => "other",
-    }
+/// Where a need's supply comes from today: virgin or secondary, how far, what heats it.
+fn supply_fields(
+    ui: &mut Ui,
+    i: usize,
+    supply: &mut CurrentSupply,
+    texts: &mut HashMap<String, String>,
+    parse_problems: &mut Vec<(String, String)>,
+    distance_path: &str,
+) {
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            let label = |o: Option<SupplyOrigin>| match o {
+                None => "as the catalogue says",
+                Some(SupplyOrigin::Virgin) => "newly produced",
+                Some(SupplyOrigin::Secondary) => "secondary (by-product, recycled)",
+            };
+            egui::ComboBox::from_id_salt(("supply_origin", i))
+                .selected_text(label(supply.origin))
+                .show_ui(ui, |ui| {
+                    for o in [None, Some(SupplyOrigin::Virgin), Some(SupplyOrigin::Secondary)] {
+                        ui.selectable_value(&mut supply.origin, o, label(o));
+                    }
+                });
+            ui.label("from");
+            number_field(
+                ui,
+                texts,
+                parse_problems,
+                distance_path,
+                &mut supply.distance_km,
+                "km: unknown",
+            );
+            ui.label("km");
+        });
+        ui.horizontal(|ui| {
+            ui.label("heat made by");
+            egui::ComboBox::from_id_salt(("heat_source", i))
+                .selected_text(supply.heat_source.map_or("gas boiler (default)", HeatSource::label))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut supply.heat_source, None, "gas boiler (default)");
+                    for h in HeatSource::ALL {
+                        ui.selectable_value(&mut supply.heat_source, Some(h), h.label());
+                    }
+                });
+        });
+        let mut who = supply.supplier.clone();
+        text_field(ui, &mut who, "supplier", "today's supplier");
+        supply.supplier = who;
+    });
 }
 
 fn state_combo(

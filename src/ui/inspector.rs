@@ -7,6 +7,7 @@ use egui_plot::{Line, Plot, PlotPoints, Points, VLine};
 
 use crate::catalogue::{Catalogue, MatchKind, PreprocessOption};
 use crate::checks::Level;
+use crate::economics::OutletValue;
 use crate::matching::Candidate;
 use crate::model::{Facility, Need, OutputStream, Pattern, PreprocessStep, Settings};
 use crate::reference::{EwcList, NaceList};
@@ -32,7 +33,7 @@ pub enum SortKey {
 pub struct StepChip(pub String);
 
 const TERMS: &[(&str, &str)] = &[
-    ("net", "Net value per delivered unit at this distance: avoided disposal + avoided purchase - treatment, testing and preprocessing - handling - transport."),
+    ("net", "Net value per delivered unit at this distance: avoided cost of today's outlet (negative when it sells today) + avoided purchase (after the by-product discount) - treatment, processing and preprocessing - handling and testing - transport."),
     ("b/e", "Break-even distance: the road distance at which the net value reaches zero, for the best transport mode."),
     ("value/yr", "Net value per year of the quantity that can be exchanged (limited by the stream after preprocessing and by the need)."),
     ("km", "Road distance: great-circle distance times the detour factor."),
@@ -251,7 +252,14 @@ fn outputs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut V
         if selected {
             let hide_costs = app.workshop && f.confidential;
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                stream_details(ui, stream, catalogue, hide_costs);
+                let outlet = app.doc.engine.outlet(&app.doc.region, fi, si);
+                let lhv = app
+                    .doc
+                    .engine
+                    .profile(&app.doc.region, fi, si)
+                    .and_then(|(_, p)| p.ok())
+                    .and_then(|p| p.lhv_mj_per_kg);
+                stream_details(ui, stream, catalogue, &outlet, lhv, hide_costs);
                 if !app.workshop {
                     ui.separator();
                     preprocessing(ui, fi, si, stream, catalogue, out);
@@ -269,7 +277,14 @@ fn outputs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut V
     }
 }
 
-fn stream_details(ui: &mut Ui, s: &OutputStream, catalogue: &Catalogue, hide_costs: bool) {
+fn stream_details(
+    ui: &mut Ui,
+    s: &OutputStream,
+    catalogue: &Catalogue,
+    outlet: &OutletValue,
+    lhv_delivered_mj_per_kg: Option<f64>,
+    hide_costs: bool,
+) {
     let material = catalogue.material(&s.material);
     egui::Grid::new(("stream", &s.id))
         .num_columns(2)
@@ -345,23 +360,51 @@ fn stream_details(ui: &mut Ui, s: &OutputStream, catalogue: &Catalogue, hide_cos
                 "Availability",
                 availability_text(&s.availability, s.unit.symbol()),
             );
-            let cost = s
-                .disposal_cost_per_unit
-                .or(material.and_then(|m| m.disposal_cost_per_unit));
             row(
                 ui,
-                "Disposal cost",
+                "Goes today to",
+                format!(
+                    "{}{}{}",
+                    outlet.kind.label(),
+                    if outlet.assumed { " (assumed from the material)" } else { "" },
+                    if s.outlet.buyer.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", s.outlet.buyer)
+                    }
+                ),
+            );
+            row(
+                ui,
+                "Outlet today",
                 if hide_costs {
                     "confidential".to_owned()
+                } else if outlet.net_cost_per_unit < 0.0 {
+                    format!(
+                        "earns {:.2} per {}: an exchange must beat it ({})",
+                        -outlet.net_cost_per_unit, s.unit, outlet.basis
+                    )
                 } else {
-                    cost.map_or_else(
-                        || "not given".into(),
-                        |c| {
-                            format!("{c:.2} per {} ({:?})", s.unit, s.disposal_route).to_lowercase()
-                        },
+                    format!(
+                        "costs {:.2} per {} ({})",
+                        outlet.net_cost_per_unit, s.unit, outlet.basis
                     )
                 },
             );
+            if let Some(m) = material.filter(|m| m.lhv_dry_mj_per_kg.is_some()) {
+                row(
+                    ui,
+                    "Heating value",
+                    format!(
+                        "{} MJ/kg as delivered ({} MJ/kg dry)",
+                        lhv_delivered_mj_per_kg.map_or("?".to_owned(), |q| format!("{q:.1}")),
+                        m.lhv_dry_mj_per_kg.map_or("?".to_owned(), |q| format!("{q:.1}"))
+                    ),
+                );
+            }
+            if let Some(days) = s.shelf_life_days.or(material.and_then(|m| m.shelf_life_days)) {
+                row(ui, "Keeps", format!("{days} days before it spoils"));
+            }
             if s.hazardous {
                 row(ui, "Hazardous", "yes".into());
             }
@@ -563,11 +606,14 @@ fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue, hide_costs: bool) {
             n.quantity_per_yr, n.unit
         ))
         .id_salt(("need", &n.id))
-        .show(ui, |ui| need_details(ui, n, hide_costs));
+        .show(ui, |ui| need_details(ui, n, catalogue, hide_costs));
     }
 }
 
-fn need_details(ui: &mut Ui, n: &Need, hide_costs: bool) {
+fn need_details(ui: &mut Ui, n: &Need, catalogue: &Catalogue, hide_costs: bool) {
+    let side = catalogue
+        .material(&n.material)
+        .and_then(|m| crate::economics::DemandSide::new(n, m, catalogue));
     egui::Grid::new(("need", &n.id))
         .num_columns(2)
         .striped(true)
@@ -581,16 +627,27 @@ fn need_details(ui: &mut Ui, n: &Need, hide_costs: bool) {
             row(ui, "Id", n.id.clone());
             row(
                 ui,
-                "Virgin price",
+                "Pays today",
                 if hide_costs {
                     "confidential".to_owned()
                 } else {
-                    n.virgin_price_per_unit.map_or_else(
-                        || "catalogue price".into(),
-                        |p| format!("{p:.2} per {}", n.unit),
+                    n.supply.price_per_unit.map_or_else(
+                        || {
+                            side.map_or("catalogue price".into(), |d| {
+                                format!(
+                                    "{:.2} per {} delivered (catalogue price)",
+                                    d.price_per_to_unit / d.need_units_per_to_unit.max(1e-12),
+                                    n.unit
+                                )
+                            })
+                        },
+                        |p| format!("{p:.2} per {} delivered", n.unit),
                     )
                 },
             );
+            if let Some(d) = side {
+                row(ui, "Bought today", supply_text(n, &d));
+            }
             row(
                 ui,
                 "Availability",
@@ -624,6 +681,33 @@ fn need_details(ui: &mut Ui, n: &Need, hide_costs: bool) {
                 row(ui, "Max variability", format!("CV {v} %"));
             }
         });
+}
+
+/// What a need buys today, in a line: origin, distance, supplier, heat source and the CO2 an
+/// exchange would displace.
+fn supply_text(n: &Need, d: &crate::economics::DemandSide) -> String {
+    use crate::model::SupplyOrigin;
+    let mut parts = vec![match d.origin {
+        SupplyOrigin::Virgin => "newly produced".to_owned(),
+        SupplyOrigin::Secondary => "a secondary material (no production credit)".to_owned(),
+    }];
+    if let Some(km) = n.supply.distance_km {
+        parts.push(format!(
+            "from {km:.0} km by {}",
+            n.supply.mode.unwrap_or(crate::model::ModeKey::Truck)
+        ));
+    }
+    if !n.supply.supplier.is_empty() {
+        parts.push(format!("by {}", n.supply.supplier));
+    }
+    if let Some(h) = d.heat_source {
+        parts.push(format!("heat from a {}", h.label()));
+    }
+    parts.push(format!(
+        "an exchange displaces {:.1} kg CO2 per unit of it",
+        d.displaced_co2_kg_per_to_unit
+    ));
+    parts.join(", ")
 }
 
 fn badge(ui: &mut Ui, kind: MatchKind) {
@@ -848,8 +932,45 @@ fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool) {
     let v = &c.value;
     if !hide_money {
         ui.label(format!(
-            "Per {unit}: avoided disposal {:.2} + avoided purchase {:.2} - treatment/testing/preprocessing {:.2} - handling {:.2} - transport {:.2} = {:.2}",
-            v.avoided_disposal_per_unit, v.avoided_purchase_per_unit, v.fixed_cost_per_unit, v.handling_per_unit, v.transport_per_unit, v.net_value_per_unit
+            "Today: {} ({}), {}.",
+            c.outlet.kind.label(),
+            c.outlet.basis,
+            match c.demand.origin {
+                crate::model::SupplyOrigin::Virgin => "the receiver buys it new",
+                crate::model::SupplyOrigin::Secondary =>
+                    "the receiver already buys a secondary material: no production credit",
+            }
+        ));
+        if let Some(e) = c.energy_mwh_per_unit {
+            ui.label(format!(
+                "Energy basis: {:.1} MJ/kg as delivered, {e:.3} MWh per {unit}.",
+                c.lhv_mj_per_kg.unwrap_or(0.0)
+            ));
+        }
+        if c.price_factor < 1.0 {
+            ui.label(format!(
+                "By-product discount: the receiver pays for {:.0} % of what it replaces.",
+                100.0 * c.price_factor
+            ));
+        }
+        ui.label(format!(
+            "Per {unit}: avoided outlet {:.2} + avoided purchase {:.2} - treatment/processing/preprocessing {:.2} - handling and testing {:.2} - transport {:.2} = {:.2}",
+            v.avoided_outlet_per_unit, v.avoided_purchase_per_unit, v.fixed_cost_per_unit, v.handling_per_unit, v.transport_per_unit, v.net_value_per_unit
+        ));
+        if let Some(d) = c.pipe_diameter_m {
+            ui.label(format!(
+                "Pipeline sized for the flow: inner diameter {:.0} mm.",
+                d * 1000.0
+            ));
+        }
+        let g = &c.gains;
+        ui.label(format!(
+            "Who gains: sender {}/yr, receiver {}/yr at a transfer price of {:.2} per {unit} ex works (both gain between {:.2} and {:.2}).",
+            super::format_money(g.sender_per_yr),
+            super::format_money(g.receiver_per_yr),
+            g.transfer_price_per_unit,
+            g.price_low_per_unit,
+            g.price_high_per_unit
         ));
     }
     for (mode, r) in &c.by_mode {
