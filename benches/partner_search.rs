@@ -41,6 +41,7 @@ fn pair(c: &mut Criterion) {
         quantity_per_yr: 1000.0,
         unit: Unit::Tonne,
         availability: symbiomap::model::Availability::default(),
+        supply: symbiomap::model::CurrentSupply::default(),
         virgin_price_per_unit: None,
         extra: symbiomap::model::Extra::default(),
     };
@@ -50,6 +51,8 @@ fn pair(c: &mut Criterion) {
         moisture_pct: from.typical_moisture_pct,
         bulk_density_t_per_m3: from.bulk_density_t_per_m3,
         typical_moisture_pct: from.typical_moisture_pct,
+        lhv_dry_mj_per_kg: from.lhv_dry_mj_per_kg,
+        shelf_life_days: from.shelf_life_days,
     };
     let truck = catalogue.modes.first().expect("modes");
     let settings = Settings::default();
@@ -63,12 +66,13 @@ fn pair(c: &mut Criterion) {
             ..PreprocessStep::new("thermal_drying")
         },
     ];
-    let demand = DemandSide::new(&need, to).expect("same unit");
+    let demand = DemandSide::new(&need, to, catalogue).expect("same unit");
     let mut group = c.benchmark_group("pair");
     group.bench_function("evaluate_only", |b| {
         let profile = apply_preprocessing(&basis, &[], catalogue).expect("no chain");
-        let supply = SupplySide::new(&profile, from, None, 40.0).expect("supply");
-        let rates = mode_rates(truck, &profile, Some(from), &settings).expect("truck");
+        let supply =
+            SupplySide::new(&profile, from, to, None, 40.0, false, catalogue).expect("supply");
+        let rates = mode_rates(truck, &profile, Some(from), &settings, catalogue).expect("truck");
         b.iter(|| {
             evaluate(
                 black_box(&supply),
@@ -83,8 +87,10 @@ fn pair(c: &mut Criterion) {
         b.iter(|| {
             let profile = apply_preprocessing(black_box(&basis), black_box(&chain), catalogue)
                 .expect("valid chain");
-            let supply = SupplySide::new(&profile, from, None, 40.0).expect("supply");
-            let rates = mode_rates(truck, &profile, Some(from), &settings).expect("truck");
+            let supply =
+                SupplySide::new(&profile, from, to, None, 40.0, false, catalogue).expect("supply");
+            let rates =
+                mode_rates(truck, &profile, Some(from), &settings, catalogue).expect("truck");
             evaluate(&supply, &demand, &rates, 0.0, black_box(37.5))
         });
     });

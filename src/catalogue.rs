@@ -232,7 +232,8 @@ impl Material {
 
     /// The middle of the observed by-product market price range.
     pub fn market_price_mid(&self) -> Option<f64> {
-        self.market_price_range_per_unit.map(|[lo, hi]| 0.5 * (lo + hi))
+        self.market_price_range_per_unit
+            .map(|[lo, hi]| 0.5 * (lo + hi))
     }
 
     pub fn display_name(&self) -> &str {
@@ -301,6 +302,7 @@ pub struct Rule {
     pub extra: Extra,
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
 fn is_mass(b: &Basis) -> bool {
     *b == Basis::Mass
 }

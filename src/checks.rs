@@ -334,24 +334,28 @@ fn heating_value_check(
     }
     // Drying to the technique's limit: does the heating value then reach the minimum?
     let latent = catalogue.defaults.water_latent_heat_mj_per_kg;
-    let dry = profile.moisture_pct.and(q.is_finite().then_some(())).and_then(|()| {
-        let w = profile.moisture_pct?;
-        // The dry basis back from the delivered value.
-        let q_dry = (q + latent * w / 100.0) / (1.0 - w / 100.0).max(1e-9);
-        catalogue.preprocessing.iter().find_map(|p| {
-            let m = p.moisture.as_ref()?;
-            let reach = crate::economics::lhv_as_received_mj_per_kg(q_dry, m.min_target_pct, latent);
-            (p.applies_to.contains(&profile.state)
-                && m.min_target_pct < w
-                && reach >= min
-                && !stream.preprocessing.iter().any(|s| s.step == p.key))
-            .then(|| {
-                // The moisture at which the heating value is the minimum.
-                let w_needed = 100.0 * (q_dry - min) / (q_dry + latent);
-                (p, w_needed)
+    let dry = profile
+        .moisture_pct
+        .and(q.is_finite().then_some(()))
+        .and_then(|()| {
+            let w = profile.moisture_pct?;
+            // The dry basis back from the delivered value.
+            let q_dry = (q + latent * w / 100.0) / (1.0 - w / 100.0).max(1e-9);
+            catalogue.preprocessing.iter().find_map(|p| {
+                let m = p.moisture.as_ref()?;
+                let reach =
+                    crate::economics::lhv_as_received_mj_per_kg(q_dry, m.min_target_pct, latent);
+                (p.applies_to.contains(&profile.state)
+                    && m.min_target_pct < w
+                    && reach >= min
+                    && !stream.preprocessing.iter().any(|s| s.step == p.key))
+                .then(|| {
+                    // The moisture at which the heating value is the minimum.
+                    let w_needed = 100.0 * (q_dry - min) / (q_dry + latent);
+                    (p, w_needed)
+                })
             })
-        })
-    });
+        });
     match dry {
         Some((p, w_needed)) => Check {
             level: Level::Fixable,
@@ -526,6 +530,47 @@ fn availability_checks(
             _ => {}
         }
     }
+}
+
+/// Outlets that contradict themselves: a stream that is sold (or used on site) and also pays
+/// for its disposal, one that is disposed of and also earns, or one whose description says it
+/// is sold while its outlet is a paid disposal (typical of files from before version 3, where
+/// one `disposal_cost_per_unit` stood for both). One line per stream, naming it.
+pub fn outlet_warnings(region: &crate::model::Region) -> Vec<String> {
+    use crate::model::OutletKind;
+    let mut out = Vec::new();
+    for f in &region.facilities {
+        for o in &f.outputs {
+            let outlet = &o.outlet;
+            let cost = outlet.cost_per_unit.unwrap_or(0.0);
+            let revenue = outlet.revenue_per_unit.unwrap_or(0.0);
+            let name = format!("{} ({}), stream `{}`", f.name, f.id, o.id);
+            let text = format!("{} {}", o.description, outlet.buyer).to_lowercase();
+            let says_sold = ["sold", "sells", "sale", "trader", "buys it"]
+                .iter()
+                .any(|w| text.contains(w));
+            match outlet.kind {
+                k if k.earns() && cost > 0.0 => out.push(format!(
+                    "{name}: {} and also pays {cost} per {} for disposal; an exchange saves only one of them",
+                    k.label(),
+                    o.unit
+                )),
+                OutletKind::Sold | OutletKind::UsedOnSite | OutletKind::GivenAway => {}
+                k if revenue > 0.0 => out.push(format!(
+                    "{name}: goes to {} and also earns {revenue} per {}; which is it?",
+                    k.label(),
+                    o.unit
+                )),
+                k if says_sold && cost > 0.0 => out.push(format!(
+                    "{name}: its description says it is sold, but its outlet is {} at a cost of {cost} per {}; set the outlet to `sold` with its price",
+                    k.label(),
+                    o.unit
+                )),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// The most severe level of a list of checks.

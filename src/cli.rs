@@ -206,6 +206,17 @@ fn check(path: &Path) -> Result<()> {
             " (region's own only)"
         }
     );
+    let warnings = crate::checks::outlet_warnings(&region);
+    if !warnings.is_empty() {
+        outln!(
+            "  {} warning{}:",
+            warnings.len(),
+            if warnings.len() == 1 { "" } else { "s" }
+        );
+        for w in &warnings {
+            outln!("    {w}");
+        }
+    }
     if engine.issues.is_empty() {
         outln!("  every stream and need can be searched");
     } else {
@@ -369,8 +380,17 @@ pub fn render_summary(
         );
         let _ = writeln!(
             s,
-            "  {:<28} {:<28} {:<42} {:<9} {:>8} {:>9} {:>10} {:>12}",
-            "from", "to", "material -> use", "category", "km", "b/e km", "net/unit", "value/yr"
+            "  {:<28} {:<28} {:<42} {:<9} {:>8} {:>9} {:>10} {:>12} {:>12} {:>12}",
+            "from",
+            "to",
+            "material -> use",
+            "category",
+            "km",
+            "b/e km",
+            "net/unit",
+            "value/yr",
+            "sender/yr",
+            "receiver/yr"
         );
         for c in viable.iter().take(top) {
             let from = &region.facilities[c.from_facility];
@@ -379,7 +399,7 @@ pub fn render_summary(
             let need = &to.needs[c.need];
             let _ = writeln!(
                 s,
-                "  {:<28} {:<28} {:<42} {:<9} {:>8.1} {:>9.1} {:>10.2} {:>12}",
+                "  {:<28} {:<28} {:<42} {:<9} {:>8.1} {:>9.1} {:>10.2} {:>12} {:>12} {:>12}",
                 clip(&from.name, 28),
                 clip(&to.name, 28),
                 clip(&format!("{} -> {}", stream.material, need.material), 42),
@@ -388,6 +408,8 @@ pub fn render_summary(
                 c.value.break_even_km,
                 c.value.net_value_per_unit,
                 thousands(c.annual.value_per_yr),
+                thousands(c.gains.sender_per_yr),
+                thousands(c.gains.receiver_per_yr),
             );
         }
     }
@@ -448,6 +470,16 @@ pub fn write_candidates_csv(path: &Path, region: &Region, candidates: &[Candidat
             "value_per_yr",
             "co2_avoided_t_per_yr",
             "landfill_diverted_t_per_yr",
+            "outlet_today",
+            "outlet_net_cost_per_unit",
+            "supply_origin",
+            "price_factor",
+            "energy_mwh_per_unit",
+            "transfer_price_per_unit",
+            "price_low_per_unit",
+            "price_high_per_unit",
+            "sender_gain_per_yr",
+            "receiver_gain_per_yr",
             "reasons",
         ])?;
         for c in candidates {
@@ -481,6 +513,20 @@ pub fn write_candidates_csv(path: &Path, region: &Region, candidates: &[Candidat
                 &format!("{:.2}", c.annual.value_per_yr),
                 &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
                 &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
+                c.outlet.kind.key(),
+                &format!("{:.4}", c.outlet.net_cost_per_unit),
+                match c.demand.origin {
+                    crate::model::SupplyOrigin::Virgin => "virgin",
+                    crate::model::SupplyOrigin::Secondary => "secondary",
+                },
+                &format!("{:.3}", c.price_factor),
+                &c.energy_mwh_per_unit
+                    .map_or(String::new(), |e| format!("{e:.4}")),
+                &format!("{:.4}", c.gains.transfer_price_per_unit),
+                &format!("{:.4}", c.gains.price_low_per_unit),
+                &format!("{:.4}", c.gains.price_high_per_unit),
+                &format!("{:.2}", c.gains.sender_per_yr),
+                &format!("{:.2}", c.gains.receiver_per_yr),
                 &reasons,
             ])?;
         }

@@ -64,7 +64,11 @@ pub fn convert(
 /// moisture as a fraction of the wet mass and L the latent heat of the water (2.443 MJ/kg at
 /// 25 C; ISO 18125:2017, the formula of EN 14918 and ISO 1928). Negative when the water takes
 /// more heat to evaporate than the dry matter gives.
-pub fn lhv_as_received_mj_per_kg(lhv_dry_mj_per_kg: f64, moisture_pct: f64, latent_mj_per_kg: f64) -> f64 {
+pub fn lhv_as_received_mj_per_kg(
+    lhv_dry_mj_per_kg: f64,
+    moisture_pct: f64,
+    latent_mj_per_kg: f64,
+) -> f64 {
     let m = moisture_pct / 100.0;
     lhv_dry_mj_per_kg * (1.0 - m) - latent_mj_per_kg * m
 }
@@ -426,7 +430,8 @@ impl PipeRates {
     /// Inner diameter of the line that carries `flow_per_yr` delivered units at the design
     /// velocity: `d = sqrt(4 Q / (pi v))`, Q the design volume flow in m3/s.
     pub fn diameter_m(&self, flow_per_yr: f64) -> f64 {
-        let q_m3_per_s = flow_per_yr.max(0.0) * self.line_m3_per_unit / (self.full_load_hours * 3600.0);
+        let q_m3_per_s =
+            flow_per_yr.max(0.0) * self.line_m3_per_unit / (self.full_load_hours * 3600.0);
         (4.0 * q_m3_per_s / (std::f64::consts::PI * self.velocity_m_per_s))
             .sqrt()
             .max(self.min_diameter_m)
@@ -435,7 +440,7 @@ impl PipeRates {
     /// Investment cost per delivered unit and km, and connection cost per delivered unit, at
     /// `flow_per_yr` delivered units a year.
     pub fn costs_at(&self, flow_per_yr: f64) -> (f64, f64) {
-        if !(flow_per_yr > 0.0) {
+        if flow_per_yr.is_nan() || flow_per_yr <= 0.0 {
             return (f64::INFINITY, f64::INFINITY);
         }
         let d = self.diameter_m(flow_per_yr);
@@ -575,9 +580,7 @@ fn pipe_base_per_unit(profile: &DeliveredProfile) -> Option<f64> {
     let unit = profile.delivered_unit;
     let rho = profile.bulk_density_t_per_m3;
     match profile.state {
-        PhysicalState::Heat | PhysicalState::Steam => {
-            (unit == Unit::MegawattHour).then_some(1.0)
-        }
+        PhysicalState::Heat | PhysicalState::Steam => (unit == Unit::MegawattHour).then_some(1.0),
         PhysicalState::Liquid | PhysicalState::Gas => {
             convert(1.0, unit, Unit::CubicMetre, rho, profile.mwh_per_t())
         }
@@ -655,7 +658,10 @@ pub fn mode_rates(
                 velocity_m_per_s: medium.velocity_m_per_s,
                 min_diameter_m: medium.min_diameter_m,
                 per_km_yr: 1000.0 * medium.cost_per_m * share * factor,
-                per_km_yr_per_m_diameter: 1000.0 * medium.cost_per_m_per_m_diameter * share * factor,
+                per_km_yr_per_m_diameter: 1000.0
+                    * medium.cost_per_m_per_m_diameter
+                    * share
+                    * factor,
                 connection_yr: (medium.connection_cost * share
                     + medium.tests_per_yr * catalogue.defaults.lab_analysis_cost)
                     * factor,
@@ -675,14 +681,22 @@ pub fn mode_rates(
     };
     let handling_t = mode.handling_cost_per_unit.t.unwrap_or(0.0);
     // Vehicles that fill their volume before their payload carry fewer tonnes per trip.
-    let volume_penalty = match (mode.payload_t, mode.volume_m3, profile.bulk_density_t_per_m3) {
+    let volume_penalty = match (
+        mode.payload_t,
+        mode.volume_m3,
+        profile.bulk_density_t_per_m3,
+    ) {
         (Some(payload), Some(volume), Some(rho)) if rho > 0.0 => {
             (payload / (volume * rho)).max(1.0)
         }
         _ => 1.0,
     };
     let load_t = mode.payload_t.map_or(0.0, |p| p / volume_penalty);
-    let load_per_delivery = if t_per_unit > 0.0 { load_t / t_per_unit } else { 0.0 };
+    let load_per_delivery = if t_per_unit > 0.0 {
+        load_t / t_per_unit
+    } else {
+        0.0
+    };
     let testing_per_unit = if load_per_delivery > 0.0 {
         testing / load_per_delivery
     } else {
@@ -706,7 +720,11 @@ pub fn mode_rates(
 
 /// Does the mode's infrastructure exist at both sites?
 pub fn mode_access(mode: &TransportMode, a: &Facility, b: &Facility) -> Result<(), ModeBlock> {
-    access_ok(mode.requires, (a.rail_siding, a.quay), (b.rail_siding, b.quay))
+    access_ok(
+        mode.requires,
+        (a.rail_siding, a.quay),
+        (b.rail_siding, b.quay),
+    )
 }
 
 /// The access test on (rail siding, quay) flags of both sites.
@@ -777,25 +795,55 @@ pub fn outlet_value(
         (k, _) => (k, false),
     };
     let basis_s = StreamBasis::of(stream, material);
-    let lhv = basis_s.lhv_dry_mj_per_kg.map(|q| match basis_s.moisture_pct {
-        Some(w) => lhv_as_received_mj_per_kg(q, w, catalogue.defaults.water_latent_heat_mj_per_kg),
-        None => q,
-    });
+    let lhv = basis_s
+        .lhv_dry_mj_per_kg
+        .map(|q| match basis_s.moisture_pct {
+            Some(w) => {
+                lhv_as_received_mj_per_kg(q, w, catalogue.defaults.water_latent_heat_mj_per_kg)
+            }
+            None => q,
+        });
     let mwh_per_t = lhv.map(|q| q / MJ_PER_MWH * 1000.0);
-    let t_per_unit = convert(1.0, stream.unit, Unit::Tonne, basis_s.bulk_density_t_per_m3, mwh_per_t);
-    let m3_per_unit = convert(1.0, stream.unit, Unit::CubicMetre, basis_s.bulk_density_t_per_m3, mwh_per_t);
+    let t_per_unit = convert(
+        1.0,
+        stream.unit,
+        Unit::Tonne,
+        basis_s.bulk_density_t_per_m3,
+        mwh_per_t,
+    );
+    let m3_per_unit = convert(
+        1.0,
+        stream.unit,
+        Unit::CubicMetre,
+        basis_s.bulk_density_t_per_m3,
+        mwh_per_t,
+    );
     let (table, own_country) = catalogue.country_outlets(country);
-    let place = if own_country { say!("{}", table.name) } else { say!("{} (no country given)", table.name) };
+    let place = if own_country {
+        say!("{}", table.name)
+    } else {
+        say!("{} (no country given)", table.name)
+    };
     let material_cost = material.and_then(|m| m.outlet_costs_per_unit.get(&kind).copied());
     let unit = stream.unit;
     let per_t = |per_t: f64, what: String| -> (f64, String) {
         match t_per_unit {
             Some(t) => (per_t * t, what),
-            None => (0.0, say!("{what}, but a stream in {unit} has no tonnes to price")),
+            None => (
+                0.0,
+                say!("{what}, but a stream in {unit} has no tonnes to price"),
+            ),
         }
     };
     let (default_cost, mut basis) = match (material_cost, kind) {
-        (Some(c), _) => (c, say!("{}'s typical cost of {}", material.map_or("the material", Material::display_name), kind.label())),
+        (Some(c), _) => (
+            c,
+            say!(
+                "{}'s typical cost of {}",
+                material.map_or("the material", Material::display_name),
+                kind.label()
+            ),
+        ),
         (None, OutletKind::Landfill) => {
             let (fee, class) = if hazardous {
                 (table.landfill_hazardous, "hazardous-waste")
@@ -804,24 +852,52 @@ pub fn outlet_value(
             } else {
                 (table.landfill, "non-hazardous")
             };
-            per_t(fee.total_per_t(), say!("{place} {class} landfill: gate fee {:.0} + tax {:.0} per t", fee.gate_fee_per_t, fee.tax_per_t))
+            per_t(
+                fee.total_per_t(),
+                say!(
+                    "{place} {class} landfill: gate fee {:.0} + tax {:.0} per t",
+                    fee.gate_fee_per_t,
+                    fee.tax_per_t
+                ),
+            )
         }
         (None, OutletKind::Incineration) => {
-            let fee = if hazardous { table.incineration_hazardous_per_t } else { table.incineration_per_t };
-            per_t(fee, say!("{place} {}incineration gate fee {fee:.0} per t", if hazardous { "hazardous-waste " } else { "" }))
+            let fee = if hazardous {
+                table.incineration_hazardous_per_t
+            } else {
+                table.incineration_per_t
+            };
+            per_t(
+                fee,
+                say!(
+                    "{place} {}incineration gate fee {fee:.0} per t",
+                    if hazardous { "hazardous-waste " } else { "" }
+                ),
+            )
         }
         (None, OutletKind::Sewer) => match m3_per_unit {
-            Some(m3) => (table.sewer_per_m3 * m3, say!("{place} industrial wastewater charge {:.2} per m3", table.sewer_per_m3)),
+            Some(m3) => (
+                table.sewer_per_m3 * m3,
+                say!(
+                    "{place} industrial wastewater charge {:.2} per m3",
+                    table.sewer_per_m3
+                ),
+            ),
             None => (0.0, say!("no sewer charge for a stream without a volume")),
         },
         (None, OutletKind::Unspecified) => match material.and_then(|m| m.disposal_cost_per_unit) {
-            Some(c) => (c, say!("outlet not given: the material's typical disposal cost")),
+            Some(c) => (
+                c,
+                say!("outlet not given: the material's typical disposal cost"),
+            ),
             None => (0.0, say!("outlet not given and no typical cost known: 0")),
         },
         (None, OutletKind::LandSpreading | OutletKind::Emitted) => {
             (0.0, say!("no typical cost of {} known: 0", kind.label()))
         }
-        (None, OutletKind::Sold | OutletKind::GivenAway | OutletKind::UsedOnSite) => (0.0, String::new()),
+        (None, OutletKind::Sold | OutletKind::GivenAway | OutletKind::UsedOnSite) => {
+            (0.0, String::new())
+        }
     };
     let cost = match outlet.cost_per_unit {
         Some(c) => {
@@ -835,26 +911,39 @@ pub fn outlet_value(
             basis = join_basis(explain, &basis, "the stream's own sale price or value");
             r
         }
-        (None, OutletKind::Sold) => match material.and_then(Material::market_price_mid) {
-            Some(mid) => {
-                basis = join_basis(explain, &basis, &say!("sold at the middle of the market range, {mid:.2} per {unit}"));
+        (None, OutletKind::Sold) => {
+            if let Some(mid) = material.and_then(Material::market_price_mid) {
+                basis = join_basis(
+                    explain,
+                    &basis,
+                    &say!("sold at the middle of the market range, {mid:.2} per {unit}"),
+                );
                 mid
-            }
-            None => {
+            } else {
                 basis = join_basis(explain, &basis, "sold, at no known price: 0");
                 0.0
             }
-        },
+        }
         (None, OutletKind::UsedOnSite) => {
-            let gas = catalogue.energy_carrier("natural_gas").map_or(0.0, |e| e.price_per_kwh * 1000.0);
-            let energy = if unit == Unit::MegawattHour { Some(1.0) } else { t_per_unit.zip(mwh_per_t).map(|(t, e)| t * e.max(0.0)) };
+            let gas = catalogue
+                .energy_carrier("natural_gas")
+                .map_or(0.0, |e| e.price_per_kwh * 1000.0);
+            let energy = if unit == Unit::MegawattHour {
+                Some(1.0)
+            } else {
+                t_per_unit.zip(mwh_per_t).map(|(t, e)| t * e.max(0.0))
+            };
             match (energy, material.and_then(Material::market_price_mid)) {
                 (Some(e), _) => {
                     basis = join_basis(explain, &basis, &say!("used on site as fuel: {e:.3} MWh per {unit} in place of natural gas at {gas:.0} per MWh"));
                     e * gas
                 }
                 (None, Some(mid)) => {
-                    basis = join_basis(explain, &basis, &say!("used on site, worth the middle of the market range, {mid:.2}"));
+                    basis = join_basis(
+                        explain,
+                        &basis,
+                        &say!("used on site, worth the middle of the market range, {mid:.2}"),
+                    );
                     mid
                 }
                 (None, None) => {
@@ -866,7 +955,11 @@ pub fn outlet_value(
         (None, _) => 0.0,
     };
     if assumed {
-        basis = say!("outlet not given; {} usually goes to {}: {basis}", material.map_or("the material", Material::display_name), kind.label());
+        basis = say!(
+            "outlet not given; {} usually goes to {}: {basis}",
+            material.map_or("the material", Material::display_name),
+            kind.label()
+        );
     }
     OutletValue {
         kind,
@@ -1048,9 +1141,16 @@ impl DemandSide {
         let need_units_per_to_unit = if need.unit == to.unit {
             1.0
         } else {
-            convert(1.0, to.unit, need.unit, to.bulk_density_t_per_m3, material_mwh_per_unit(to, catalogue).and_then(|e| {
-                convert(1.0, to.unit, Unit::Tonne, to.bulk_density_t_per_m3, None).map(|t| e / t)
-            }))?
+            convert(
+                1.0,
+                to.unit,
+                need.unit,
+                to.bulk_density_t_per_m3,
+                material_mwh_per_unit(to, catalogue).and_then(|e| {
+                    convert(1.0, to.unit, Unit::Tonne, to.bulk_density_t_per_m3, None)
+                        .map(|t| e / t)
+                }),
+            )?
         };
         let supply = &need.supply;
         let price_per_need_unit = supply
@@ -1066,10 +1166,12 @@ impl DemandSide {
         let heat_source = is_heat.then(|| supply.heat_source.unwrap_or(HeatSource::GasBoiler));
         let production = match (origin, heat_source) {
             (SupplyOrigin::Secondary, _) => 0.0,
-            (SupplyOrigin::Virgin, Some(h)) => catalogue
-                .heat_source(h)
-                .map_or(0.0, crate::catalogue::HeatSupply::co2_kg_per_mwh_heat)
-                * convert(1.0, to.unit, Unit::MegawattHour, None, None).unwrap_or(1.0),
+            (SupplyOrigin::Virgin, Some(h)) => {
+                catalogue
+                    .heat_source(h)
+                    .map_or(0.0, crate::catalogue::HeatSupply::co2_kg_per_mwh_heat)
+                    * convert(1.0, to.unit, Unit::MegawattHour, None, None).unwrap_or(1.0)
+            }
             (SupplyOrigin::Virgin, None) => to.virgin_emission_kg_co2_per_unit.unwrap_or(0.0),
         };
         // Today's transport of the supply, when the need says how far it comes.
@@ -1080,7 +1182,8 @@ impl DemandSide {
                     .mode(mode)
                     .and_then(|m| m.co2_kg_per_unit_km.t)
                     .unwrap_or(0.0);
-                let t = convert(1.0, to.unit, Unit::Tonne, to.bulk_density_t_per_m3, None).unwrap_or(0.0);
+                let t = convert(1.0, to.unit, Unit::Tonne, to.bulk_density_t_per_m3, None)
+                    .unwrap_or(0.0);
                 km * co2_t_km * t
             }
             _ => 0.0,
@@ -1159,7 +1262,9 @@ pub fn evaluate(
         // Heat lost on the way is heat the receiver still buys (and its CO2 still emitted).
         slope += rates.loss_fraction_per_km
             * (avoided_purchase
-                + carbon_price_per_t_co2 * supply.ratio_to_units * demand.displaced_co2_kg_per_to_unit
+                + carbon_price_per_t_co2
+                    * supply.ratio_to_units
+                    * demand.displaced_co2_kg_per_to_unit
                     / 1000.0);
     }
     let break_even_km = if value_at_zero <= 0.0 {
@@ -1174,7 +1279,9 @@ pub fn evaluate(
     let net = value_at_zero - slope * distance_km;
     let co2_avoided = co2_at_zero_kg
         - (rates.co2_kg_per_unit_km
-            + rates.loss_fraction_per_km * supply.ratio_to_units * demand.displaced_co2_kg_per_to_unit)
+            + rates.loss_fraction_per_km
+                * supply.ratio_to_units
+                * demand.displaced_co2_kg_per_to_unit)
             * distance_km;
     PairValue {
         mode: rates.mode,
@@ -1189,7 +1296,8 @@ pub fn evaluate(
         fixed_cost_per_unit: supply.fixed_cost_per_unit,
         preprocessing_cost_per_unit: supply.preprocessing_cost_per_unit,
         handling_per_unit: rates.handling_per_unit,
-        transport_per_unit: (rates.cost_per_unit_km + rates.loss_fraction_per_km * avoided_purchase)
+        transport_per_unit: (rates.cost_per_unit_km
+            + rates.loss_fraction_per_km * avoided_purchase)
             * distance_km,
         carbon_value_per_unit: carbon_price_per_t_co2 * co2_avoided / 1000.0,
     }
@@ -1218,7 +1326,11 @@ pub struct Gains {
 
 /// Splits a pair's private surplus at `transfer_price_per_unit`, by default the price that
 /// halves it.
-pub fn gains(value: &PairValue, exchanged_per_yr: f64, transfer_price_per_unit: Option<f64>) -> Gains {
+pub fn gains(
+    value: &PairValue,
+    exchanged_per_yr: f64,
+    transfer_price_per_unit: Option<f64>,
+) -> Gains {
     let sender_alone = value.avoided_outlet_per_unit - value.preprocessing_cost_per_unit;
     let receiver_alone = value.private_net_per_unit() - sender_alone;
     let p = transfer_price_per_unit.unwrap_or(0.5 * (receiver_alone - sender_alone));
@@ -1249,7 +1361,7 @@ pub struct Freshness {
 
 impl Freshness {
     pub fn spoils(&self) -> bool {
-        !(self.age_days <= self.shelf_life_days)
+        self.age_days.is_nan() || self.age_days > self.shelf_life_days
     }
 }
 

@@ -857,8 +857,8 @@ impl Engine {
         }
         let distance_km = haversine_km(&s.point, &leaf.point) * opt.detour_factor;
         // Without a carbon price only the price counts; with one, the need's own displaced CO2.
-        let full = (ctx.carbon != 0.0 || opt.needs_flow)
-            .then(|| &self.demands[leaf.demand() as usize]);
+        let full =
+            (ctx.carbon != 0.0 || opt.needs_flow).then(|| &self.demands[leaf.demand() as usize]);
         let demand_side = match full.and_then(|d| d.side.as_ref()) {
             Some(side) => *side,
             None => DemandSide::priced(leaf.price_per_to_unit),
@@ -908,6 +908,7 @@ impl Engine {
 
     /// What the flow of one pair depends on: the most it can exchange a year, and for a
     /// perishable stream what its deliveries look like.
+    #[allow(clippy::unused_self)] // a method of the engine like its neighbours
     fn pair_flow(
         &self,
         region: &Region,
@@ -944,7 +945,13 @@ impl Engine {
                     Pattern::Batches { every_days, .. } => Some(every_days),
                     Pattern::Continuous => None,
                 };
-                (share, 30.44 * f64::from(both), batch, min_delivery, intake)
+                (
+                    share,
+                    365.25 / 12.0 * f64::from(both),
+                    batch,
+                    min_delivery,
+                    intake,
+                )
             }
             _ => (1.0, 365.25, None, None, None),
         };
@@ -1325,13 +1332,19 @@ fn usable_modes(
 
 /// A stream whose transport modes are its material's: no preprocessing, and the material's
 /// own unit, state, density and heating value.
-fn is_default_shaped(stream: &crate::model::OutputStream, from: &crate::catalogue::Material) -> bool {
+fn is_default_shaped(
+    stream: &crate::model::OutputStream,
+    from: &crate::catalogue::Material,
+) -> bool {
     stream.preprocessing.is_empty()
         && stream.unit == from.unit
         && stream.physical_state.is_none()
         && stream.bulk_density_t_per_m3.is_none()
         && (from.lhv_dry_mj_per_kg.is_none() || stream.moisture_pct.is_none())
-        && !stream.composition.iter().any(|c| c.name.eq_ignore_ascii_case("ash"))
+        && !stream
+            .composition
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case("ash"))
 }
 
 /// The default-shaped version of a stream (for computing the shared mode sets).

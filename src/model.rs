@@ -607,16 +607,19 @@ impl OutletKind {
     /// Parses a key (`land_spreading`) or a label, case-insensitive.
     pub fn parse(text: &str) -> Option<OutletKind> {
         let t = text.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        OutletKind::ALL.into_iter().find(|k| k.key() == t).or(match t.as_str() {
-            "sewer_or_treatment_plant" | "treatment" | "wastewater_treatment" => {
-                Some(OutletKind::Sewer)
-            }
-            "incinerated" | "energy_from_waste" => Some(OutletKind::Incineration),
-            "landfilled" => Some(OutletKind::Landfill),
-            "vented" | "flared" | "released" => Some(OutletKind::Emitted),
-            "" | "other" | "unknown" => Some(OutletKind::Unspecified),
-            _ => None,
-        })
+        OutletKind::ALL
+            .into_iter()
+            .find(|k| k.key() == t)
+            .or(match t.as_str() {
+                "sewer_or_treatment_plant" | "treatment" | "wastewater_treatment" => {
+                    Some(OutletKind::Sewer)
+                }
+                "incinerated" | "energy_from_waste" => Some(OutletKind::Incineration),
+                "landfilled" => Some(OutletKind::Landfill),
+                "vented" | "flared" | "released" => Some(OutletKind::Emitted),
+                "" | "other" | "unknown" => Some(OutletKind::Unspecified),
+                _ => None,
+            })
     }
 
     /// Outlets that earn money rather than cost it: their value is given up by an exchange.

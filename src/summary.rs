@@ -21,6 +21,9 @@ pub struct Allocation {
     pub value_per_yr: f64,
     pub co2_avoided_t_per_yr: f64,
     pub landfill_diverted_t_per_yr: f64,
+    /// Each company's gain at the candidate's transfer price, for this quantity.
+    pub sender_gain_per_yr: f64,
+    pub receiver_gain_per_yr: f64,
 }
 
 /// What `symbiomap match` reports.
@@ -65,12 +68,23 @@ pub fn allocate(region: &Region, candidates: &[Candidate]) -> Summary {
         .iter()
         .map(|f| f.needs.iter().map(|n| n.quantity_per_yr).collect())
         .collect();
+    // Need units already given to each (need, rule): a rule's blending share caps what all
+    // its by-products together may cover of one need.
+    let mut by_rule: std::collections::HashMap<(usize, usize, Option<&str>), f64> =
+        std::collections::HashMap::new();
     for i in order {
         let c = &candidates[i];
         let need_qty = region.facilities[c.to_facility].needs[c.need].quantity_per_yr;
         let need_per_source = c.need_units_per_delivered * c.mass_factor;
         let s_left = supply_left[c.from_facility][c.stream];
-        let n_left = need_left[c.to_facility][c.need].min(need_qty * c.max_share_pct / 100.0);
+        let key = (
+            c.to_facility,
+            c.need,
+            c.rule.as_ref().map(|r| r.id.as_str()),
+        );
+        let share_left =
+            need_qty * c.max_share_pct / 100.0 - by_rule.get(&key).copied().unwrap_or(0.0);
+        let n_left = need_left[c.to_facility][c.need].min(share_left);
         if need_per_source <= 0.0 || s_left <= 0.0 || n_left <= 0.0 {
             continue;
         }
@@ -80,6 +94,7 @@ pub fn allocate(region: &Region, candidates: &[Candidate]) -> Summary {
         }
         supply_left[c.from_facility][c.stream] -= x;
         need_left[c.to_facility][c.need] -= x * need_per_source;
+        *by_rule.entry(key).or_insert(0.0) += x * need_per_source;
         let delivered = x * c.mass_factor;
         let a = Allocation {
             candidate: i,
@@ -87,6 +102,8 @@ pub fn allocate(region: &Region, candidates: &[Candidate]) -> Summary {
             value_per_yr: delivered * c.value.net_value_per_unit,
             co2_avoided_t_per_yr: delivered * c.value.co2_avoided_kg_per_unit / 1000.0,
             landfill_diverted_t_per_yr: x * c.landfill_t_per_source_unit,
+            sender_gain_per_yr: delivered * c.gains.sender_per_unit,
+            receiver_gain_per_yr: delivered * c.gains.receiver_per_unit,
         };
         summary.value_per_yr += a.value_per_yr;
         summary.co2_avoided_t_per_yr += a.co2_avoided_t_per_yr;
@@ -118,6 +135,18 @@ pub fn candidate_json(region: &Region, c: &Candidate) -> Value {
         "value_per_yr": c.annual.value_per_yr,
         "co2_avoided_t_per_yr": c.annual.co2_avoided_t_per_yr,
         "landfill_diverted_t_per_yr": c.annual.landfill_diverted_t_per_yr,
+        "outlet": {"kind": c.outlet.kind.key(), "assumed": c.outlet.assumed, "net_cost_per_unit": c.outlet.net_cost_per_unit, "basis": c.outlet.basis},
+        "supply_origin": match c.demand.origin { crate::model::SupplyOrigin::Virgin => "virgin", crate::model::SupplyOrigin::Secondary => "secondary" },
+        "displaced_co2_kg_per_unit": c.demand.displaced_co2_kg_per_to_unit,
+        "price_factor": c.price_factor,
+        "energy_mwh_per_unit": c.energy_mwh_per_unit,
+        "lhv_mj_per_kg": c.lhv_mj_per_kg,
+        "gains": {
+            "transfer_price_per_unit": c.gains.transfer_price_per_unit,
+            "price_range_per_unit": [c.gains.price_low_per_unit, c.gains.price_high_per_unit],
+            "sender_per_yr": c.gains.sender_per_yr,
+            "receiver_per_yr": c.gains.receiver_per_yr,
+        },
         "break_even_km_by_mode": c.by_mode.iter().map(|(m, r)| (m.label().to_owned(), match r {
             Ok(v) => json!(v.break_even_km),
             Err(b) => json!(b.explain()),

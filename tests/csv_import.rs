@@ -166,7 +166,10 @@ fn semicolon_files_with_decimal_commas_import() {
     assert_eq!((f.location.lat_deg, f.location.lon_deg), (62.6, 25.7));
     assert_eq!(f.outputs[0].quantity_per_yr, 1200.5);
     assert_eq!(f.outputs[0].outlet.cost_per_unit, Some(12.25));
-    assert_eq!(f.outputs[0].outlet.kind, symbiomap::model::OutletKind::Unspecified);
+    assert_eq!(
+        f.outputs[0].outlet.kind,
+        symbiomap::model::OutletKind::Unspecified
+    );
 }
 
 #[test]

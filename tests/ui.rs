@@ -610,7 +610,9 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     );
     assert!(shown(&harness, "is not a number"));
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0].outlet.cost_per_unit,
+        harness.state().doc.region.facilities[0].outputs[0]
+            .outlet
+            .cost_per_unit,
         Some(20.0),
         "and nothing wrong reaches the region"
     );
@@ -621,7 +623,9 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.get_by_label(field).type_text("60");
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0].outlet.cost_per_unit,
+        harness.state().doc.region.facilities[0].outputs[0]
+            .outlet
+            .cost_per_unit,
         Some(60.0)
     );
     harness.get_by_label("Done").click();
@@ -639,7 +643,9 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0].outlet.cost_per_unit,
+        harness.state().doc.region.facilities[0].outputs[0]
+            .outlet
+            .cost_per_unit,
         Some(20.0)
     );
     assert!(shown(&harness, &format!("truck {reach:.0} km")));

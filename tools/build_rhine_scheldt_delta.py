@@ -47,13 +47,19 @@ EPRTR_NACE = {"Production of electricity": "D35.11", "Manufacture of other organ
               "Manufacture of fertilisers and nitrogen compounds": "C20.15", "Manufacture of sugar": "C10.81",
               "Collection of non-hazardous waste": "E38.11"}
 
-def out(fid, n, material, qty, unit, desc, route="landfill", ewc=None):
+def out(fid, n, material, qty, unit, desc, route=None, ewc=None):
+    """`route`: what the site is known to do with the stream today (`emitted` for reported
+    excess heat and process CO2, `incineration` for paper sludge); otherwise the outlet is left
+    unspecified and the engine assumes the material's typical one, saying so."""
     o = {"id": f"{fid}-o{n}", "material": material, "description": desc,
-         "quantity_per_yr": round(qty, 0), "unit": unit, "availability": {"pattern": "continuous"},
-         "disposal_route": route}
+         "quantity_per_yr": round(qty, 0), "unit": unit, "availability": {"pattern": "continuous"}}
+    if route:
+        o["outlet"] = {"kind": route}
     if ewc:
         o["ewc_code"] = ewc
     return o
+
+COUNTRY = {"Netherlands": "NL", "Netherland": "NL", "Belgium": "BE"}
 
 def need(fid, n, material, qty, unit, desc):
     return {"id": f"{fid}-n{n}", "material": material, "description": desc,
@@ -121,7 +127,7 @@ for r in hot:
     elif sub == "Industrial gases" and co2 > 0:
         o("co2_offgas", 0.6 * co2, "t", "Estimated: about 60 % of the CO2 of a hydrogen plant is pure process CO2", route="emitted")
     elif sub == "Refineries" and co2 > 0:
-        o("recovered_sulphur", 0.013 * co2, "t", "Estimated from CO2: about 13 kg of Claus sulphur per tonne of CO2", route="other", ewc="05 01 16")
+        o("recovered_sulphur", 0.013 * co2, "t", "Estimated from CO2: about 13 kg of Claus sulphur per tonne of CO2", route="sold", ewc="05 01 16")
         o("co2_offgas", 0.1 * co2, "t", "Estimated: about 10 % of the CO2 is pure hydrogen-plant CO2", route="emitted")
     elif sub == "Paper and printing" and prod > 0:
         o("paper_sludge", 0.08 * prod, "t", "Estimated: 80 kg of effluent sludge per tonne of paper", route="incineration", ewc="03 03 11")
@@ -146,6 +152,7 @@ for r in hot:
     facilities.append({"id": fid, "name": name.title() if name.isupper() else name, "operator": r["CompanyName"].strip(),
                        "sector": nace, "location": {"lat_deg": round(lat, 6), "lon_deg": round(lon, 6)},
                        "address": ", ".join(x for x in [r["Address"].strip(), r["City"].strip(), r["Country"].strip()] if x),
+                       "country": COUNTRY.get(r["Country"].strip(), None),
                        "tags": ["Hotmaps", sub], "outputs": outs, "needs": needs, "attributes": attributes})
 
 ep = [r for r in csv.DictReader(open(f"{REG}/eprtr_2014_co2_emitters_eu.csv", encoding="utf-8"), delimiter=";")]
@@ -181,6 +188,7 @@ for r in ep:
     facilities.append({"id": fid, "name": r["FacilityName"].strip(), "operator": "",
                        "sector": EPRTR_NACE.get(act, act), "location": {"lat_deg": round(lat, 6), "lon_deg": round(lon, 6)},
                        "address": ", ".join(x for x in [r["City"].strip(), r["CountryName"].strip()] if x),
+                       "country": COUNTRY.get(r["CountryName"].strip(), None),
                        "tags": ["E-PRTR 2014"], "outputs": outs, "needs": needs,
                        "attributes": {"co2_eprtr_2014_t": f"{co2:.0f}", "source": "E-PRTR 2014"}})
 
@@ -200,7 +208,8 @@ HAND = [
 ]
 for fid, name, nace, lat, lon, wants in HAND:
     facilities.append({"id": fid, "name": name, "operator": "", "sector": nace,
-                       "location": {"lat_deg": lat, "lon_deg": lon}, "address": "", "tags": ["added by hand"],
+                       "location": {"lat_deg": lat, "lon_deg": lon}, "address": "",
+                       "country": "BE" if fid == "XGE" else "NL", "tags": ["added by hand"],
                        "outputs": [], "needs": [need(fid, i + 1, *w) for i, w in enumerate(wants)],
                        "attributes": {"source": "added by hand from public knowledge; position and quantity approximate"}})
 
@@ -208,7 +217,7 @@ for fid, name, nace, lat, lon, wants in HAND:
 ids = [f["id"] for f in facilities]
 assert len(set(ids)) == len(ids)
 region = {
-  "format_version": 1,
+  "format_version": 3,
   "name": "Rhine-Scheldt delta industrial sites (public registers)",
   "description": (f"{len(facilities)} industrial sites between Ghent, Antwerp, Zeeland and Rotterdam from the Hotmaps "
                   "Industrial Database (CC BY 4.0) and the E-PRTR 2014 CO2 emitters (EEA). Positions, names, sectors, "

@@ -16,7 +16,7 @@ def fac(id, name, nace, lat, lon, operator="", outputs=(), needs=(), rail=False,
             "outputs": list(outputs), "needs": list(needs)}
 
 def out(id, material, qty, unit="t", ewc=None, desc="", comp=None, state=None, moisture=None,
-        cv=None, avail=None, disposal=None, route="landfill", hazardous=False, density=None):
+        cv=None, avail=None, disposal=None, route=None, hazardous=False, density=None):
     o = {"id": id, "material": material, "description": desc, "quantity_per_yr": qty, "unit": unit}
     if ewc: o["ewc_code"] = ewc
     if comp: o["composition"] = [{"name": k, "mass_pct": v} for k, v in comp.items()]
@@ -25,8 +25,12 @@ def out(id, material, qty, unit="t", ewc=None, desc="", comp=None, state=None, m
     if density is not None: o["bulk_density_t_per_m3"] = density
     if cv is not None: o["variability_cv_pct"] = cv
     o["availability"] = avail or {"pattern": "continuous"}
-    if disposal is not None: o["disposal_cost_per_unit"] = disposal
-    o["disposal_route"] = route
+    kind, cost, revenue, buyer = OUTLETS[id]
+    outlet = {"kind": kind}
+    if cost is not None: outlet["cost_per_unit"] = cost
+    if revenue is not None: outlet["revenue_per_unit"] = revenue
+    if buyer: outlet["buyer"] = buyer
+    o["outlet"] = outlet
     if hazardous: o["hazardous"] = True
     return o
 
@@ -34,8 +38,86 @@ def need(id, material, qty, unit="t", desc="", spec=None, avail=None, price=None
     n = {"id": id, "material": material, "description": desc, "quantity_per_yr": qty, "unit": unit}
     if spec: n["spec"] = spec
     n["availability"] = avail or {"pattern": "continuous"}
-    if price is not None: n["virgin_price_per_unit"] = price
+    supply = dict(SUPPLY.get(id, {}))
+    if price is not None: supply["price_per_unit"] = price
+    if supply: n["supply"] = supply
     return n
+
+# What each stream does today (kind, cost per unit, revenue per unit, who takes it): the
+# counterfactual every exchange is measured against. None leaves the catalogue's default for
+# the outlet, the material and Belgium (the region's country). Illustrative, like the rest.
+OUTLETS = {
+    "SV01-flyash": ("sold", None, 10, "an ash trader (EN 450 ash for concrete)"),
+    "SV01-gypsum": ("sold", None, 5, "a cement works abroad, which pays the transport"),
+    "SV01-bottomash": ("given_away", None, None, "a road builder, collected for free"),
+    "SV01-heat": ("emitted", None, None, "the cooling tower"),
+    "SV01-scrubwater": ("sewer", None, None, ""),
+    "SV02-ckd": ("landfill", 40, None, "hazardous-waste landfill, contract price"),
+    "SV06-bfs": ("sold", None, 15, "a slag grinder (GGBS)"),
+    "SV06-bof": ("given_away", None, 2, "road builders, who pay 2 EUR/t"),
+    "SV06-scale": ("sold", None, 20, "a sinter plant abroad"),
+    "SV06-dust": ("landfill", 160, None, "hazardous-waste landfill"),
+    "SV06-steam": ("emitted", None, None, "condensed in the site's condensers"),
+    "SV07-pickle": ("unspecified", 180, None, "a regeneration plant"),
+    "SV08-dross": ("unspecified", 150, None, ""),
+    "SV08-sand": ("landfill", 40, None, "inert-waste landfill"),
+    "SV09-sand": ("landfill", 40, None, "inert-waste landfill"),
+    "SV10-scrap": ("sold", None, 320, "scrap traders"),
+    "SV11-bsg": ("sold", None, 35, "two dairy farmers, who collect it (wet grain sells at about 60 EUR/t delivered in the Netherlands)"),
+    "SV11-co2": ("emitted", 0, None, ""),
+    "SV11-water": ("sewer", 0.3, None, "discharged after the on-site treatment"),
+    "SV12-whey": ("given_away", None, None, "pig farmers, who collect it"),
+    "SV12-water": ("sewer", 0.3, None, "discharged after the on-site treatment"),
+    "SV13-former": ("incineration", 50, None, "mixed with food waste by a collector"),
+    "SV14-peel": ("given_away", None, None, "a digester in Ghent, which collects it"),
+    "SV15-manure": ("land_spreading", None, None, "contractors, on rented land"),
+    "SV16-slurry": ("land_spreading", 20, None, "manure processors and contractors"),
+    "SV17-digestate": ("land_spreading", None, None, ""),
+    "SV19-sludge": ("incineration", 65, None, "a sludge incinerator, long-term contract"),
+    "SV19-effluent": ("sewer", 0, None, "discharged to the river"),
+    "SV22-h2": ("used_on_site", None, None, "burnt in the site's own steam boiler"),
+    "SV22-caustic": ("unspecified", 150, None, ""),
+    "SV23-steam": ("emitted", None, None, "condensed"),
+    "SV24-co2": ("emitted", 0, None, ""),
+    "SV25-sulphur": ("sold", None, 95, "the spot market"),
+    "SV25-co2": ("emitted", 0, None, ""),
+    "SV26-glycerol": ("sold", None, 150, "a glycerine trader"),
+    "SV27-uco": ("sold", None, 830, "a biodiesel feedstock trader"),
+    "SV28-fat": ("sold", None, 800, "a biodiesel plant in the Netherlands"),
+    "SV29-sawdust": ("sold", None, 50, "a pellet maker"),
+    "SV29-bark": ("sold", None, 20, "a garden-products firm"),
+    "SV29-chips": ("sold", None, 60, "a board maker abroad"),
+    "SV30-heat": ("emitted", None, None, "dryer exhaust to air"),
+    "SV31-ash": ("landfill", 60, None, "mineral-waste landfill"),
+    "SV31-heat": ("emitted", None, None, "air coolers"),
+    "SV32-rubble": ("sold", None, 5, "sold as crushed rubble"),
+    "SV32-wood": ("incineration", None, None, ""),
+    "SV34-cullet": ("sold", None, 35, "a glassworks abroad"),
+    "SV35-heat": ("emitted", None, None, "the stack"),
+    "SV36-mixed": ("incineration", 110, None, ""),
+    "SV37-film": ("incineration", 100, None, ""),
+    "SV39-sludge": ("incineration", 45, None, "co-fired in a neighbour's boiler, with a gate fee"),
+    "SV39-deink": ("incineration", 45, None, "co-fired in a neighbour's boiler, with a gate fee"),
+    "SV40-cardboard": ("sold", None, 40, "a paper collector, loose"),
+    "SV40-film": ("incineration", 100, None, ""),
+    "SV41-tyres": ("incineration", 80, None, "a cement kiln abroad, with a gate fee"),
+}
+
+# What needs buy today, beyond the price: origin, distance, supplier, heat source.
+SUPPLY = {
+    "SV02-slag": {"origin": "secondary", "distance_km": 150, "mode": "barge", "supplier": "a steelworks in Dunkirk"},
+    "SV02-flyash": {"origin": "secondary", "distance_km": 180, "mode": "truck", "supplier": "a power station in the Netherlands"},
+    "SV06-scrap": {"origin": "secondary", "distance_km": 120, "mode": "barge", "supplier": "scrap yards along the Scheldt"},
+    "SV12-steam": {"heat_source": "gas_boiler"},
+    "SV14-steam": {"heat_source": "gas_boiler"},
+    "SV20-heat": {"heat_source": "gas_boiler"},
+    "SV21-heat": {"heat_source": "gas_boiler", "supplier": "the city's gas-fired heat plant"},
+    "SV22-steam": {"heat_source": "gas_boiler"},
+    "SV35-cullet": {"origin": "secondary", "distance_km": 90, "mode": "truck", "supplier": "cullet processors"},
+    "SV36-film": {"origin": "secondary", "distance_km": 60, "mode": "truck"},
+    "SV39-rcp": {"origin": "secondary", "distance_km": 80, "mode": "truck", "supplier": "paper collectors"},
+    "SV39-steam": {"heat_source": "gas_boiler"},
+}
 
 WINTER = {"pattern": "continuous", "months": [1, 2, 3, 4, 10, 11, 12]}
 GROWING = {"pattern": "continuous", "months": [3, 4, 5, 6, 7, 8, 9, 10]}
@@ -59,7 +141,7 @@ F = [
      outputs=[out("SV02-ckd", "cement_kiln_dust", 9000, ewc="10 13 06", desc="Bypass dust", moisture=0.5, disposal=40)],
      needs=[need("SV02-slag", "blast_furnace_slag", 250000, desc="Granulated slag for CEM III", price=42),
             need("SV02-flyash", "fly_ash", 40000, desc="Siliceous fly ash for CEM II/B-V", spec={"max_constituents": [{"name": "unburnt_carbon", "mass_pct": 5.0}]}, price=25),
-            need("SV02-coal", "coal", 90000, desc="Kiln fuel", price=125),
+            need("SV02-coal", "coal", 90000, desc="Kiln fuel; the precalciner burns alternative fuels of at least 8 MJ/kg", spec={"min_lhv_mj_per_kg": 8.0}, price=125),
             need("SV02-gypsum", "natural_gypsum", 30000, desc="Set retarder", price=22)],
      rail=True, quay=True, tags=["ETS"]),
  fac("SV03", "Canal Ready-Mix (north)", "C23.63", 51.2410, 3.8150, "Canal Concrete BV",
@@ -236,7 +318,7 @@ PROJECTS = [
 ]
 
 region = {
-  "format_version": 2,
+  "format_version": 3,
   "name": "Scheldt Valley industrial cluster (fictional)",
   "description": ("A fictional but realistic cluster of 42 sites along the Ghent-Terneuzen canal: a power station, "
                   "a steelworks, cement and plasterboard, chemicals, food and drink, wood, paper, glass, plastics and "
@@ -244,7 +326,7 @@ region = {
                   "of match (direct, indirect, cascaded) occur; several streams need preprocessing or storage to fit "
                   "their receivers."),
   "currency": "EUR",
-  "settings": {"detour_factor": 1.3, "carbon_price_per_t_co2": 0.0, "transport_cost_factor": 1.0},
+  "settings": {"detour_factor": 1.3, "carbon_price_per_t_co2": 0.0, "transport_cost_factor": 1.0, "country": "BE"},
   "facilities": F,
   "catalogue": {"builtin_rules": True},
   "notes": [{"text": "The steelworks, the chlor-alkali plant and the refinery asked for their costs to stay confidential in workshops.", "facility_id": "SV06"}],

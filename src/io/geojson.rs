@@ -343,7 +343,10 @@ fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flo
             unit,
             variability_cv_pct: None,
             availability,
-            outlet: crate::model::Outlet::from_net_cost(crate::model::OutletKind::Unspecified, cost),
+            outlet: crate::model::Outlet::from_net_cost(
+                crate::model::OutletKind::Unspecified,
+                cost,
+            ),
             shelf_life_days: None,
             disposal_cost_per_unit: None,
             disposal_route: None,

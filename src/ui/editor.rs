@@ -681,23 +681,23 @@ fn output_fields(
                 },
             );
             row(ui, "Taken today by", None, |ui| {
-                text_field(ui, &mut o.outlet.buyer, &p("outlet.buyer"), "buyer or contractor");
+                text_field(
+                    ui,
+                    &mut o.outlet.buyer,
+                    &p("outlet.buyer"),
+                    "buyer or contractor",
+                );
             });
-            row(
-                ui,
-                "Keeps (days)",
-                problem(&p("shelf_life_days")),
-                |ui| {
-                    number_field(
-                        ui,
-                        texts,
-                        parse_problems,
-                        &p("shelf_life_days"),
-                        &mut o.shelf_life_days,
-                        "material's shelf life",
-                    );
-                },
-            );
+            row(ui, "Keeps (days)", problem(&p("shelf_life_days")), |ui| {
+                number_field(
+                    ui,
+                    texts,
+                    parse_problems,
+                    &p("shelf_life_days"),
+                    &mut o.shelf_life_days,
+                    "material's shelf life",
+                );
+            });
             row(ui, "Hazardous", None, |ui| {
                 ui.checkbox(&mut o.hazardous, "hazardous waste");
             });
@@ -792,7 +792,14 @@ fn need_fields(
                 },
             );
             row(ui, "Bought today", None, |ui| {
-                supply_fields(ui, i, &mut n.supply, texts, parse_problems, &p("supply.distance_km"));
+                supply_fields(
+                    ui,
+                    i,
+                    &mut n.supply,
+                    texts,
+                    parse_problems,
+                    &p("supply.distance_km"),
+                );
             });
             row(ui, "Availability", problem(&p("availability")), |ui| {
                 availability_fields(
@@ -929,7 +936,11 @@ fn supply_fields(
             egui::ComboBox::from_id_salt(("supply_origin", i))
                 .selected_text(label(supply.origin))
                 .show_ui(ui, |ui| {
-                    for o in [None, Some(SupplyOrigin::Virgin), Some(SupplyOrigin::Secondary)] {
+                    for o in [
+                        None,
+                        Some(SupplyOrigin::Virgin),
+                        Some(SupplyOrigin::Secondary),
+                    ] {
                         ui.selectable_value(&mut supply.origin, o, label(o));
                     }
                 });
@@ -947,7 +958,11 @@ fn supply_fields(
         ui.horizontal(|ui| {
             ui.label("heat made by");
             egui::ComboBox::from_id_salt(("heat_source", i))
-                .selected_text(supply.heat_source.map_or("gas boiler (default)", HeatSource::label))
+                .selected_text(
+                    supply
+                        .heat_source
+                        .map_or("gas boiler (default)", HeatSource::label),
+                )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut supply.heat_source, None, "gas boiler (default)");
                     for h in HeatSource::ALL {

@@ -366,7 +366,11 @@ fn stream_details(
                 format!(
                     "{}{}{}",
                     outlet.kind.label(),
-                    if outlet.assumed { " (assumed from the material)" } else { "" },
+                    if outlet.assumed {
+                        " (assumed from the material)"
+                    } else {
+                        ""
+                    },
                     if s.outlet.buyer.is_empty() {
                         String::new()
                     } else {
@@ -398,11 +402,15 @@ fn stream_details(
                     format!(
                         "{} MJ/kg as delivered ({} MJ/kg dry)",
                         lhv_delivered_mj_per_kg.map_or("?".to_owned(), |q| format!("{q:.1}")),
-                        m.lhv_dry_mj_per_kg.map_or("?".to_owned(), |q| format!("{q:.1}"))
+                        m.lhv_dry_mj_per_kg
+                            .map_or("?".to_owned(), |q| format!("{q:.1}"))
                     ),
                 );
             }
-            if let Some(days) = s.shelf_life_days.or(material.and_then(|m| m.shelf_life_days)) {
+            if let Some(days) = s
+                .shelf_life_days
+                .or(material.and_then(|m| m.shelf_life_days))
+            {
                 row(ui, "Keeps", format!("{days} days before it spoils"));
             }
             if s.hazardous {
