@@ -8,7 +8,7 @@
 //!
 //! ```json
 //! { "format": "symbiomap-recovery", "saved_at_unix_s": 1764100000, "instance": "4242",
-//!   "path": "/home/ann/scheldt.json", "region": { "format_version": 2, ... } }
+//!   "path": "/home/ann/scheldt.json", "region": { "format_version": 3, ... } }
 //! ```
 
 use std::path::{Path, PathBuf};
