@@ -546,9 +546,10 @@ pub fn outlet_warnings(region: &crate::model::Region) -> Vec<String> {
             let revenue = outlet.revenue_per_unit.unwrap_or(0.0);
             let name = format!("{} ({}), stream `{}`", f.name, f.id, o.id);
             let text = format!("{} {}", o.description, outlet.buyer).to_lowercase();
-            let says_sold = ["sold", "sells", "sale", "trader", "buys it"]
-                .iter()
-                .any(|w| text.contains(w));
+            // Whole words: "unsold bread" is not a sale.
+            let says_sold = text
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| matches!(w, "sold" | "sells" | "sale" | "trader" | "traders"));
             match outlet.kind {
                 k if k.earns() && cost > 0.0 => out.push(format!(
                     "{name}: {} and also pays {cost} per {} for disposal; an exchange saves only one of them",

@@ -393,6 +393,10 @@ fn check_warns_about_a_stream_that_sells_and_pays_for_disposal() {
     s.description = "Wet grain, sold today as feed".into();
     s.outlet = Outlet::with_cost(OutletKind::Unspecified, 30.0);
     a.outputs.push(s);
+    let mut s = stream("bread", "former_foodstuffs", 1_000.0, Unit::Tonne);
+    s.description = "Unsold bread and bakery returns".into();
+    s.outlet = Outlet::with_cost(OutletKind::Incineration, 50.0);
+    a.outputs.push(s);
     region.facilities.push(a);
     let w = symbiomap::checks::outlet_warnings(&region);
     assert_eq!(w.len(), 2, "{w:?}");
