@@ -761,7 +761,12 @@ impl Engine {
         modes
             .iter()
             .map(|rates| {
-                let rates = rates.at_flow(supply_delivered_per_yr);
+                // Without the heat lost on the way: a bound whatever the price (the loss
+                // grows with the price it costs).
+                let rates = ModeRates {
+                    loss_fraction_per_km: 0.0,
+                    ..rates.at_flow(supply_delivered_per_yr)
+                };
                 evaluate(side, &best_demand, &rates, carbon, 0.0).break_even_km
             })
             .fold(0.0, f64::max)
