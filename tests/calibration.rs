@@ -128,7 +128,7 @@ fn break_even_by_group() -> BTreeMap<String, (usize, f64, f64)> {
         "sample-regions/rhine-scheldt-delta.json",
     ] {
         let region = load(rel);
-        let engine = Engine::new(&region).unwrap();
+        let engine = Engine::new(&region).expect("engine");
         for c in viable_candidates(&region) {
             let stream = &region.facilities[c.from_facility].outputs[c.stream];
             let group = engine
