@@ -407,6 +407,26 @@ fn stream_details(
                     ),
                 );
             }
+            if let Some(([lo, hi], unit)) =
+                material.and_then(|m| m.market_price_range_per_unit.map(|r| (r, m.unit)))
+            {
+                row(
+                    ui,
+                    "Market price",
+                    if hide_costs {
+                        "confidential".to_owned()
+                    } else {
+                        format!(
+                            "{lo:.0} to {hi:.0} per {unit} observed for this by-product{}",
+                            if lo < 0.0 {
+                                " (negative: a gate fee)"
+                            } else {
+                                ""
+                            }
+                        )
+                    },
+                );
+            }
             if let Some(days) = s
                 .shelf_life_days
                 .or(material.and_then(|m| m.shelf_life_days))
