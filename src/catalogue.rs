@@ -878,6 +878,78 @@ impl Catalogue {
 mod tests {
     use super::*;
 
+    /// Every default of a built-in material or rule names its source, and every source id it
+    /// names is in the file's table.
+    #[test]
+    fn every_default_has_its_source() {
+        let file: MaterialsFile = serde_json::from_str(MATERIALS_JSON).unwrap();
+        let mut missing = Vec::new();
+        let mut check =
+            |owner: &str, sources: &BTreeMap<String, String>, fields: &[(&str, bool)]| {
+                for (field, present) in fields {
+                    match sources.get(*field) {
+                        None if *present => missing.push(format!("{owner}.{field}: no source")),
+                        Some(ids) => {
+                            for id in ids.split(',').map(str::trim) {
+                                if !file.sources.contains_key(id) {
+                                    missing.push(format!("{owner}.{field}: unknown source {id}"));
+                                }
+                            }
+                        }
+                        None => {}
+                    }
+                }
+            };
+        for m in &file.materials {
+            check(
+                &m.key,
+                &m.sources,
+                &[
+                    ("bulk_density_t_per_m3", m.bulk_density_t_per_m3.is_some()),
+                    ("typical_moisture_pct", m.typical_moisture_pct.is_some()),
+                    ("virgin_price_per_unit", m.virgin_price_per_unit.is_some()),
+                    ("disposal_cost_per_unit", m.disposal_cost_per_unit.is_some()),
+                    (
+                        "virgin_emission_kg_co2_per_unit",
+                        m.virgin_emission_kg_co2_per_unit.is_some(),
+                    ),
+                    (
+                        "processing_cost_per_unit",
+                        m.processing_cost_per_unit.is_some(),
+                    ),
+                    ("typical_outlet", m.typical_outlet.is_some()),
+                    ("outlet_costs_per_unit", !m.outlet_costs_per_unit.is_empty()),
+                    (
+                        "market_price_range_per_unit",
+                        m.market_price_range_per_unit.is_some(),
+                    ),
+                    ("lhv_dry_mj_per_kg", m.lhv_dry_mj_per_kg.is_some()),
+                    ("ash_pct_dry", m.ash_pct_dry.is_some()),
+                    ("fossil_co2_kg_per_mwh", m.fossil_co2_kg_per_mwh.is_some()),
+                    ("shelf_life_days", m.shelf_life_days.is_some()),
+                    (
+                        "testing_cost_per_delivery",
+                        m.testing_cost_per_delivery.is_some(),
+                    ),
+                ],
+            );
+        }
+        for r in &file.rules {
+            check(
+                &r.id,
+                &r.sources,
+                &[
+                    ("substitution_ratio", r.substitution_ratio != 1.0),
+                    ("max_share_pct", r.max_share_pct.is_some()),
+                    ("discount_pct", r.discount_pct.is_some()),
+                    ("treatment", r.treatment.is_some()),
+                    ("basis", r.basis == Basis::Energy),
+                ],
+            );
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
     #[test]
     fn builtin_catalogue_parses() {
         let c = Catalogue::parse_builtin().unwrap();
