@@ -616,21 +616,18 @@ pub struct MaterialsFile {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LogisticsFile {
     pub sources: BTreeMap<String, String>,
-    pub energy: Vec<EnergyCarrier>,
-    pub transport_modes: Vec<TransportMode>,
-    pub preprocessing: Vec<PreprocessOption>,
-    pub heat_sources: Vec<HeatSupply>,
-    pub outlets: Vec<CountryOutlets>,
-    pub defaults: EconomicDefaults,
+    #[serde(flatten)]
+    pub logistics: Logistics,
 }
 
 /// Everything of the catalogue that a region does not override: modes, preprocessing,
 /// energy, heat supplies, outlet costs by country and the general defaults.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Logistics {
+    pub energy: Vec<EnergyCarrier>,
+    #[serde(rename = "transport_modes")]
     pub modes: Vec<TransportMode>,
     pub preprocessing: Vec<PreprocessOption>,
-    pub energy: Vec<EnergyCarrier>,
     pub heat_sources: Vec<HeatSupply>,
     pub outlets: Vec<CountryOutlets>,
     pub defaults: EconomicDefaults,
@@ -691,18 +688,7 @@ impl Catalogue {
                 file: "logistics.json",
                 source,
             })?;
-        Self::build(
-            materials.materials,
-            materials.rules,
-            Logistics {
-                modes: logistics.transport_modes,
-                preprocessing: logistics.preprocessing,
-                energy: logistics.energy,
-                heat_sources: logistics.heat_sources,
-                outlets: logistics.outlets,
-                defaults: logistics.defaults,
-            },
-        )
+        Self::build(materials.materials, materials.rules, logistics.logistics)
     }
 
     fn build(
@@ -801,18 +787,19 @@ impl Catalogue {
                 None => rules.push(r.clone()),
             }
         }
-        Self::build(
-            materials,
-            rules,
-            Logistics {
-                modes: base.modes.clone(),
-                preprocessing: base.preprocessing.clone(),
-                energy: base.energy.clone(),
-                heat_sources: base.heat_sources.clone(),
-                outlets: base.outlets.clone(),
-                defaults: base.defaults.clone(),
-            },
-        )
+        Self::build(materials, rules, base.logistics())
+    }
+
+    /// A copy of the parts a region does not override.
+    pub fn logistics(&self) -> Logistics {
+        Logistics {
+            energy: self.energy.clone(),
+            modes: self.modes.clone(),
+            preprocessing: self.preprocessing.clone(),
+            heat_sources: self.heat_sources.clone(),
+            outlets: self.outlets.clone(),
+            defaults: self.defaults.clone(),
+        }
     }
 
     pub fn material_index(&self, key: &str) -> Option<usize> {

@@ -335,12 +335,9 @@ fn heating_value_check(
     // Drying to the technique's limit: does the heating value then reach the minimum?
     let latent = catalogue.defaults.water_latent_heat_mj_per_kg;
     let dry = profile
-        .moisture_pct
-        .and(q.is_finite().then_some(()))
-        .and_then(|()| {
-            let w = profile.moisture_pct?;
-            // The dry basis back from the delivered value.
-            let q_dry = (q + latent * w / 100.0) / (1.0 - w / 100.0).max(1e-9);
+        .lhv_dry_mj_per_kg
+        .zip(profile.moisture_pct)
+        .and_then(|(q_dry, w)| {
             catalogue.preprocessing.iter().find_map(|p| {
                 let m = p.moisture.as_ref()?;
                 let reach =
@@ -351,8 +348,7 @@ fn heating_value_check(
                     && !stream.preprocessing.iter().any(|s| s.step == p.key))
                 .then(|| {
                     // The moisture at which the heating value is the minimum.
-                    let w_needed = 100.0 * (q_dry - min) / (q_dry + latent);
-                    (p, w_needed)
+                    (p, 100.0 * (q_dry - min) / (q_dry + latent))
                 })
             })
         });
@@ -379,6 +375,7 @@ pub fn freshness_check(
     f: &crate::economics::Freshness,
     catalogue: &Catalogue,
     stream: &OutputStream,
+    state: PhysicalState,
 ) -> Check {
     let breakdown = format!(
         "{:.1} days gathering a delivery, {:.1} on the way, {:.1} in use at the receiver",
@@ -395,7 +392,8 @@ pub fn freshness_check(
         );
     }
     let fix = catalogue.preprocessing.iter().find(|p| {
-        p.shelf_life_days.is_some_and(|d| d >= f.age_days)
+        p.applies_to.contains(&state)
+            && p.shelf_life_days.is_some_and(|d| d >= f.age_days)
             && !stream.preprocessing.iter().any(|s| s.step == p.key)
     });
     let age = if f.age_days.is_finite() {

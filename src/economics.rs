@@ -73,6 +73,18 @@ pub fn lhv_as_received_mj_per_kg(
     lhv_dry_mj_per_kg * (1.0 - m) - latent_mj_per_kg * m
 }
 
+/// The heating value at a moisture, when the material has one (as is without a moisture).
+fn lhv_at(
+    lhv_dry_mj_per_kg: Option<f64>,
+    moisture_pct: Option<f64>,
+    latent_mj_per_kg: f64,
+) -> Option<f64> {
+    lhv_dry_mj_per_kg.map(|q| match moisture_pct {
+        Some(w) => lhv_as_received_mj_per_kg(q, w, latent_mj_per_kg),
+        None => q,
+    })
+}
+
 /// Why a preprocessing chain cannot be applied as asked.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum PreprocessError {
@@ -138,6 +150,8 @@ pub struct DeliveredProfile {
     pub dry_matter_factor: f64,
     /// Net calorific value as delivered (wet basis), MJ/kg; `None`: the material has none.
     pub lhv_mj_per_kg: Option<f64>,
+    /// Net calorific value of the dry matter, MJ/kg.
+    pub lhv_dry_mj_per_kg: Option<f64>,
     /// Days the delivered material keeps; `None`: it keeps.
     pub shelf_life_days: Option<f64>,
 }
@@ -363,11 +377,11 @@ pub fn apply_preprocessing(
         (Some(w), Some(w_ref)) if w_ref < 100.0 => (1.0 - w / 100.0) / (1.0 - w_ref / 100.0),
         _ => 1.0,
     };
-    let latent = catalogue.defaults.water_latent_heat_mj_per_kg;
-    let lhv_mj_per_kg = basis.lhv_dry_mj_per_kg.map(|q| match moisture_pct {
-        Some(w) => lhv_as_received_mj_per_kg(q, w, latent),
-        None => q,
-    });
+    let lhv_mj_per_kg = lhv_at(
+        basis.lhv_dry_mj_per_kg,
+        moisture_pct,
+        catalogue.defaults.water_latent_heat_mj_per_kg,
+    );
     Ok(DeliveredProfile {
         delivered_unit,
         // With no chain the delivered unit is the stream's own; otherwise tonnes per source unit.
@@ -381,6 +395,7 @@ pub fn apply_preprocessing(
         handling_factor,
         dry_matter_factor,
         lhv_mj_per_kg,
+        lhv_dry_mj_per_kg: basis.lhv_dry_mj_per_kg,
         shelf_life_days,
     })
 }
@@ -795,14 +810,11 @@ pub fn outlet_value(
         (k, _) => (k, false),
     };
     let basis_s = StreamBasis::of(stream, material);
-    let lhv = basis_s
-        .lhv_dry_mj_per_kg
-        .map(|q| match basis_s.moisture_pct {
-            Some(w) => {
-                lhv_as_received_mj_per_kg(q, w, catalogue.defaults.water_latent_heat_mj_per_kg)
-            }
-            None => q,
-        });
+    let lhv = lhv_at(
+        basis_s.lhv_dry_mj_per_kg,
+        basis_s.moisture_pct,
+        catalogue.defaults.water_latent_heat_mj_per_kg,
+    );
     let mwh_per_t = lhv.map(|q| q / MJ_PER_MWH * 1000.0);
     let t_per_unit = convert(
         1.0,
@@ -999,11 +1011,11 @@ pub fn material_mwh_per_unit(m: &Material, catalogue: &Catalogue) -> Option<f64>
     if m.unit == Unit::MegawattHour {
         return Some(1.0);
     }
-    let q = m.lhv_dry_mj_per_kg?;
-    let q = match m.typical_moisture_pct {
-        Some(w) => lhv_as_received_mj_per_kg(q, w, catalogue.defaults.water_latent_heat_mj_per_kg),
-        None => q,
-    };
+    let q = lhv_at(
+        m.lhv_dry_mj_per_kg,
+        m.typical_moisture_pct,
+        catalogue.defaults.water_latent_heat_mj_per_kg,
+    )?;
     let t = convert(1.0, m.unit, Unit::Tonne, m.bulk_density_t_per_m3, None)?;
     Some(t * q / MJ_PER_MWH * 1000.0)
 }

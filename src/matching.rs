@@ -868,7 +868,9 @@ impl Engine {
             Some(side) => *side,
             None => DemandSide::priced(leaf.price_per_to_unit),
         };
-        let pair = full.map(|d| self.pair_flow(region, s, opt, d, &demand_side));
+        let pair = full
+            .filter(|_| opt.needs_flow)
+            .map(|d| self.pair_flow(region, s, opt, d, &demand_side));
         let Some((value, fresh)) = self.best_mode(
             s.facility,
             leaf.facility,
@@ -1142,7 +1144,12 @@ impl Engine {
             need_units_per_delivered * opt.side.mass_factor,
         );
         if let Some(f) = &fresh {
-            checks.push(checks::freshness_check(f, &self.catalogue, stream));
+            checks.push(checks::freshness_check(
+                f,
+                &self.catalogue,
+                stream,
+                profile.state,
+            ));
         }
         if pair.deliverable_share < 1.0 && s.shelf_life_days.is_some() {
             checks.push(Check {
@@ -1221,7 +1228,7 @@ impl Engine {
         let basis = StreamBasis::of(stream, Some(from));
         let profile = economics::apply_preprocessing(&basis, steps, &self.catalogue).ok()?;
         let rule = opt.rule.map(|r| &self.catalogue.rules[r as usize]);
-        let outlet = self.outlet(region, s.facility as usize, s.stream as usize);
+        let outlet = self.outlet_valued(region, s.facility as usize, s.stream as usize, false);
         let side = SupplySide::new(
             &profile,
             from,

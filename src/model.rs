@@ -265,6 +265,29 @@ pub struct Facility {
     pub extra: Extra,
 }
 
+impl Facility {
+    /// A site with nothing but its id, name and position.
+    pub fn new(id: &str, name: &str, location: LatLon) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            operator: String::new(),
+            sector: String::new(),
+            location,
+            address: String::new(),
+            country: None,
+            tags: Vec::new(),
+            confidential: false,
+            rail_siding: false,
+            quay: false,
+            outputs: Vec::new(),
+            needs: Vec::new(),
+            attributes: std::collections::BTreeMap::new(),
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// A WGS84 position in degrees.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatLon {
@@ -523,6 +546,34 @@ pub struct OutputStream {
     pub extra: Extra,
 }
 
+impl OutputStream {
+    /// A stream of `material` with everything else the material's typical value.
+    pub fn new(id: &str, material: &str, quantity_per_yr: f64, unit: Unit) -> Self {
+        Self {
+            id: id.to_owned(),
+            material: material.to_owned(),
+            ewc_code: None,
+            description: String::new(),
+            composition: Vec::new(),
+            physical_state: None,
+            moisture_pct: None,
+            bulk_density_t_per_m3: None,
+            quantity_per_yr,
+            unit,
+            variability_cv_pct: None,
+            availability: Availability::default(),
+            outlet: Outlet::default(),
+            shelf_life_days: None,
+            disposal_cost_per_unit: None,
+            disposal_route: None,
+            hazardous: false,
+            preprocessing: Vec::new(),
+            mode: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// Where a stream went in a version-2 file (`disposal_route`); read only, for migration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -748,6 +799,24 @@ pub struct Need {
     pub virgin_price_per_unit: Option<f64>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl Need {
+    /// A need of `material` with no specification, all year, at the catalogue's price.
+    pub fn new(id: &str, material: &str, quantity_per_yr: f64, unit: Unit) -> Self {
+        Self {
+            id: id.to_owned(),
+            material: material.to_owned(),
+            description: String::new(),
+            spec: Specification::default(),
+            quantity_per_yr,
+            unit,
+            availability: Availability::default(),
+            supply: CurrentSupply::default(),
+            virgin_price_per_unit: None,
+            extra: Extra::new(),
+        }
+    }
 }
 
 /// Whether what a receiver buys today is newly produced or itself a secondary material.

@@ -8,68 +8,26 @@ use symbiomap::economics::ModeBlock;
 use symbiomap::io::region_file;
 use symbiomap::matching::{Candidate, Engine, PairHit, SearchOptions};
 use symbiomap::model::{
-    Availability, CurrentSupply, Extra, Facility, LatLon, ModeKey, Need, Outlet, OutletKind,
-    OutputStream, Pattern, Region, Specification, SupplyOrigin, Unit,
+    Availability, CurrentSupply, Facility, LatLon, ModeKey, Need, Outlet, OutletKind, OutputStream,
+    Pattern, Region, SupplyOrigin, Unit,
 };
 use symbiomap::summary::allocate;
 
 fn facility(id: &str, lat: f64, lon: f64) -> Facility {
-    Facility {
-        id: id.into(),
-        name: id.into(),
-        operator: String::new(),
-        sector: String::new(),
-        location: LatLon::new(lat, lon),
-        address: String::new(),
-        country: None,
-        tags: Vec::new(),
-        confidential: false,
-        rail_siding: false,
-        quay: false,
-        outputs: Vec::new(),
-        needs: Vec::new(),
-        attributes: std::collections::BTreeMap::default(),
-        extra: Extra::new(),
-    }
+    Facility::new(id, id, LatLon::new(lat, lon))
 }
 
 fn stream(id: &str, material: &str, quantity: f64, unit: Unit) -> OutputStream {
     OutputStream {
-        id: id.into(),
-        material: material.into(),
-        ewc_code: None,
-        description: String::new(),
-        composition: Vec::new(),
-        physical_state: None,
-        moisture_pct: None,
-        bulk_density_t_per_m3: None,
-        quantity_per_yr: quantity,
-        unit,
-        variability_cv_pct: None,
-        availability: Availability::default(),
         outlet: Outlet::with_cost(OutletKind::Landfill, 40.0),
-        shelf_life_days: None,
-        disposal_cost_per_unit: None,
-        disposal_route: None,
-        hazardous: false,
-        preprocessing: Vec::new(),
-        mode: None,
-        extra: Extra::new(),
+        ..OutputStream::new(id, material, quantity, unit)
     }
 }
 
 fn need(id: &str, material: &str, quantity: f64, price: f64) -> Need {
     Need {
-        id: id.into(),
-        material: material.into(),
-        description: String::new(),
-        spec: Specification::default(),
-        quantity_per_yr: quantity,
-        unit: Unit::Tonne,
-        availability: Availability::default(),
         supply: CurrentSupply::priced(price),
-        virgin_price_per_unit: None,
-        extra: Extra::new(),
+        ..Need::new(id, material, quantity, Unit::Tonne)
     }
 }
 

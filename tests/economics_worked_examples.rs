@@ -9,9 +9,8 @@ use symbiomap::checks::Level;
 use symbiomap::geodesy::EARTH_RADIUS_KM;
 use symbiomap::matching::{Candidate, Engine, PairHit, SearchOptions};
 use symbiomap::model::{
-    Availability, CurrentSupply, Extra, Facility, HeatSource, LatLon, ModeKey, Need, Outlet,
-    OutletKind, OutputStream, PhysicalState, PreprocessStep, Region, Specification, SupplyOrigin,
-    Unit,
+    CurrentSupply, Extra, Facility, HeatSource, LatLon, ModeKey, Need, Outlet, OutletKind,
+    OutputStream, PhysicalState, PreprocessStep, Region, Specification, SupplyOrigin, Unit,
 };
 
 /// Longitude on the equator that lies `km` east of 0 deg along the great circle.
@@ -29,62 +28,20 @@ fn material(key: &str, category: Category, state: PhysicalState, unit: Unit) -> 
 }
 
 fn facility(id: &str, km_east: f64) -> Facility {
-    Facility {
-        id: id.into(),
-        name: id.into(),
-        operator: String::new(),
-        sector: String::new(),
-        location: LatLon::new(0.0, lon_for_km(km_east)),
-        address: String::new(),
-        country: None,
-        tags: Vec::new(),
-        confidential: false,
-        rail_siding: false,
-        quay: false,
-        outputs: Vec::new(),
-        needs: Vec::new(),
-        attributes: std::collections::BTreeMap::default(),
-        extra: Extra::new(),
-    }
+    Facility::new(id, id, LatLon::new(0.0, lon_for_km(km_east)))
 }
 
 fn stream(id: &str, material: &str, quantity: f64, unit: Unit, outlet: Outlet) -> OutputStream {
     OutputStream {
-        id: id.into(),
-        material: material.into(),
-        ewc_code: None,
-        description: String::new(),
-        composition: Vec::new(),
-        physical_state: None,
-        moisture_pct: None,
-        bulk_density_t_per_m3: None,
-        quantity_per_yr: quantity,
-        unit,
-        variability_cv_pct: None,
-        availability: Availability::default(),
         outlet,
-        shelf_life_days: None,
-        disposal_cost_per_unit: None,
-        disposal_route: None,
-        hazardous: false,
-        preprocessing: Vec::new(),
-        mode: None,
-        extra: Extra::new(),
+        ..OutputStream::new(id, material, quantity, unit)
     }
 }
 
 fn need(id: &str, material: &str, quantity: f64, unit: Unit, price: f64) -> Need {
     Need {
-        id: id.into(),
-        material: material.into(),
-        description: String::new(),
-        spec: Specification::default(),
-        quantity_per_yr: quantity,
-        unit,
-        availability: Availability::default(),
         supply: CurrentSupply::priced(price),
-        virgin_price_per_unit: None,
-        extra: Extra::new(),
+        ..Need::new(id, material, quantity, unit)
     }
 }
 

@@ -68,28 +68,19 @@ fn random_region(seed: u64) -> Region {
     let n = rng.random_range(8..40);
     let spread = pick(&mut rng, &[0.2, 0.8, 3.0]);
     for i in 0..n {
-        let mut f = Facility {
-            id: format!("F{i}"),
-            name: format!("F{i}"),
-            operator: String::new(),
-            sector: String::new(),
-            location: LatLon::new(
+        let mut f = Facility::new(
+            &format!("F{i}"),
+            &format!("F{i}"),
+            LatLon::new(
                 50.0 + rng.random_range(-spread..spread),
                 4.0 + rng.random_range(-spread..spread),
             ),
-            address: String::new(),
-            country: rng
-                .random_bool(0.2)
-                .then(|| pick(&mut rng, &["FR", "UK"]).to_owned()),
-            tags: Vec::new(),
-            confidential: false,
-            rail_siding: rng.random_bool(0.4),
-            quay: rng.random_bool(0.4),
-            outputs: Vec::new(),
-            needs: Vec::new(),
-            attributes: std::collections::BTreeMap::default(),
-            extra: Extra::new(),
-        };
+        );
+        f.country = rng
+            .random_bool(0.2)
+            .then(|| pick(&mut rng, &["FR", "UK"]).to_owned());
+        f.rail_siding = rng.random_bool(0.4);
+        f.quay = rng.random_bool(0.4);
         for k in 0..rng.random_range(0..3) {
             let (material, unit) = pick(&mut rng, OUTPUTS);
             let quantity = match unit {
@@ -130,26 +121,11 @@ fn random_region(seed: u64) -> Region {
                 Availability::default()
             };
             f.outputs.push(OutputStream {
-                id: format!("F{i}-o{k}"),
-                material: material.into(),
-                ewc_code: None,
-                description: String::new(),
-                composition: Vec::new(),
-                physical_state: None,
-                moisture_pct: None,
-                bulk_density_t_per_m3: None,
-                quantity_per_yr: quantity,
-                unit,
-                variability_cv_pct: None,
                 availability,
                 outlet,
-                shelf_life_days: None,
-                disposal_cost_per_unit: None,
-                disposal_route: None,
-                hazardous: false,
                 preprocessing,
                 mode: rng.random_bool(0.15).then(|| pick(&mut rng, &ModeKey::ALL)),
-                extra: Extra::new(),
+                ..OutputStream::new(&format!("F{i}-o{k}"), material, quantity, unit)
             });
         }
         for k in 0..rng.random_range(0..3) {
@@ -176,27 +152,23 @@ fn random_region(seed: u64) -> Region {
                     .then(|| pick(&mut rng, &HeatSource::ALL)),
                 extra: Extra::new(),
             };
+            let quantity = match unit {
+                Unit::MegawattHour => rng.random_range(5_000.0..400_000.0),
+                _ => rng.random_range(300.0..80_000.0),
+            };
+            let availability = if rng.random_bool(0.2) {
+                Availability {
+                    pattern: Pattern::Continuous,
+                    months: vec![1, 2, 3, 10, 11, 12],
+                }
+            } else {
+                Availability::default()
+            };
             f.needs.push(Need {
-                id: format!("F{i}-n{k}"),
-                material: material.into(),
-                description: String::new(),
                 spec,
-                quantity_per_yr: match unit {
-                    Unit::MegawattHour => rng.random_range(5_000.0..400_000.0),
-                    _ => rng.random_range(300.0..80_000.0),
-                },
-                unit,
-                availability: if rng.random_bool(0.2) {
-                    Availability {
-                        pattern: Pattern::Continuous,
-                        months: vec![1, 2, 3, 10, 11, 12],
-                    }
-                } else {
-                    Availability::default()
-                },
+                availability,
                 supply,
-                virgin_price_per_unit: None,
-                extra: Extra::new(),
+                ..Need::new(&format!("F{i}-n{k}"), material, quantity, unit)
             });
         }
         region.facilities.push(f);

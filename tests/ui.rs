@@ -55,21 +55,8 @@ fn sawmill_region() -> Region {
     }];
     region.catalogue.builtin_rules = false;
     let site = |id: &str, name: &str, lat: f64, lon: f64| Facility {
-        id: id.into(),
-        name: name.into(),
-        operator: String::new(),
         sector: "C16.10".into(),
-        location: LatLon::new(lat, lon),
-        address: String::new(),
-        country: None,
-        tags: Vec::new(),
-        confidential: false,
-        rail_siding: false,
-        quay: false,
-        outputs: Vec::new(),
-        needs: Vec::new(),
-        attributes: std::collections::BTreeMap::default(),
-        extra: Extra::new(),
+        ..Facility::new(id, name, LatLon::new(lat, lon))
     };
     let mut mill = site("mill", "Forest Edge Sawmill", 50.0, 5.0);
     mill.outputs.push(OutputStream {

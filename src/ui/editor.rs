@@ -12,8 +12,8 @@ use crate::catalogue::{Catalogue, Category, Material};
 use crate::io::json_path::JsonPath;
 use crate::io::region_file::validate_facility;
 use crate::model::{
-    Availability, Constituent, CurrentSupply, Extra, Facility, HeatSource, Need, Outlet,
-    OutletKind, OutputStream, Pattern, PhysicalState, Region, Specification, SupplyOrigin, Unit,
+    Availability, Constituent, CurrentSupply, Facility, HeatSource, Need, OutletKind, OutputStream,
+    Pattern, PhysicalState, Region, SupplyOrigin, Unit,
 };
 use crate::reference::{EwcList, NaceList};
 
@@ -297,28 +297,7 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
             }
             if ui.button("+ Add an output stream").clicked() {
                 let id = fresh_flow_id(region, draft, "o");
-                draft.outputs.push(OutputStream {
-                    id,
-                    material: String::new(),
-                    ewc_code: None,
-                    description: String::new(),
-                    composition: Vec::new(),
-                    physical_state: None,
-                    moisture_pct: None,
-                    bulk_density_t_per_m3: None,
-                    quantity_per_yr: 0.0,
-                    unit: Unit::Tonne,
-                    variability_cv_pct: None,
-                    availability: Availability::default(),
-                    outlet: Outlet::default(),
-                    shelf_life_days: None,
-                    disposal_cost_per_unit: None,
-                    disposal_route: None,
-                    hazardous: false,
-                    preprocessing: Vec::new(),
-                    mode: None,
-                    extra: Extra::new(),
-                });
+                draft.outputs.push(OutputStream::new(&id, "", 0.0, Unit::Tonne));
             }
 
             ui.separator();
@@ -357,18 +336,7 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
             }
             if ui.button("+ Add a need").clicked() {
                 let id = fresh_flow_id(region, draft, "n");
-                draft.needs.push(Need {
-                    id,
-                    material: String::new(),
-                    description: String::new(),
-                    spec: Specification::default(),
-                    quantity_per_yr: 0.0,
-                    unit: Unit::Tonne,
-                    availability: Availability::default(),
-                    supply: CurrentSupply::default(),
-                    virgin_price_per_unit: None,
-                    extra: Extra::new(),
-                });
+                draft.needs.push(Need::new(&id, "", 0.0, Unit::Tonne));
             }
 
             ui.separator();
