@@ -587,7 +587,7 @@ pub struct EconomicDefaults {
     pub testing_cost_per_delivery: f64,
     /// A full laboratory analysis of a sample (a pipeline's stream is analysed so many times a
     /// year, see [`PipeMedium::tests_per_yr`]).
-    pub lab_analysis_cost: f64,
+    pub lab_analysis_cost_per_sample: f64,
     /// Latent heat of water in the net calorific value, MJ per kg of water.
     pub water_latent_heat_mj_per_kg: f64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

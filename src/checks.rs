@@ -533,8 +533,9 @@ fn availability_checks(
 /// Outlets that contradict themselves: a stream that is sold (or used on site) and also pays
 /// for its disposal, one that is disposed of and also earns, or one whose description says it
 /// is sold while its outlet is a paid disposal (typical of files from before version 3, where
-/// one `disposal_cost_per_unit` stood for both). One line per stream, naming it.
-pub fn outlet_warnings(region: &crate::model::Region) -> Vec<String> {
+/// one `disposal_cost_per_unit` stood for both), or one paid for disposal although its
+/// material sells on its market. One line per stream, naming it.
+pub fn outlet_warnings(region: &crate::model::Region, catalogue: &Catalogue) -> Vec<String> {
     use crate::model::OutletKind;
     let mut out = Vec::new();
     for f in &region.facilities {
@@ -565,6 +566,18 @@ pub fn outlet_warnings(region: &crate::model::Region) -> Vec<String> {
                     k.label(),
                     o.unit
                 )),
+                k if cost > 0.0 => {
+                    let market = catalogue
+                        .material(&o.material)
+                        .and_then(|m| m.market_price_range_per_unit.map(|r| (r, m.unit)));
+                    if let Some(([low, high], unit)) = market.filter(|([low, _], _)| *low > 0.0) {
+                        out.push(format!(
+                            "{name}: pays {cost} per {} for {} although its material sells at {low}-{high} per {unit}; is that its outlet?",
+                            o.unit,
+                            k.label()
+                        ));
+                    }
+                }
                 _ => {}
             }
         }

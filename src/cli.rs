@@ -206,7 +206,7 @@ fn check(path: &Path) -> Result<()> {
             " (region's own only)"
         }
     );
-    let warnings = crate::checks::outlet_warnings(&region);
+    let warnings = crate::checks::outlet_warnings(&region, &engine.catalogue);
     if !warnings.is_empty() {
         outln!(
             "  {} warning{}:",

@@ -678,7 +678,7 @@ pub fn mode_rates(
                     * share
                     * factor,
                 connection_yr: (medium.connection_cost * share
-                    + medium.tests_per_yr * catalogue.defaults.lab_analysis_cost)
+                    + medium.tests_per_yr * catalogue.defaults.lab_analysis_cost_per_sample)
                     * factor,
                 connection_yr_per_unit_per_h: medium.connection_cost_per_base_unit_per_h
                     * base
@@ -1075,6 +1075,18 @@ impl SupplySide {
         let energy_basis = rule.is_some_and(|r| r.basis == Basis::Energy);
         let mut energy_mwh_per_unit = None;
         let mut fossil_co2 = 0.0;
+        // One delivered unit in the from-material's unit, at the delivered density.
+        let in_from_units = if profile.delivered_unit == from.unit {
+            Some(1.0)
+        } else {
+            convert(
+                1.0,
+                profile.delivered_unit,
+                from.unit,
+                profile.bulk_density_t_per_m3,
+                profile.mwh_per_t(),
+            )
+        };
         let ratio_to_units = if energy_basis {
             let e = profile.mwh_per_unit()?.max(0.0);
             let e_to = material_mwh_per_unit(to, catalogue).filter(|e| *e > 0.0)?;
@@ -1084,19 +1096,7 @@ impl SupplySide {
             }
             ratio * e / e_to
         } else {
-            // One delivered unit in the from-material's unit, at the delivered density.
-            let in_from_units = if profile.delivered_unit == from.unit {
-                1.0
-            } else {
-                convert(
-                    1.0,
-                    profile.delivered_unit,
-                    from.unit,
-                    profile.bulk_density_t_per_m3,
-                    profile.mwh_per_t(),
-                )?
-            };
-            ratio * profile.dry_matter_factor * in_from_units
+            ratio * profile.dry_matter_factor * in_from_units?
         };
         let treatment = rule.and_then(|r| r.treatment.as_ref());
         let per_source = treatment.map_or(0.0, |t| t.cost_per_unit)

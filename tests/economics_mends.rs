@@ -351,13 +351,19 @@ fn check_warns_about_a_stream_that_sells_and_pays_for_disposal() {
     s.description = "Wet grain, sold today as feed".into();
     s.outlet = Outlet::with_cost(OutletKind::Unspecified, 30.0);
     a.outputs.push(s);
-    let mut s = stream("bread", "former_foodstuffs", 1_000.0, Unit::Tonne);
-    s.description = "Unsold bread and bakery returns".into();
-    s.outlet = Outlet::with_cost(OutletKind::Incineration, 50.0);
+    // "Unsold" is not a sale; a stream of a material without a positive market is not flagged.
+    let mut s = stream("dust", "cement_kiln_dust", 1_000.0, Unit::Tonne);
+    s.description = "Unsold bypass dust".into();
+    s.outlet = Outlet::with_cost(OutletKind::Landfill, 50.0);
+    a.outputs.push(s);
+    // Paid for although its material sells: asked about.
+    let mut s = stream("cullet", "glass_cullet", 1_000.0, Unit::Tonne);
+    s.outlet = Outlet::with_cost(OutletKind::Landfill, 40.0);
     a.outputs.push(s);
     region.facilities.push(a);
-    let w = symbiomap::checks::outlet_warnings(&region);
-    assert_eq!(w.len(), 2, "{w:?}");
+    let catalogue = symbiomap::catalogue::Catalogue::builtin();
+    let w = symbiomap::checks::outlet_warnings(&region, catalogue);
+    assert_eq!(w.len(), 3, "{w:?}");
     assert!(
         w[0].contains("`grain`") && w[0].contains("also pays 30"),
         "{}",
@@ -367,5 +373,10 @@ fn check_warns_about_a_stream_that_sells_and_pays_for_disposal() {
         w[1].contains("`grain2`") && w[1].contains("description says it is sold"),
         "{}",
         w[1]
+    );
+    assert!(
+        w[2].contains("`cullet`") && w[2].contains("sells at 10-60"),
+        "{}",
+        w[2]
     );
 }

@@ -68,7 +68,7 @@ OUTLETS = {
     "SV11-water": ("sewer", 0.3, None, "discharged after the on-site treatment"),
     "SV12-whey": ("given_away", None, None, "pig farmers, who collect it"),
     "SV12-water": ("sewer", 0.3, None, "discharged after the on-site treatment"),
-    "SV13-former": ("incineration", 50, None, "mixed with food waste by a collector"),
+    "SV13-former": ("sold", None, 40, "a feed processor, which collects the returns"),
     "SV14-peel": ("given_away", None, None, "a digester in Ghent, which collects it"),
     "SV15-manure": ("land_spreading", None, None, "contractors, on rented land"),
     "SV16-slurry": ("land_spreading", 20, None, "manure processors and contractors"),
@@ -95,11 +95,11 @@ OUTLETS = {
     "SV34-cullet": ("sold", None, 35, "a glassworks abroad"),
     "SV35-heat": ("emitted", None, None, "the stack"),
     "SV36-mixed": ("incineration", 110, None, ""),
-    "SV37-film": ("incineration", 100, None, ""),
+    "SV37-film": ("sold", None, 250, "a film recycler (clean production scrap)"),
     "SV39-sludge": ("incineration", 45, None, "co-fired in a neighbour's boiler, with a gate fee"),
     "SV39-deink": ("incineration", 45, None, "co-fired in a neighbour's boiler, with a gate fee"),
     "SV40-cardboard": ("sold", None, 40, "a paper collector, loose"),
-    "SV40-film": ("incineration", 100, None, ""),
+    "SV40-film": ("given_away", None, None, "a collector, with the store's other film"),
     "SV41-tyres": ("incineration", 80, None, "a cement kiln abroad, with a gate fee"),
 }
 
