@@ -142,27 +142,17 @@ pub fn generate(n: usize, seed: u64) -> Region {
             }
             used.push(m);
             let material = &catalogue.materials[m];
+            // The quantity draws before the outlet, as the generator always did.
+            let quantity = typical_quantity(material.unit) * (0.7 * rng.normal()).exp();
             facility.outputs.push(OutputStream {
-                id: format!("{}-o{}", facility.id, k + 1),
-                material: material.key.clone(),
                 ewc_code: material.ewc_codes.first().cloned(),
-                description: String::new(),
-                composition: Vec::new(),
-                physical_state: None,
-                moisture_pct: None,
-                bulk_density_t_per_m3: None,
-                quantity_per_yr: typical_quantity(material.unit) * (0.7 * rng.normal()).exp(),
-                unit: material.unit,
-                variability_cv_pct: None,
-                availability: Availability::default(),
                 outlet: synthetic_outlet(material, &mut rng),
-                shelf_life_days: None,
-                disposal_cost_per_unit: None,
-                disposal_route: None,
-                hazardous: false,
-                preprocessing: Vec::new(),
-                mode: None,
-                extra: Extra::new(),
+                ..OutputStream::new(
+                    &format!("{}-o{}", facility.id, k + 1),
+                    &material.key,
+                    quantity,
+                    material.unit,
+                )
             });
         }
         used.clear();

@@ -14,8 +14,8 @@ use symbiomap::geodesy::destination;
 use symbiomap::io::region_file;
 use symbiomap::matching::{Engine, PairHit, SearchOptions};
 use symbiomap::model::{
-    Availability, Extra, Facility, LatLon, Need, OutputStream, PhysicalState, PreprocessStep,
-    Region, Specification, Unit,
+    Extra, Facility, LatLon, Need, OutputStream, PhysicalState, PreprocessStep, Region,
+    Specification, Unit,
 };
 use symbiomap::ui::app::{Command, Persisted, SymbiomapApp};
 
@@ -60,29 +60,13 @@ fn sawmill_region() -> Region {
     };
     let mut mill = site("mill", "Forest Edge Sawmill", 50.0, 5.0);
     mill.outputs.push(OutputStream {
-        id: "mill-shavings".into(),
-        material: "ui_shavings".into(),
         ewc_code: Some("03 01 05".into()),
         description: "Loose planer shavings".into(),
-        composition: Vec::new(),
-        physical_state: None,
-        moisture_pct: None,
-        bulk_density_t_per_m3: None,
-        quantity_per_yr: 6000.0,
-        unit: Unit::Tonne,
-        variability_cv_pct: None,
-        availability: Availability::default(),
         outlet: symbiomap::model::Outlet::with_cost(
             symbiomap::model::OutletKind::Incineration,
             20.0,
         ),
-        shelf_life_days: None,
-        disposal_cost_per_unit: None,
-        disposal_route: None,
-        hazardous: false,
-        preprocessing: Vec::new(),
-        mode: None,
-        extra: Extra::new(),
+        ..OutputStream::new("mill-shavings", "ui_shavings", 6000.0, Unit::Tonne)
     });
     region.facilities.push(mill);
     for (i, road_km) in [100.0, 600.0, 700.0, 900.0, 1000.0].into_iter().enumerate() {
@@ -95,16 +79,13 @@ fn sawmill_region() -> Region {
         );
         plant.sector = "D35.30".into();
         plant.needs.push(Need {
-            id: format!("chp{i}-fuel"),
-            material: "ui_biomass_fuel".into(),
-            description: String::new(),
-            spec: Specification::default(),
-            quantity_per_yr: 40_000.0,
-            unit: Unit::Tonne,
-            availability: Availability::default(),
             supply: symbiomap::model::CurrentSupply::priced(150.0),
-            virgin_price_per_unit: None,
-            extra: Extra::new(),
+            ..Need::new(
+                &format!("chp{i}-fuel"),
+                "ui_biomass_fuel",
+                40_000.0,
+                Unit::Tonne,
+            )
         });
         region.facilities.push(plant);
     }

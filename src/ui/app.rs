@@ -691,23 +691,7 @@ impl SymbiomapApp {
             Command::AddFacilityAt(p) => {
                 let region = &self.doc.region;
                 let id = region.fresh_id("F");
-                let facility = crate::model::Facility {
-                    country: None,
-                    name: format!("New facility {id}"),
-                    id,
-                    operator: String::new(),
-                    sector: String::new(),
-                    location: p,
-                    address: String::new(),
-                    tags: Vec::new(),
-                    confidential: false,
-                    rail_siding: false,
-                    quay: false,
-                    outputs: Vec::new(),
-                    needs: Vec::new(),
-                    attributes: std::collections::BTreeMap::new(),
-                    extra: crate::model::Extra::new(),
-                };
+                let facility = crate::model::Facility::new(&id, &format!("New facility {id}"), p);
                 let index = region.facilities.len();
                 self.push(Command::Edit(Edit::InsertFacility {
                     index,
