@@ -1,4 +1,5 @@
-//! The command line: `symbiomap check | import | match | screen | export | bench | generate`.
+//! The command line: `symbiomap check | import | match | plan | screen | export | bench |
+//! generate`.
 //! With no command, the binary opens the desktop app (see `main.rs`).
 
 use std::fmt::Write as _;
@@ -12,10 +13,10 @@ use clap::{Args, Parser, Subcommand};
 use crate::catalogue::MatchKind;
 use crate::io::csv_import::{self, CsvSources, FlowRef};
 use crate::io::{geojson, region_file};
-use crate::matching::{Candidate, Engine, PairHit, SearchOptions, Totals};
+use crate::matching::{Candidate, Engine, PairHit, PlanCandidate, SearchOptions, Totals};
 use crate::model::Region;
 use crate::screen::{ScreenPair, ScreenTables};
-use crate::summary::{allocate, Summary};
+use crate::summary::{allocate, top_by_value, Summary};
 
 /// `println!` for the commands' output: when stdout is closed (`symbiomap match ... | head`)
 /// the command ends quietly, as a program killed by `SIGPIPE` would, instead of panicking.
@@ -50,6 +51,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Find every viable exchange in a region and summarise it.
     Match(MatchArgs),
+    /// The region's optimal plan: how much of each stream goes to each need so that the region
+    /// gains the most (HiGHS), against the greedy pass, with each company's gain.
+    Plan(PlanArgs),
     /// Screen CSV tables region-wide without importing them: every pair of the same material
     /// within its break-even distance, fast enough for registers of a million sites.
     Screen(ScreenArgs),
@@ -119,6 +123,58 @@ pub struct MatchArgs {
     pub top: usize,
 }
 
+// Command-line switches are independent yes/no flags by nature.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    pub region: PathBuf,
+    /// Carbon price, per tonne of CO2 (default: the region's setting).
+    #[arg(long)]
+    pub carbon_price: Option<f64>,
+    /// A yearly cost every exchange carries (contracting, set-up, quality agreements): makes
+    /// each exchange all or nothing.
+    #[arg(long, default_value_t = 0.0)]
+    pub exchange_cost: f64,
+    /// Keep an exchange that already operates: `STREAM_ID:NEED_ID`, or `STREAM_ID:NEED_ID=QTY` for
+    /// at least QTY source units a year. Repeatable.
+    #[arg(long, value_name = "STREAM:NEED[=QTY]")]
+    pub lock: Vec<String>,
+    /// Two facilities that will not trade with each other: `FACILITY_ID:FACILITY_ID`. Repeatable.
+    #[arg(long, value_name = "FACILITY:FACILITY")]
+    pub exclude: Vec<String>,
+    /// A facility that must take part in at least one exchange. Repeatable.
+    #[arg(long, value_name = "FACILITY")]
+    pub require: Vec<String>,
+    /// Stop the solver after this many seconds with the best plan found and its bound.
+    #[arg(long, default_value_t = 300.0)]
+    pub time_limit: f64,
+    /// Stop a mixed-integer solve within this relative gap of the bound.
+    #[arg(long, default_value_t = 1e-4)]
+    pub gap: f64,
+    /// Print the plan as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write one row per planned exchange to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// How many exchanges and companies to print (the CSV and JSON get them all).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// No progress on standard error.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Show the solver's own log on standard error (on by itself for large programs).
+    #[arg(long)]
+    pub solver_log: bool,
+    /// Solve the linear relaxation only (a bound; all-or-nothing exchanges may come out
+    /// fractional, so the checker is not run).
+    #[arg(long)]
+    pub relax: bool,
+    /// HiGHS's solver for the linear program: simplex, ipm, pdlp or choose.
+    #[arg(long)]
+    pub lp_solver: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     pub region: PathBuf,
@@ -165,6 +221,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Check { region } => check(&region),
         Command::Import(args) => import(&args),
         Command::Match(args) => run_match(&args),
+        Command::Plan(args) => plan(&args),
         Command::Screen(args) => screen(&args),
         Command::Export(args) => export(&args),
         Command::Bench(args) => bench(&args),
@@ -312,23 +369,23 @@ fn run_match(args: &MatchArgs) -> Result<()> {
         hits.len(),
         started.elapsed().as_secs_f64()
     );
-    let candidates: Vec<Candidate> = hits
-        .iter()
-        .filter_map(|h| engine.explain(&region, h))
-        .collect();
-    let summary = allocate(&region, &candidates);
+    let candidates = engine.quantify_all(&region, &hits);
+    drop(hits);
+    let summary = allocate(&engine, &region, &candidates);
     if let Some(path) = &args.csv {
-        write_candidates_csv(path, &region, &candidates)?;
+        write_candidates_csv(path, &engine, &region, &candidates)?;
         eprintln!("wrote {} rows to {}", candidates.len(), path.display());
     }
+    // Only what is printed is explained.
+    let top: Vec<Candidate> = top_by_value(&candidates, args.top)
+        .into_iter()
+        .filter_map(|i| engine.explain(&region, &candidates[i].hit))
+        .collect();
     if args.json {
-        let json = crate::summary::to_json(&region, &summary, &candidates, args.top);
+        let json = crate::summary::to_json(&region, &summary, &top);
         outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print!(
-            "{}",
-            render_summary(&region, &summary, &candidates, args.top)
-        );
+        print!("{}", render_summary(&region, &summary, &top));
     }
     for issue in &engine.issues {
         let f = &region.facilities[issue.facility as usize];
@@ -337,13 +394,306 @@ fn run_match(args: &MatchArgs) -> Result<()> {
     Ok(())
 }
 
-/// The text summary of `symbiomap match`.
-pub fn render_summary(
+fn plan_options(args: &PlanArgs) -> Result<crate::plan::PlanOptions> {
+    let mut options = crate::plan::PlanOptions {
+        exchange_cost_per_yr: args.exchange_cost,
+        time_limit_s: Some(args.time_limit),
+        mip_rel_gap: Some(args.gap),
+        progress: !args.quiet,
+        solver_log_min_columns: if args.solver_log { 0 } else { 100_000 },
+        relax: args.relax,
+        lp_solver: args.lp_solver.clone(),
+        require: args.require.clone(),
+        ..Default::default()
+    };
+    for lock in &args.lock {
+        let (pair, qty) = match lock.split_once('=') {
+            Some((pair, q)) => {
+                let q: f64 = q.trim().parse().with_context(|| {
+                    format!("--lock {lock}: `{q}` is not a number of source units a year")
+                })?;
+                (pair, Some(q))
+            }
+            None => (lock.as_str(), None),
+        };
+        let Some((stream, need)) = pair.split_once(':') else {
+            bail!("--lock {lock}: expected STREAM_ID:NEED_ID[=QTY]");
+        };
+        options.locks.push(crate::plan::Lock {
+            stream_id: stream.trim().to_owned(),
+            need_id: need.trim().to_owned(),
+            source_units_per_yr: qty,
+        });
+    }
+    for pair in &args.exclude {
+        let Some((a, b)) = pair.split_once(':') else {
+            bail!("--exclude {pair}: expected FACILITY_ID:FACILITY_ID");
+        };
+        options
+            .exclude
+            .push((a.trim().to_owned(), b.trim().to_owned()));
+    }
+    Ok(options)
+}
+
+fn plan(args: &PlanArgs) -> Result<()> {
+    let mut region = load(&args.region)?;
+    if let Some(p) = args.carbon_price {
+        region.settings.carbon_price_per_t_co2 = p;
+    }
+    let options = plan_options(args)?;
+    let engine = Engine::new(&region)?;
+    let quiet = args.quiet;
+    let mut progress = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let outcome = crate::plan::plan_region(&engine, &region, &options, &mut progress)
+        .with_context(|| format!("{}: no plan", args.region.display()))?;
+    let broken = crate::plan::violations(&outcome.problem, &outcome.solution.x);
+    if !args.relax && !broken.is_empty() {
+        bail!(
+            "the solver's plan breaks {} constraints (first: {})",
+            broken.len(),
+            broken[0]
+        );
+    }
+    if let Some(path) = &args.csv {
+        write_plan_csv(path, &engine, &region, &outcome)?;
+        eprintln!(
+            "wrote {} exchanges to {}",
+            outcome.report.exchanges.len(),
+            path.display()
+        );
+    }
+    if args.json {
+        let json = crate::plan::to_json(&engine, &region, &outcome);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        print!("{}", render_plan(&engine, &region, &outcome, args.top));
+    }
+    Ok(())
+}
+
+/// The text of `symbiomap plan`.
+pub fn render_plan(
+    engine: &Engine,
     region: &Region,
-    summary: &Summary,
-    candidates: &[Candidate],
+    outcome: &crate::plan::Outcome,
     top: usize,
 ) -> String {
+    let cur = &region.currency;
+    let sol = &outcome.solution;
+    let r = &outcome.report;
+    let g = &outcome.greedy_report;
+    let mut s = String::new();
+    let _ = writeln!(s, "Region: {}", region.name);
+    let _ = writeln!(
+        s,
+        "Plan: {} (HiGHS, {:.2} s), value {} {cur}/yr, bound {} {cur}/yr, gap {:.4} %",
+        sol.status,
+        sol.solve_seconds,
+        thousands(sol.objective),
+        thousands(sol.bound),
+        100.0 * sol.gap
+    );
+    let _ = writeln!(
+        s,
+        "\n  {:<22} {:>10} {:>18} {:>16} {:>22} {:>18}",
+        "", "exchanges", "value/yr", "CO2 avoided t/yr", "landfill t/yr", "exchanged t/yr"
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>10} {:>18} {:>16} {:>22} {:>18}",
+        "today",
+        0,
+        0,
+        0,
+        format!("{:.0} landfilled", outcome.landfill_today_t_per_yr),
+        0
+    );
+    for (name, rep) in [("greedy pass", g), ("optimal plan", r)] {
+        let _ = writeln!(
+            s,
+            "  {:<22} {:>10} {:>18} {:>16.0} {:>22} {:>18.0}",
+            name,
+            rep.exchanges.len(),
+            thousands(rep.value_per_yr),
+            rep.co2_avoided_t_per_yr,
+            format!("{:.0} diverted", rep.landfill_diverted_t_per_yr),
+            rep.exchanged_t_per_yr,
+        );
+    }
+    if g.value_per_yr.abs() > 0.0 {
+        let _ = writeln!(
+            s,
+            "  the plan gains {} {cur}/yr more than the greedy pass ({:+.2} %)",
+            thousands(r.value_per_yr - g.value_per_yr),
+            100.0 * (r.value_per_yr - g.value_per_yr) / g.value_per_yr.abs()
+        );
+    }
+    if !r.exchanges.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nExchanges ({} of {}, by value):",
+            top.min(r.exchanges.len()),
+            r.exchanges.len()
+        );
+        let _ = writeln!(
+            s,
+            "  {:<26} {:<26} {:<34} {:>8} {:>12} {:>12} {:>12} {:>12}",
+            "from",
+            "to",
+            "material -> use",
+            "km",
+            "source/yr",
+            "value/yr",
+            "sender/yr",
+            "receiver/yr"
+        );
+        for e in r.exchanges.iter().take(top) {
+            let c = &outcome.candidates[e.candidate];
+            let from = &region.facilities[e.from_facility];
+            let to = &region.facilities[e.to_facility];
+            let stream = &from.outputs[e.stream];
+            let need = &to.needs[e.need];
+            let _ = writeln!(
+                s,
+                "  {:<26} {:<26} {:<34} {:>8.1} {:>12} {:>12} {:>12} {:>12}",
+                clip(&from.name, 26),
+                clip(&to.name, 26),
+                clip(&format!("{} -> {}", stream.material, need.material), 34),
+                c.hit.distance_km,
+                format!(
+                    "{} {}",
+                    thousands(e.source_units_per_yr),
+                    stream.unit.symbol()
+                ),
+                thousands(e.value_per_yr),
+                thousands(e.sender_gain_per_yr),
+                thousands(e.receiver_gain_per_yr),
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\nCompanies ({} of {}, by gain at transfer prices that halve each exchange's surplus):",
+            top.min(r.companies.len()),
+            r.companies.len()
+        );
+        for c in r.companies.iter().take(top) {
+            let f = &region.facilities[c.facility];
+            let _ = writeln!(
+                s,
+                "  {:<32} {:>3} out {:>3} in  gains {:>12} {cur}/yr{}",
+                clip(&f.name, 32),
+                c.as_sender,
+                c.as_receiver,
+                thousands(c.gain_per_yr),
+                if c.compensation_needed_per_yr > 0.0 {
+                    format!(
+                        ", needs {} {cur}/yr of compensation",
+                        thousands(c.compensation_needed_per_yr)
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let short: Vec<&crate::plan::CompanyGain> = r
+            .companies
+            .iter()
+            .filter(|c| c.compensation_needed_per_yr > 0.0)
+            .collect();
+        if short.is_empty() {
+            let _ = writeln!(s, "  every company in the plan gains.");
+        } else {
+            let _ = writeln!(
+                s,
+                "  {} companies lose on exchanges the companies do not gain from together (locked, or paid by the carbon price): {} {cur}/yr in all",
+                short.len(),
+                thousands(short.iter().map(|c| c.compensation_needed_per_yr).sum())
+            );
+        }
+    }
+    let _ = engine;
+    s
+}
+
+fn write_plan_csv(
+    path: &Path,
+    engine: &Engine,
+    region: &Region,
+    outcome: &crate::plan::Outcome,
+) -> Result<()> {
+    crate::io::atomic::write_atomic_with(path, |w| {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record([
+            "from_facility",
+            "to_facility",
+            "stream_id",
+            "need_id",
+            "material",
+            "to_material",
+            "rule",
+            "mode",
+            "distance_km",
+            "source_units_per_yr",
+            "unit",
+            "need_units_per_yr",
+            "need_unit",
+            "value_per_yr",
+            "fixed_cost_per_yr",
+            "co2_avoided_t_per_yr",
+            "landfill_diverted_t_per_yr",
+            "transfer_price_per_source_unit",
+            "price_low_per_source_unit",
+            "price_high_per_source_unit",
+            "sender_gain_per_yr",
+            "receiver_gain_per_yr",
+            "hub",
+        ])?;
+        for e in &outcome.report.exchanges {
+            let c = &outcome.candidates[e.candidate];
+            let from = &region.facilities[e.from_facility];
+            let to = &region.facilities[e.to_facility];
+            let stream = &from.outputs[e.stream];
+            let need = &to.needs[e.need];
+            out.write_record([
+                from.id.as_str(),
+                to.id.as_str(),
+                stream.id.as_str(),
+                need.id.as_str(),
+                stream.material.as_str(),
+                need.material.as_str(),
+                c.rule
+                    .map_or("", |r| engine.catalogue.rules[r as usize].id.as_str()),
+                c.hit.mode.label(),
+                &format!("{:.3}", c.hit.distance_km),
+                &format!("{:.3}", e.source_units_per_yr),
+                stream.unit.symbol(),
+                &format!("{:.3}", e.need_units_per_yr),
+                need.unit.symbol(),
+                &format!("{:.2}", e.value_per_yr),
+                &format!("{:.2}", e.fixed_cost_per_yr),
+                &format!("{:.3}", e.co2_avoided_t_per_yr),
+                &format!("{:.3}", e.landfill_diverted_t_per_yr),
+                &format!("{:.4}", e.transfer_price_per_source_unit),
+                &format!("{:.4}", e.price_low_per_source_unit),
+                &format!("{:.4}", e.price_high_per_source_unit),
+                &format!("{:.2}", e.sender_gain_per_yr),
+                &format!("{:.2}", e.receiver_gain_per_yr),
+                "",
+            ])?;
+        }
+        out.flush()
+    })
+    .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// The text summary of `symbiomap match`.
+/// `top`: the candidates to list, explained, best first.
+pub fn render_summary(region: &Region, summary: &Summary, top: &[Candidate]) -> String {
     let cur = &region.currency;
     let mut s = String::new();
     let _ = writeln!(s, "Region: {}", region.name);
@@ -370,14 +720,8 @@ pub fn render_summary(
         summary.co2_avoided_t_per_yr,
         summary.landfill_diverted_t_per_yr,
     );
-    let mut viable: Vec<&Candidate> = candidates.iter().filter(|c| c.viable).collect();
-    viable.sort_by(|a, b| b.annual.value_per_yr.total_cmp(&a.annual.value_per_yr));
-    if !viable.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nTop {} candidates by yearly value:",
-            top.min(viable.len())
-        );
+    if !top.is_empty() {
+        let _ = writeln!(s, "\nTop {} candidates by yearly value:", top.len());
         let _ = writeln!(
             s,
             "  {:<28} {:<28} {:<42} {:<9} {:>8} {:>9} {:>10} {:>12} {:>12} {:>12}",
@@ -392,7 +736,7 @@ pub fn render_summary(
             "sender/yr",
             "receiver/yr"
         );
-        for c in viable.iter().take(top) {
+        for c in top {
             let from = &region.facilities[c.from_facility];
             let to = &region.facilities[c.to_facility];
             let stream = &from.outputs[c.stream];
@@ -447,8 +791,14 @@ pub fn thousands(v: f64) -> String {
     }
 }
 
-/// One row per candidate.
-pub fn write_candidates_csv(path: &Path, region: &Region, candidates: &[Candidate]) -> Result<()> {
+/// One row per candidate, explained a chunk at a time in parallel (memory stays bounded).
+pub fn write_candidates_csv(
+    path: &Path,
+    engine: &Engine,
+    region: &Region,
+    candidates: &[PlanCandidate],
+) -> Result<()> {
+    use rayon::prelude::*;
     crate::io::atomic::write_atomic_with(path, |w| {
         let mut out = csv::Writer::from_writer(w);
         out.write_record([
@@ -482,53 +832,59 @@ pub fn write_candidates_csv(path: &Path, region: &Region, candidates: &[Candidat
             "receiver_gain_per_yr",
             "reasons",
         ])?;
-        for c in candidates {
-            let from = &region.facilities[c.from_facility];
-            let to = &region.facilities[c.to_facility];
-            let stream = &from.outputs[c.stream];
-            let need = &to.needs[c.need];
-            let reasons = c
-                .checks
-                .iter()
-                .filter(|x| x.level != crate::checks::Level::Pass)
-                .map(|x| format!("{}: {}", x.level.label(), x.message))
-                .collect::<Vec<_>>()
-                .join(" | ");
-            out.write_record([
-                from.id.as_str(),
-                to.id.as_str(),
-                stream.id.as_str(),
-                need.id.as_str(),
-                stream.material.as_str(),
-                need.material.as_str(),
-                c.kind.label(),
-                c.rule.as_ref().map_or("", |r| r.id.as_str()),
-                c.value.mode.label(),
-                if c.viable { "yes" } else { "no" },
-                &format!("{:.3}", c.value.distance_km),
-                &format!("{:.3}", c.value.break_even_km),
-                &format!("{:.4}", c.value.net_value_per_unit),
-                stream.unit.symbol(),
-                &format!("{:.3}", c.annual.exchanged_per_yr),
-                &format!("{:.2}", c.annual.value_per_yr),
-                &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
-                &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
-                c.outlet.kind.key(),
-                &format!("{:.4}", c.outlet.net_cost_per_unit),
-                match c.demand.origin {
-                    crate::model::SupplyOrigin::Virgin => "virgin",
-                    crate::model::SupplyOrigin::Secondary => "secondary",
-                },
-                &format!("{:.3}", c.price_factor),
-                &c.energy_mwh_per_unit
-                    .map_or(String::new(), |e| format!("{e:.4}")),
-                &format!("{:.4}", c.gains.transfer_price_per_unit),
-                &format!("{:.4}", c.gains.price_low_per_unit),
-                &format!("{:.4}", c.gains.price_high_per_unit),
-                &format!("{:.2}", c.gains.sender_per_yr),
-                &format!("{:.2}", c.gains.receiver_per_yr),
-                &reasons,
-            ])?;
+        for chunk in candidates.chunks(1 << 14) {
+            let explained: Vec<Candidate> = chunk
+                .par_iter()
+                .filter_map(|c| engine.explain(region, &c.hit))
+                .collect();
+            for c in &explained {
+                let from = &region.facilities[c.from_facility];
+                let to = &region.facilities[c.to_facility];
+                let stream = &from.outputs[c.stream];
+                let need = &to.needs[c.need];
+                let reasons = c
+                    .checks
+                    .iter()
+                    .filter(|x| x.level != crate::checks::Level::Pass)
+                    .map(|x| format!("{}: {}", x.level.label(), x.message))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                out.write_record([
+                    from.id.as_str(),
+                    to.id.as_str(),
+                    stream.id.as_str(),
+                    need.id.as_str(),
+                    stream.material.as_str(),
+                    need.material.as_str(),
+                    c.kind.label(),
+                    c.rule.as_ref().map_or("", |r| r.id.as_str()),
+                    c.value.mode.label(),
+                    if c.viable { "yes" } else { "no" },
+                    &format!("{:.3}", c.value.distance_km),
+                    &format!("{:.3}", c.value.break_even_km),
+                    &format!("{:.4}", c.value.net_value_per_unit),
+                    stream.unit.symbol(),
+                    &format!("{:.3}", c.annual.exchanged_per_yr),
+                    &format!("{:.2}", c.annual.value_per_yr),
+                    &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
+                    &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
+                    c.outlet.kind.key(),
+                    &format!("{:.4}", c.outlet.net_cost_per_unit),
+                    match c.demand.origin {
+                        crate::model::SupplyOrigin::Virgin => "virgin",
+                        crate::model::SupplyOrigin::Secondary => "secondary",
+                    },
+                    &format!("{:.3}", c.price_factor),
+                    &c.energy_mwh_per_unit
+                        .map_or(String::new(), |e| format!("{e:.4}")),
+                    &format!("{:.4}", c.gains.transfer_price_per_unit),
+                    &format!("{:.4}", c.gains.price_low_per_unit),
+                    &format!("{:.4}", c.gains.price_high_per_unit),
+                    &format!("{:.2}", c.gains.sender_per_yr),
+                    &format!("{:.2}", c.gains.receiver_per_yr),
+                    &reasons,
+                ])?;
+            }
         }
         out.flush()
     })

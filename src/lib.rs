@@ -1,8 +1,8 @@
 //! Symbiomap: plan industrial symbiosis.
 //!
 //! The UI-free core: the region [`model`], the material [`catalogue`] and [`reference`] lists,
-//! the break-even [`economics`], the [`spatial`] index and [`matching`] engine, and the file
-//! formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
+//! the break-even [`economics`], the [`spatial`] index and [`matching`] engine, the region's
+//! optimal [`plan`], and the file formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
 //! the desktop app (feature `gui`) is a thin shell over it in `ui`.
 
 pub mod basemap;
@@ -16,6 +16,7 @@ pub mod io;
 pub mod matching;
 pub mod model;
 pub mod pipeline;
+pub mod plan;
 pub mod reference;
 pub mod screen;
 pub mod spatial;

@@ -94,6 +94,10 @@ pub struct Supply {
     pub quantity_per_yr: f64,
     /// Days the delivered stream keeps, when it spoils.
     pub shelf_life_days: Option<f64>,
+    /// Tonnes of landfill avoided per source unit taken (0 unless it is landfilled today).
+    pub landfill_t_per_source_unit: f64,
+    /// Tonnes in one source unit (0 for energy units).
+    pub tonnes_per_source_unit: f64,
     /// Why the stream is left out of the search (unknown material, a preprocessing chain that
     /// cannot run).
     pub problem: Option<Box<str>>,
@@ -624,6 +628,14 @@ impl Engine {
         let mut options = Vec::new();
         let mut problem = None;
         let mut shelf_life_days = None;
+        let mut landfill_t_per_source_unit = 0.0;
+        let tonnes_per_source_unit = economics::convert_units(
+            1.0,
+            basis.unit,
+            crate::model::Unit::Tonne,
+            basis.bulk_density_t_per_m3,
+        )
+        .unwrap_or(0.0);
         match (&profile, from) {
             (_, None) => {
                 problem = Some(format!(
@@ -636,6 +648,7 @@ impl Engine {
                 shelf_life_days = profile.shelf_life_days;
                 let m = material.unwrap_or_default();
                 let outlet = self.outlet_valued(region, fi, si, false);
+                landfill_t_per_source_unit = landfill_t_per_unit(&outlet, &basis);
                 let detour = from.detour_factor.unwrap_or(region.settings.detour_factor);
                 let fixed_mode = stream.mode.or(region.settings.default_mode);
                 let shared = if is_default_shaped(stream, from) {
@@ -714,6 +727,8 @@ impl Engine {
             plain: checks::stream_is_plain(stream) && shelf_life_days.is_none(),
             quantity_per_yr: stream.quantity_per_yr,
             shelf_life_days,
+            landfill_t_per_source_unit,
+            tonnes_per_source_unit,
             problem: problem.map(String::into_boxed_str),
         }
     }
@@ -1163,17 +1178,7 @@ impl Engine {
             });
         }
         let level = checks::worst(&checks);
-        let landfill_t_per_source_unit = if outlet.diverts_landfill() {
-            economics::convert_units(
-                1.0,
-                basis.unit,
-                crate::model::Unit::Tonne,
-                basis.bulk_density_t_per_m3,
-            )
-            .unwrap_or(0.0)
-        } else {
-            0.0
-        };
+        let landfill_t_per_source_unit = landfill_t_per_unit(&outlet, &basis);
         let pipe_diameter_m = self
             .modes(opt)
             .iter()
@@ -1206,6 +1211,115 @@ impl Engine {
             freshness: fresh,
             pipe_diameter_m,
         })
+    }
+
+    /// A hit with the quantities the region's plan and totals need, and no words: what a
+    /// pair can carry, the lot it must reach, its value per source unit, the fixed yearly cost
+    /// of a pipeline sized for the pair's whole flow, and each company's part. Cheap enough
+    /// for every hit of a large region (the strings, checks and per-mode figures of
+    /// [`Engine::explain`] are built only for the candidates someone looks at).
+    pub fn quantify(&self, region: &Region, hit: &PairHit) -> Option<PlanCandidate> {
+        let s = self.supplies.get(hit.supply as usize)?;
+        let d = self.demands.get(hit.demand as usize)?;
+        let opt = s.options.get(hit.option as usize)?;
+        let need = region
+            .facilities
+            .get(d.facility as usize)?
+            .needs
+            .get(d.need as usize)?;
+        let demand_side = d.side.as_ref()?;
+        let carbon = self.settings.carbon_price_per_t_co2;
+        let pair = self.pair_flow(region, s, opt, d, demand_side);
+        let (value, _) = self.best_mode(
+            s.facility,
+            d.facility,
+            opt,
+            demand_side,
+            carbon,
+            hit.distance_km,
+            Some(&pair),
+        )?;
+        let mf = opt.side.mass_factor;
+        let need_units_per_source_unit =
+            opt.side.ratio_to_units * demand_side.need_units_per_to_unit * mf;
+        let max_share_pct = opt.max_share_pct.unwrap_or(100.0);
+        let need_cap_source = if need_units_per_source_unit > 0.0 {
+            d.quantity_per_yr * max_share_pct / 100.0 / need_units_per_source_unit
+        } else {
+            0.0
+        };
+        let max_source_units_per_yr = (s.quantity_per_yr * pair.deliverable_share)
+            .min(need_cap_source)
+            .max(0.0);
+        // A pipeline is built for the pair's whole flow: its line and connection cost the same
+        // whatever flows through it. The rest of the value is per unit.
+        let pipe_rates = self
+            .modes(opt)
+            .iter()
+            .find(|r| r.mode == value.mode)
+            .filter(|r| r.pipe.is_some());
+        let (variable, fixed_cost_per_yr) = match pipe_rates {
+            Some(r) if pair.flow_per_yr > 0.0 => {
+                let without_line = ModeRates { pipe: None, ..*r };
+                let v = evaluate(
+                    &opt.side,
+                    demand_side,
+                    &without_line,
+                    carbon,
+                    hit.distance_km,
+                );
+                let fixed_per_unit = (v.net_value_per_unit - value.net_value_per_unit).max(0.0);
+                (
+                    value.net_value_per_unit + fixed_per_unit,
+                    fixed_per_unit * pair.flow_per_yr,
+                )
+            }
+            _ => (value.net_value_per_unit, 0.0),
+        };
+        let g = gains(&value, 1.0, None);
+        // The receiver's side carries the transport, and with it the line's fixed cost.
+        let receiver_variable = g.receiver_alone_per_unit + (variable - value.net_value_per_unit);
+        // A receiver's smallest lot: the pair must fill at least one a year, and a perishable
+        // stream one within its shelf life.
+        let min_source_units_per_yr = need
+            .spec
+            .min_lot
+            .filter(|_| need_units_per_source_unit > 0.0)
+            .map_or(0.0, |lot| {
+                let lot_source = lot / need_units_per_source_unit;
+                match s.shelf_life_days {
+                    Some(days) if days > 0.0 => lot_source * (365.25 / days).max(1.0),
+                    _ => lot_source,
+                }
+            });
+        Some(PlanCandidate {
+            hit: PairHit {
+                mode: value.mode,
+                net_value_per_unit: value.net_value_per_unit,
+                ..*hit
+            },
+            from_facility: s.facility,
+            to_facility: d.facility,
+            rule: opt.rule,
+            max_source_units_per_yr,
+            min_source_units_per_yr,
+            need_units_per_source_unit,
+            max_share_pct,
+            value_per_source_unit: variable * mf,
+            fixed_cost_per_yr,
+            co2_t_per_source_unit: value.co2_avoided_kg_per_unit * mf / 1000.0,
+            landfill_t_per_source_unit: s.landfill_t_per_source_unit,
+            sender_alone_per_source_unit: g.sender_alone_per_unit * mf,
+            receiver_alone_per_source_unit: receiver_variable * mf,
+            carbon_value_per_source_unit: value.carbon_value_per_unit * mf,
+        })
+    }
+
+    /// Every hit quantified, in parallel, in the hits' order.
+    pub fn quantify_all(&self, region: &Region, hits: &[PairHit]) -> Vec<PlanCandidate> {
+        hits.par_iter()
+            .filter_map(|h| self.quantify(region, h))
+            .collect()
     }
 
     /// The economics of a hit's pair by its mode, as if the stream had the preprocessing chain
@@ -1286,6 +1400,21 @@ impl Engine {
         }
         out.sort_by_key(|(m, _)| *m);
         out
+    }
+}
+
+/// Tonnes of landfill one source unit of a stream avoids: its mass if it is landfilled today.
+fn landfill_t_per_unit(outlet: &OutletValue, basis: &StreamBasis) -> f64 {
+    if outlet.diverts_landfill() {
+        economics::convert_units(
+            1.0,
+            basis.unit,
+            crate::model::Unit::Tonne,
+            basis.bulk_density_t_per_m3,
+        )
+        .unwrap_or(0.0)
+    } else {
+        0.0
     }
 }
 
@@ -1417,4 +1546,57 @@ pub struct Candidate {
     pub freshness: Option<Freshness>,
     /// Inner diameter of the pipeline the flow needs, m (pipeline candidates).
     pub pipe_diameter_m: Option<f64>,
+}
+
+/// A hit with its quantities (see [`Engine::quantify`]): what the plan, the greedy totals and
+/// the region's figures read, about a hundred bytes and no strings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlanCandidate {
+    pub hit: PairHit,
+    pub from_facility: u32,
+    pub to_facility: u32,
+    /// Index into the catalogue's rules; `None` for the same material as is.
+    pub rule: Option<u32>,
+    /// The most source units a year the pair can carry: the stream (the share of a
+    /// perishable stream that flows in months the receiver takes it), and no more than the
+    /// rule's share of the need.
+    pub max_source_units_per_yr: f64,
+    /// The least the pair must carry a year if it runs at all (the receiver's minimum lot).
+    pub min_source_units_per_yr: f64,
+    /// Need units one source unit covers.
+    pub need_units_per_source_unit: f64,
+    /// The largest share of the need this rule may cover, %.
+    pub max_share_pct: f64,
+    /// Net value per source unit carried, before the fixed cost (carbon price included).
+    pub value_per_source_unit: f64,
+    /// Yearly cost that does not depend on the flow (a pipeline's line and connection).
+    pub fixed_cost_per_yr: f64,
+    pub co2_t_per_source_unit: f64,
+    pub landfill_t_per_source_unit: f64,
+    /// What each side gains per source unit before any payment between them (the receiver's
+    /// before the fixed cost); their sum plus the carbon value is `value_per_source_unit`.
+    pub sender_alone_per_source_unit: f64,
+    pub receiver_alone_per_source_unit: f64,
+    /// The carbon price's part of the value (society's, not the companies').
+    pub carbon_value_per_source_unit: f64,
+}
+
+impl PlanCandidate {
+    /// Net value of carrying `source_units_per_yr` a year, the fixed cost included.
+    pub fn value_per_yr(&self, source_units_per_yr: f64) -> f64 {
+        if source_units_per_yr <= 0.0 {
+            return 0.0;
+        }
+        self.value_per_source_unit * source_units_per_yr - self.fixed_cost_per_yr
+    }
+
+    /// What the two companies share of it (the value without the carbon price).
+    pub fn private_value_per_yr(&self, source_units_per_yr: f64) -> f64 {
+        if source_units_per_yr <= 0.0 {
+            return 0.0;
+        }
+        (self.sender_alone_per_source_unit + self.receiver_alone_per_source_unit)
+            * source_units_per_yr
+            - self.fixed_cost_per_yr
+    }
 }

@@ -941,6 +941,10 @@ pub struct Specification {
     /// Lowest net calorific value as delivered (wet basis) a boiler or kiln burns, MJ/kg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_lhv_mj_per_kg: Option<f64>,
+    /// The largest share of the need the receiver takes from secondary materials, all
+    /// suppliers and rules together, % (a kiln that keeps a virgin base load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_secondary_share_pct: Option<f64>,
 }
 
 impl Specification {

@@ -108,22 +108,20 @@ pub struct Opportunity {
 /// viable candidate (no tonne promised twice), by value per year, at most `n`.
 pub fn top_opportunities(engine: &Engine, region: &Region, n: usize) -> Vec<Opportunity> {
     let hits: Vec<PairHit> = engine.search(region, &SearchOptions::default());
-    let candidates: Vec<Candidate> = hits
-        .iter()
-        .filter(|h| h.viable)
-        .filter_map(|h| engine.explain(region, h))
-        .collect();
-    let mut plan = allocate(region, &candidates).allocated;
+    let candidates = engine.quantify_all(region, &hits);
+    let mut plan = allocate(engine, region, &candidates).allocated;
     plan.sort_by(|a, b| b.value_per_yr.total_cmp(&a.value_per_yr));
     plan.into_iter()
-        .take(n)
-        .map(|a| Opportunity {
-            candidate: candidates[a.candidate].clone(),
-            source_units_per_yr: a.source_units_per_yr,
-            value_per_yr: a.value_per_yr,
-            co2_avoided_t_per_yr: a.co2_avoided_t_per_yr,
-            landfill_diverted_t_per_yr: a.landfill_diverted_t_per_yr,
+        .filter_map(|a| {
+            Some(Opportunity {
+                candidate: engine.explain(region, &candidates[a.candidate].hit)?,
+                source_units_per_yr: a.source_units_per_yr,
+                value_per_yr: a.value_per_yr,
+                co2_avoided_t_per_yr: a.co2_avoided_t_per_yr,
+                landfill_diverted_t_per_yr: a.landfill_diverted_t_per_yr,
+            })
         })
+        .take(n)
         .collect()
 }
 

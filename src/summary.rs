@@ -1,16 +1,17 @@
 //! Region-level figures from a list of candidates.
 //!
 //! Adding up every candidate would count a stream once per possible receiver. Instead, the
-//! summary allocates greedily: candidates in order of net value per unit of source stream, each
-//! taking as much as its stream still has and its need still wants (within the rule's blending
-//! share). This is one feasible plan, not the optimum; it is a fair estimate of what the region
-//! could gain and never promises a tonne twice.
+//! summary allocates greedily ([`crate::plan::greedy`]): candidates in order of net value per
+//! unit of source stream, each taking as much as its stream still has and its need still
+//! wants (within the rule's blending share). This is one feasible plan, not the optimum
+//! (`symbiomap plan` solves for that); it never promises a tonne twice.
 
 use serde_json::{json, Value};
 
 use crate::catalogue::MatchKind;
-use crate::matching::Candidate;
+use crate::matching::{Candidate, Engine, PlanCandidate};
 use crate::model::Region;
+use crate::plan::{greedy, PlanOptions, Problem};
 
 /// One exchange of the greedy plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +22,8 @@ pub struct Allocation {
     pub value_per_yr: f64,
     pub co2_avoided_t_per_yr: f64,
     pub landfill_diverted_t_per_yr: f64,
-    /// Each company's gain at the candidate's transfer price, for this quantity.
+    /// Each company's gain at the default transfer price (the companies' surplus halved), for
+    /// this quantity.
     pub sender_gain_per_yr: f64,
     pub receiver_gain_per_yr: f64,
 }
@@ -40,70 +42,34 @@ pub struct Summary {
 }
 
 /// Counts the candidates and allocates the viable ones greedily.
-pub fn allocate(region: &Region, candidates: &[Candidate]) -> Summary {
+pub fn allocate(engine: &Engine, region: &Region, candidates: &[PlanCandidate]) -> Summary {
     let mut summary = Summary::default();
-    let mut order: Vec<usize> = Vec::new();
-    for (i, c) in candidates.iter().enumerate() {
-        if c.viable {
+    for c in candidates {
+        if c.hit.viable {
             summary.viable += 1;
-            summary.viable_by_kind[c.kind as usize] += 1;
-            if c.value.net_value_per_unit > 0.0 {
-                order.push(i);
-            }
+            summary.viable_by_kind[c.hit.kind as usize] += 1;
         } else {
             summary.near_or_failed += 1;
         }
     }
-    let per_source = |c: &Candidate| c.value.net_value_per_unit * c.mass_factor;
-    order.sort_by(|&a, &b| per_source(&candidates[b]).total_cmp(&per_source(&candidates[a])));
-
-    // Remaining supply (source units) and need (need units), by facility and index.
-    let mut supply_left: Vec<Vec<f64>> = region
-        .facilities
-        .iter()
-        .map(|f| f.outputs.iter().map(|o| o.quantity_per_yr).collect())
-        .collect();
-    let mut need_left: Vec<Vec<f64>> = region
-        .facilities
-        .iter()
-        .map(|f| f.needs.iter().map(|n| n.quantity_per_yr).collect())
-        .collect();
-    // Need units already given to each (need, rule): a rule's blending share caps what all
-    // its by-products together may cover of one need.
-    let mut by_rule: std::collections::HashMap<(usize, usize, Option<&str>), f64> =
-        std::collections::HashMap::new();
-    for i in order {
-        let c = &candidates[i];
-        let need_qty = region.facilities[c.to_facility].needs[c.need].quantity_per_yr;
-        let need_per_source = c.need_units_per_delivered * c.mass_factor;
-        let s_left = supply_left[c.from_facility][c.stream];
-        let key = (
-            c.to_facility,
-            c.need,
-            c.rule.as_ref().map(|r| r.id.as_str()),
-        );
-        let share_left =
-            need_qty * c.max_share_pct / 100.0 - by_rule.get(&key).copied().unwrap_or(0.0);
-        let n_left = need_left[c.to_facility][c.need].min(share_left);
-        if need_per_source <= 0.0 || s_left <= 0.0 || n_left <= 0.0 {
+    // Without constraints of the user's the problem always builds.
+    let problem =
+        Problem::build(engine, region, candidates, &PlanOptions::default()).unwrap_or_default();
+    let plan = greedy(&problem);
+    for (col, &x) in problem.columns.iter().zip(&plan.x) {
+        if x <= 0.0 {
             continue;
         }
-        let x = s_left.min(n_left / need_per_source);
-        if x <= 1e-9 {
-            continue;
-        }
-        supply_left[c.from_facility][c.stream] -= x;
-        need_left[c.to_facility][c.need] -= x * need_per_source;
-        *by_rule.entry(key).or_insert(0.0) += x * need_per_source;
-        let delivered = x * c.mass_factor;
+        let c = &candidates[col.candidate];
+        let half = 0.5 * c.private_value_per_yr(x);
         let a = Allocation {
-            candidate: i,
+            candidate: col.candidate,
             source_units_per_yr: x,
-            value_per_yr: delivered * c.value.net_value_per_unit,
-            co2_avoided_t_per_yr: delivered * c.value.co2_avoided_kg_per_unit / 1000.0,
+            value_per_yr: c.value_per_yr(x),
+            co2_avoided_t_per_yr: x * c.co2_t_per_source_unit,
             landfill_diverted_t_per_yr: x * c.landfill_t_per_source_unit,
-            sender_gain_per_yr: delivered * c.gains.sender_per_unit,
-            receiver_gain_per_yr: delivered * c.gains.receiver_per_unit,
+            sender_gain_per_yr: half,
+            receiver_gain_per_yr: half,
         };
         summary.value_per_yr += a.value_per_yr;
         summary.co2_avoided_t_per_yr += a.co2_avoided_t_per_yr;
@@ -111,6 +77,25 @@ pub fn allocate(region: &Region, candidates: &[Candidate]) -> Summary {
         summary.allocated.push(a);
     }
     summary
+}
+
+/// The `n` viable candidates of highest yearly value (each at the most its pair can carry),
+/// best first: indices into `candidates`.
+pub fn top_by_value(candidates: &[PlanCandidate], n: usize) -> Vec<usize> {
+    let mut viable: Vec<usize> = (0..candidates.len())
+        .filter(|&i| candidates[i].hit.viable)
+        .collect();
+    let value = |i: usize| {
+        let c = &candidates[i];
+        c.value_per_yr(c.max_source_units_per_yr)
+    };
+    let by_value = |a: &usize, b: &usize| value(*b).total_cmp(&value(*a)).then(a.cmp(b));
+    if viable.len() > n {
+        viable.select_nth_unstable_by(n, by_value);
+        viable.truncate(n);
+    }
+    viable.sort_by(by_value);
+    viable
 }
 
 /// One candidate as JSON, with ids, economics and reasons.
@@ -155,10 +140,8 @@ pub fn candidate_json(region: &Region, c: &Candidate) -> Value {
     })
 }
 
-/// The summary and the top candidates by yearly value as JSON.
-pub fn to_json(region: &Region, summary: &Summary, candidates: &[Candidate], top: usize) -> Value {
-    let mut viable: Vec<&Candidate> = candidates.iter().filter(|c| c.viable).collect();
-    viable.sort_by(|a, b| b.annual.value_per_yr.total_cmp(&a.annual.value_per_yr));
+/// The summary and the top candidates (explained, best first) as JSON.
+pub fn to_json(region: &Region, summary: &Summary, top: &[Candidate]) -> Value {
     json!({
         "region": region.name,
         "currency": region.currency,
@@ -175,6 +158,6 @@ pub fn to_json(region: &Region, summary: &Summary, candidates: &[Candidate], top
             "co2_avoided_t_per_yr": summary.co2_avoided_t_per_yr,
             "landfill_diverted_t_per_yr": summary.landfill_diverted_t_per_yr,
         },
-        "top_candidates": viable.iter().take(top).map(|c| candidate_json(region, c)).collect::<Vec<_>>(),
+        "top_candidates": top.iter().map(|c| candidate_json(region, c)).collect::<Vec<_>>(),
     })
 }

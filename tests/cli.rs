@@ -294,3 +294,92 @@ fn a_kill_during_a_save_leaves_the_old_file_or_the_new_one_never_a_mix() {
         "no kill landed during a write: the test proved nothing"
     );
 }
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-regions")
+        .join(name)
+}
+
+#[test]
+fn plan_prints_json_a_script_can_check() {
+    let region = sample("scheldt-valley.json");
+    let o = symbiomap(&["plan", s(&region), "--json", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["status"], "optimal");
+    let value = v["value_per_yr"].as_f64().expect("value");
+    let greedy = v["greedy"]["value_per_yr"].as_f64().expect("greedy value");
+    assert!(
+        value >= greedy && greedy > 0.0,
+        "{value} vs greedy {greedy}"
+    );
+    let exchanges = v["exchanges"].as_array().expect("exchanges");
+    assert!(!exchanges.is_empty());
+    let mut sum = 0.0;
+    for e in exchanges {
+        for key in ["stream_id", "need_id"] {
+            assert!(e[key].is_string(), "{key}: {e}");
+        }
+        assert!(e["source_units_per_yr"].as_f64().expect("source") > 0.0);
+        assert!(e["need_units_per_yr"].as_f64().expect("need") > 0.0);
+        assert!(e["hub"].is_null());
+        let g = &e["gains"];
+        assert!(g["sender_per_yr"].is_number() && g["receiver_per_yr"].is_number());
+        sum += e["value_per_yr"].as_f64().expect("value");
+    }
+    assert!((sum - value).abs() <= 1e-6 * value, "{sum} vs {value}");
+    // No stream gives more than it has.
+    let region_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&region).expect("sample")).expect("JSON");
+    for f in region_json["facilities"].as_array().expect("facilities") {
+        for o in f["outputs"].as_array().into_iter().flatten() {
+            let id = o["id"].as_str().expect("id");
+            let used: f64 = exchanges
+                .iter()
+                .filter(|e| e["stream_id"] == id)
+                .map(|e| e["source_units_per_yr"].as_f64().expect("source"))
+                .sum();
+            let q = o["quantity_per_yr"].as_f64().expect("quantity");
+            assert!(used <= q * (1.0 + 1e-9), "{id}: {used} of {q}");
+        }
+    }
+}
+
+#[test]
+fn plan_keeps_a_lock_and_refuses_what_it_cannot_keep() {
+    let region = sample("scheldt-valley.json");
+    let o = symbiomap(&["plan", s(&region), "--json", "--quiet"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let free = v["value_per_yr"].as_f64().expect("value");
+    // Exclude the plan's most valuable pair: the plan must do without it, and be worth less.
+    let top = &v["exchanges"][0];
+    let pair = format!(
+        "{}:{}",
+        top["from_facility"].as_str().expect("id"),
+        top["to_facility"].as_str().expect("id")
+    );
+    let o = symbiomap(&["plan", s(&region), "--json", "--quiet", "--exclude", &pair]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert!(w["value_per_yr"].as_f64().expect("value") < free);
+    assert!(w["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .all(|e| e["stream_id"] != top["stream_id"] || e["need_id"] != top["need_id"]));
+    // Locking it back with a small quantity keeps at least that.
+    let lock = format!(
+        "{}:{}=100",
+        top["stream_id"].as_str().expect("id"),
+        top["need_id"].as_str().expect("id")
+    );
+    let o = symbiomap(&["plan", s(&region), "--json", "--quiet", "--lock", &lock]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = symbiomap(&["plan", s(&region), "--quiet", "--lock", "no-such-stream:x"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no-such-stream"), "{}", stderr(&o));
+    let o = symbiomap(&["plan", s(&region), "--quiet", "--require", "nobody"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nobody: no facility"), "{}", stderr(&o));
+}

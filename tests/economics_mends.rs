@@ -107,15 +107,14 @@ fn the_greedy_plan_keeps_a_rules_blending_share_across_suppliers() {
         .needs
         .push(need("cement", "portland_cement", 100_000.0, 110.0));
     region.facilities.push(works);
-    let cands = candidates(&region);
-    let summary = allocate(&region, &cands);
+    let engine = Engine::new(&region).expect("engine");
+    let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
+    let cands = engine.quantify_all(&region, &hits);
+    let summary = allocate(&engine, &region, &cands);
     let cement_units: f64 = summary
         .allocated
         .iter()
-        .map(|a| {
-            let c = &cands[a.candidate];
-            a.source_units_per_yr * c.mass_factor * c.need_units_per_delivered
-        })
+        .map(|a| a.source_units_per_yr * cands[a.candidate].need_units_per_source_unit)
         .sum();
     assert!(!summary.allocated.is_empty());
     assert!(

@@ -959,3 +959,60 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
     assert_eq!(j.stage, symbiomap::model::Stage::Contacted);
     assert_eq!(j.actions[0].due, "2026-12-10");
 }
+
+/// Steps the app until its plan is solved for the region as it is now (the solver runs on a
+/// worker; the frames go on meanwhile).
+fn until_planned(harness: &mut Harness<'static, SymbiomapApp>) {
+    for _ in 0..600 {
+        harness.run_steps(1);
+        let app = harness.state();
+        if app.plan.current(app.plan_key()).is_some() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no plan after 30 s");
+}
+
+#[test]
+fn the_plan_tab_solves_on_a_worker_and_follows_its_settings() {
+    let (_dir, mut harness) = sample_app();
+    harness
+        .state_mut()
+        .push(Command::ShowTab(symbiomap::ui::app::Tab::Plan));
+    harness.run_steps(1);
+    // The frame came back before the solver: the panel says it is solving.
+    assert!(harness.state().plan.is_running() || harness.state().plan.solved.is_some());
+    until_planned(&mut harness);
+    let app = harness.state();
+    let solved = app.plan.current(app.plan_key()).expect("a plan").clone();
+    let o = &solved.outcome;
+    assert_eq!(o.solution.status, symbiomap::plan::Status::Optimal);
+    assert!(symbiomap::plan::violations(&o.problem, &o.solution.x).is_empty());
+    // The same plan as the core computes for the file.
+    let region = app.doc.region.clone();
+    let engine = Engine::new(&region).expect("engine");
+    let core = symbiomap::plan::plan_region(
+        &engine,
+        &region,
+        &symbiomap::plan::PlanOptions::default(),
+        &mut |_| {},
+    )
+    .expect("plan");
+    assert!(
+        (core.solution.objective - o.solution.objective).abs() < 1e-6 * core.solution.objective
+    );
+    assert!(shown(&harness, "The plan gains"));
+    assert!(shown(&harness, "companies gain"));
+    let first = o.report.exchanges.len();
+    // A cost per exchange: small exchanges drop out, the plan is solved again.
+    harness
+        .state_mut()
+        .push(Command::SetPlanExchangeCost(200_000.0));
+    until_planned(&mut harness);
+    let app = harness.state();
+    let again = app.plan.current(app.plan_key()).expect("a plan");
+    assert!(again.outcome.report.exchanges.len() < first);
+    assert!(again.outcome.solution.objective < o.solution.objective);
+}

@@ -76,6 +76,15 @@ pub enum Command {
     /// The user answered the unsaved-changes question.
     ResolvePending(PendingChoice),
     DismissMessage(usize),
+    /// The plan's cost per exchange and year.
+    SetPlanExchangeCost(f64),
+    /// Select a pair (the stream, then the candidate to the need) and fly the map to it.
+    ShowExchange {
+        from_facility: usize,
+        stream: usize,
+        to_facility: usize,
+        need: usize,
+    },
 }
 
 /// The map moving smoothly to another view.
@@ -99,6 +108,8 @@ pub enum Tab {
     Proposals,
     /// The project pipeline.
     Projects,
+    /// The region's optimal plan.
+    Plan,
 }
 
 /// Which basemap draws under the facilities.
@@ -221,6 +232,8 @@ pub struct SymbiomapApp {
     pub export_omit_confidential: bool,
     /// Where the workshop walk is.
     pub walk: Walk,
+    /// The region's optimal plan, solved on a worker.
+    pub plan: super::plan_panel::PlanState,
     /// The region's best exchanges, for one revision of the region.
     opportunities:
         std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<crate::pipeline::Opportunity>>)>>,
@@ -370,6 +383,7 @@ impl SymbiomapApp {
             export_omit_confidential: false,
             verdicts: std::cell::RefCell::new(None),
             walk: Walk::default(),
+            plan: super::plan_panel::PlanState::default(),
             opportunities: std::cell::RefCell::new(None),
             pending_candidate: None,
             flight: None,
@@ -688,6 +702,13 @@ impl SymbiomapApp {
             }
             Command::WalkTo(i) => self.walk_to(i),
             Command::ShowTab(t) => self.tab = t,
+            Command::SetPlanExchangeCost(c) => self.plan.exchange_cost_per_yr = c,
+            Command::ShowExchange {
+                from_facility,
+                stream,
+                to_facility,
+                need,
+            } => self.show_exchange(from_facility, stream, to_facility, need),
             Command::AddFacilityAt(p) => {
                 let region = &self.doc.region;
                 let id = region.fresh_id("F");
@@ -986,6 +1007,7 @@ impl SymbiomapApp {
                             Tab::Projects,
                             format!("Projects ({})", self.doc.region.projects.len()),
                         ),
+                        (Tab::Plan, "Plan".to_owned()),
                     ] {
                         if ui.selectable_label(self.tab == tab, name).clicked() {
                             commands.push(Command::ShowTab(tab));
@@ -1009,6 +1031,8 @@ impl SymbiomapApp {
                     if self.project_form.is_none() {
                         self.project_form = form;
                     }
+                } else if self.tab == Tab::Plan {
+                    super::plan_panel::show(ui, self, &mut commands);
                 } else if let Some(form) = &mut self.form {
                     let keep = editor::show(ui, form, &self.doc, &mut commands);
                     if !keep {
@@ -1054,6 +1078,16 @@ impl SymbiomapApp {
         }
         if let Err(e) = self.doc.poll_rebuild() {
             self.error("Could not recompute the region", e);
+        }
+        // The plan follows the region while its tab is open, once nothing is being dragged.
+        self.plan.poll();
+        if self.tab == Tab::Plan && ctx.dragged_id().is_none() {
+            let key = self.plan_key();
+            let now = ctx.input(|i| i.time);
+            let repaint = ctx.clone();
+            self.plan.ensure(key, &self.doc.region, now, move || {
+                repaint.request_repaint()
+            });
         }
         let revision = self.autosave_revision();
         let focus_lost = ctx.input(|i| {
@@ -1442,6 +1476,7 @@ impl SymbiomapApp {
                 walkers::Tiles::at(t, id).is_some()
             });
         self.tiles_missing = self.basemap == Basemap::OpenStreetMap && !online;
+        let plan_key = self.plan_key();
         let tiles: Option<&mut dyn walkers::Tiles> = match (self.basemap, &mut self.osm) {
             (Basemap::OpenStreetMap, Some(t)) => Some(t),
             _ => None,
@@ -1456,6 +1491,16 @@ impl SymbiomapApp {
                 region: &self.doc.region,
                 scale: self.scale,
             });
+        }
+        if self.tab == Tab::Plan {
+            if let Some(solved) = &self.plan.solved {
+                map = map.with_plugin(super::map::plan::PlanLayer {
+                    region: &self.doc.region,
+                    report: &solved.outcome.report,
+                    scale: self.scale,
+                    stale: solved.key != plan_key,
+                });
+            }
         }
         if let Some(view) = &self.stream_view {
             map = map.with_plugin(SelectionLayer {
@@ -1817,6 +1862,23 @@ impl SymbiomapApp {
         }
     }
 
+    /// What the plan is solved for now.
+    pub fn plan_key(&self) -> super::plan_panel::PlanKey {
+        super::plan_panel::PlanKey {
+            revision: self.autosave_revision(),
+            exchange_cost_per_yr: self.plan.exchange_cost_per_yr,
+        }
+    }
+
+    fn show_exchange(&mut self, from_facility: usize, stream: usize, to: usize, need: usize) {
+        self.push(Command::SelectStream {
+            facility: from_facility,
+            stream,
+        });
+        self.pending_candidate = Some((to, need));
+        self.fly_to(&[from_facility, to]);
+    }
+
     fn walk_to(&mut self, i: usize) {
         let len = self.walk_len();
         if len == 0 {
@@ -1830,12 +1892,7 @@ impl SymbiomapApp {
                     return;
                 };
                 let c = &o.candidate;
-                self.push(Command::SelectStream {
-                    facility: c.from_facility,
-                    stream: c.stream,
-                });
-                self.pending_candidate = Some((c.to_facility, c.need));
-                self.fly_to(&[c.from_facility, c.to_facility]);
+                self.show_exchange(c.from_facility, c.stream, c.to_facility, c.need);
             }
             WalkList::Proposals => self.push(Command::ShowProposal(i)),
         }

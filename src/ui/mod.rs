@@ -8,6 +8,7 @@ pub mod inspector;
 pub mod map;
 pub mod overlays;
 pub mod pipeline_panel;
+pub mod plan_panel;
 pub mod recovery;
 pub mod samples;
 pub mod search;

@@ -1,4 +1,5 @@
-//! The map: one walkers plugin per layer (basemap, facilities, selection), and the overlays
+//! The map: one walkers plugin per layer (basemap, pipeline, plan, facilities, selection), and
+//! the overlays
 //! drawn over it (scale bar, attribution, legend).
 //!
 //! Geometry that does not change between frames is kept in Web Mercator coordinates
@@ -8,6 +9,7 @@
 pub mod basemap;
 pub mod facilities;
 pub mod pipeline;
+pub mod plan;
 pub mod selection;
 
 use egui::{Pos2, Rect};

@@ -1,0 +1,1010 @@
+//! The region's plan: how much of each stream goes to each need so that the region as a whole
+//! gains the most, solved by HiGHS (a mixed-integer linear program), with the greedy pass of
+//! the text summary beside it for comparison, and an independent checker that every plan
+//! (the solver's, the greedy one, a brute force's) must pass.
+//!
+//! The model (`docs/PLAN.md` has it with a worked example):
+//! - one column `x_c` per candidate (a stream, a need, the rule between them and its best
+//!   mode), in source units a year, `0 <= x_c <= U_c` (the stream, or the perishable share of
+//!   it the receiver can take, and the rule's share of the need);
+//! - per stream: `sum x_c <= supply`; per need: `sum k_c x_c <= quantity` (times the need's
+//!   largest share from secondary materials, if it sets one); per need and rule:
+//!   `sum k_c x_c <= share x quantity`, `k_c` need units per source unit;
+//! - a candidate with a fixed yearly cost (a pipeline's line and connection, the user's cost
+//!   of contracting one exchange) or a minimum lot is all or nothing: a binary `y_c` with
+//!   `L_c y_c <= x_c <= U_c y_c`;
+//! - the user's constraints: a locked exchange carries at least its quantity; an excluded pair
+//!   of facilities has no column; a required facility takes part in at least one exchange;
+//! - maximise `sum v_c x_c - f_c y_c`, `v_c` the net value per source unit (carbon price
+//!   included when set), `f_c` the fixed cost.
+//!
+//! One column per (stream, need, rule) with its best mode at the pair's flow: at most one mode
+//! per pair is built in.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::matching::{Engine, PlanCandidate};
+use crate::model::Region;
+
+/// Flows below this many source units a year are read as zero.
+pub const FLOW_EPS: f64 = 1e-6;
+
+/// What the user asks of the plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanOptions {
+    /// A yearly cost every exchange carries (contracting, set-up, quality agreements), in the
+    /// region's currency: it makes every exchange all or nothing.
+    pub exchange_cost_per_yr: f64,
+    pub locks: Vec<Lock>,
+    /// Pairs of facility ids (either direction) that will not trade.
+    pub exclude: Vec<(String, String)>,
+    /// Facility ids that must take part in at least one exchange.
+    pub require: Vec<String>,
+    /// Stop the solver after this many seconds and report the best plan found and its bound.
+    pub time_limit_s: Option<f64>,
+    /// Stop when the plan is within this fraction of the bound (mixed-integer plans).
+    pub mip_rel_gap: Option<f64>,
+    /// Let the solver write its progress to standard error, for programs of at least
+    /// `solver_log_min_columns` columns (long solves).
+    pub progress: bool,
+    pub solver_log_min_columns: usize,
+    /// Solve the linear relaxation only: all-or-nothing exchanges may come out fractional (a
+    /// bound on the plan, and what the benchmarks time as the LP).
+    pub relax: bool,
+    /// HiGHS's `solver` option for the linear program: `simplex`, `ipm`, `pdlp` or `choose`
+    /// (default).
+    pub lp_solver: Option<String>,
+}
+
+/// An exchange that already operates: the plan must keep it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lock {
+    pub stream_id: String,
+    pub need_id: String,
+    /// At least this many source units a year; `None`: as much as the pair can carry.
+    pub source_units_per_yr: Option<f64>,
+}
+
+/// One column of the program.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Column {
+    /// Index into the candidates the problem was built from.
+    pub candidate: usize,
+    /// Row indices: the stream's, the need's, the (need, rule) share's if it has one.
+    pub stream_row: usize,
+    pub need_row: usize,
+    pub share_row: Option<usize>,
+    pub value_per_source_unit: f64,
+    pub fixed_cost_per_yr: f64,
+    /// The least it carries when it runs (binary columns; 0 otherwise).
+    pub min_source_units_per_yr: f64,
+    pub max_source_units_per_yr: f64,
+    pub need_units_per_source_unit: f64,
+    /// All or nothing: it has a fixed cost, a lot, or a required facility counts on it.
+    pub binary: bool,
+    pub from_facility: u32,
+    pub to_facility: u32,
+}
+
+/// The plan as a mixed-integer program over the candidates of a region.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Problem {
+    pub columns: Vec<Column>,
+    /// Right-hand sides: source units per stream, need units per need and per share row.
+    pub stream_caps: Vec<f64>,
+    pub need_caps: Vec<f64>,
+    pub share_caps: Vec<f64>,
+    /// Each locked exchange: its columns and the source units a year they must carry.
+    pub locks: Vec<(Vec<usize>, f64)>,
+    /// Each required facility: the columns it takes part in.
+    pub requires: Vec<(u32, Vec<usize>)>,
+}
+
+/// Why a problem cannot be built: a constraint names something the region does not have, or
+/// asks for what no candidate offers.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("lock {0}: no stream or need with this id")]
+    UnknownFlow(String),
+    #[error("lock {stream} -> {need}: the search found no viable exchange between them{why}")]
+    LockNotViable {
+        stream: String,
+        need: String,
+        why: String,
+    },
+    #[error("{0}: no facility with this id")]
+    UnknownFacility(String),
+    #[error("the solver failed: {0}")]
+    Solver(String),
+}
+
+impl Problem {
+    /// The program over `candidates` (quantified hits of `engine`'s search in `region`).
+    /// Candidates that lose money at any flow, cannot reach their lot, or join an excluded
+    /// pair get no column.
+    pub fn build(
+        engine: &Engine,
+        region: &Region,
+        candidates: &[PlanCandidate],
+        options: &PlanOptions,
+    ) -> Result<Problem, PlanError> {
+        let facility_index: HashMap<&str, u32> = region
+            .facilities
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.as_str(), i as u32))
+            .collect();
+        let facility = |id: &str| {
+            facility_index
+                .get(id)
+                .copied()
+                .ok_or_else(|| PlanError::UnknownFacility(id.to_owned()))
+        };
+        let mut excluded = Vec::new();
+        for (a, b) in &options.exclude {
+            let (a, b) = (facility(a)?, facility(b)?);
+            excluded.push((a.min(b), a.max(b)));
+        }
+        let required: Vec<u32> = options
+            .require
+            .iter()
+            .map(|id| facility(id))
+            .collect::<Result<_, _>>()?;
+        // Locks by (facility, stream) and (facility, need) position.
+        let mut flow_pos: HashMap<&str, (u32, u32)> = HashMap::new();
+        for (fi, f) in region.facilities.iter().enumerate() {
+            for (i, o) in f.outputs.iter().enumerate() {
+                flow_pos.insert(o.id.as_str(), (fi as u32, i as u32));
+            }
+            for (i, n) in f.needs.iter().enumerate() {
+                flow_pos.insert(n.id.as_str(), (fi as u32, i as u32));
+            }
+        }
+        let mut locked_pairs = Vec::new();
+        for lock in &options.locks {
+            let s = *flow_pos
+                .get(lock.stream_id.as_str())
+                .ok_or_else(|| PlanError::UnknownFlow(lock.stream_id.clone()))?;
+            let n = *flow_pos
+                .get(lock.need_id.as_str())
+                .ok_or_else(|| PlanError::UnknownFlow(lock.need_id.clone()))?;
+            locked_pairs.push((s, n));
+        }
+        let stream_of = |c: &PlanCandidate| {
+            let s = &engine.supplies[c.hit.supply as usize];
+            (s.facility, s.stream)
+        };
+        let need_of = |c: &PlanCandidate| {
+            let d = &engine.demands[c.hit.demand as usize];
+            (d.facility, d.need)
+        };
+        let is_locked = |c: &PlanCandidate| locked_pairs.contains(&(stream_of(c), need_of(c)));
+
+        let mut problem = Problem::default();
+        let mut stream_rows: HashMap<u32, usize> = HashMap::new();
+        let mut need_rows: HashMap<u32, usize> = HashMap::new();
+        let mut share_rows: HashMap<(u32, Option<u32>), usize> = HashMap::new();
+        for (ci, c) in candidates.iter().enumerate() {
+            if !c.hit.viable || c.max_source_units_per_yr <= FLOW_EPS {
+                continue;
+            }
+            let pair = (
+                c.from_facility.min(c.to_facility),
+                c.from_facility.max(c.to_facility),
+            );
+            if excluded.contains(&pair) {
+                continue;
+            }
+            let fixed = c.fixed_cost_per_yr + options.exchange_cost_per_yr;
+            let locked = is_locked(c);
+            // A column that can never pay or never reach its lot only matters when locked.
+            if !locked
+                && (c.value_per_yr(c.max_source_units_per_yr) - options.exchange_cost_per_yr <= 0.0
+                    || c.min_source_units_per_yr > c.max_source_units_per_yr)
+            {
+                continue;
+            }
+            let supply = &engine.supplies[c.hit.supply as usize];
+            let demand = &engine.demands[c.hit.demand as usize];
+            let next = problem.stream_caps.len();
+            let stream_row = *stream_rows.entry(c.hit.supply).or_insert(next);
+            if stream_row == next {
+                problem.stream_caps.push(supply.quantity_per_yr);
+            }
+            let next = problem.need_caps.len();
+            let need_row = *need_rows.entry(c.hit.demand).or_insert(next);
+            if need_row == next {
+                let need = &region.facilities[demand.facility as usize].needs[demand.need as usize];
+                let secondary = need.spec.max_secondary_share_pct.unwrap_or(100.0);
+                problem
+                    .need_caps
+                    .push(demand.quantity_per_yr * secondary.clamp(0.0, 100.0) / 100.0);
+            }
+            let share_row = (c.max_share_pct < 100.0).then(|| {
+                let next = problem.share_caps.len();
+                let row = *share_rows.entry((c.hit.demand, c.rule)).or_insert(next);
+                if row == next {
+                    problem
+                        .share_caps
+                        .push(demand.quantity_per_yr * c.max_share_pct / 100.0);
+                }
+                row
+            });
+            let counted_on =
+                required.contains(&c.from_facility) || required.contains(&c.to_facility);
+            // A required facility takes part with at least one source unit a year (or all
+            // the pair can carry, if less).
+            let min_source_units_per_yr = if counted_on {
+                c.min_source_units_per_yr
+                    .max(c.max_source_units_per_yr.min(1.0))
+            } else {
+                c.min_source_units_per_yr
+            };
+            let binary = fixed > 0.0 || min_source_units_per_yr > 0.0 || counted_on;
+            problem.columns.push(Column {
+                candidate: ci,
+                stream_row,
+                need_row,
+                share_row,
+                value_per_source_unit: c.value_per_source_unit,
+                fixed_cost_per_yr: fixed,
+                min_source_units_per_yr,
+                max_source_units_per_yr: c.max_source_units_per_yr,
+                need_units_per_source_unit: c.need_units_per_source_unit,
+                binary,
+                from_facility: c.from_facility,
+                to_facility: c.to_facility,
+            });
+        }
+        for (lock, &(s, n)) in options.locks.iter().zip(&locked_pairs) {
+            let cols: Vec<usize> = problem
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, col)| {
+                    let c = &candidates[col.candidate];
+                    stream_of(c) == s && need_of(c) == n
+                })
+                .map(|(i, _)| i)
+                .collect();
+            if cols.is_empty() {
+                let why = candidates
+                    .iter()
+                    .find(|c| stream_of(c) == s && need_of(c) == n)
+                    .map_or(String::from(" (not within reach)"), |c| {
+                        format!(
+                            " ({} km against a break-even of {:.1} km{})",
+                            c.hit.distance_km.round(),
+                            c.hit.break_even_km,
+                            if c.hit.viable {
+                                ""
+                            } else {
+                                ", a specification fails"
+                            }
+                        )
+                    });
+                return Err(PlanError::LockNotViable {
+                    stream: lock.stream_id.clone(),
+                    need: lock.need_id.clone(),
+                    why,
+                });
+            }
+            let most = cols
+                .iter()
+                .map(|&i| problem.columns[i].max_source_units_per_yr)
+                .fold(0.0, f64::max);
+            let at_least = lock.source_units_per_yr.unwrap_or(most).min(most);
+            problem.locks.push((cols, at_least));
+        }
+        for &f in &required {
+            let cols = problem
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.from_facility == f || c.to_facility == f)
+                .map(|(i, _)| i)
+                .collect();
+            problem.requires.push((f, cols));
+        }
+        Ok(problem)
+    }
+
+    /// Net value of a plan given as source units per column, fixed costs included.
+    pub fn objective(&self, x: &[f64]) -> f64 {
+        self.columns
+            .iter()
+            .zip(x)
+            .map(|(c, &x)| {
+                if x > FLOW_EPS {
+                    c.value_per_source_unit * x - c.fixed_cost_per_yr
+                } else {
+                    0.0
+                }
+            })
+            .sum()
+    }
+}
+
+/// How the solver ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Optimal,
+    /// The time limit came first: the best plan found, with its bound.
+    TimeLimit,
+    Infeasible,
+    /// No candidate to plan with.
+    Empty,
+    /// The greedy pass (not a solver).
+    Greedy,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::TimeLimit => "time_limit",
+            Status::Infeasible => "infeasible",
+            Status::Empty => "empty",
+            Status::Greedy => "greedy",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A plan: source units a year per column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Solution {
+    pub status: Status,
+    pub x: Vec<f64>,
+    /// The plan's net value a year, recomputed from the columns.
+    pub objective: f64,
+    /// The best any plan could reach (the solver's dual bound; the objective when optimal).
+    pub bound: f64,
+    /// `(bound - objective) / max(|objective|, 1)`.
+    pub gap: f64,
+    pub solve_seconds: f64,
+}
+
+/// The greedy pass: columns by value per source unit, each taking all it still can (within
+/// the stream, the need and the rule's share), skipped when what is left misses its lot or
+/// does not pay its fixed cost. Locks are taken first. One feasible plan, not the optimum.
+pub fn greedy(problem: &Problem) -> Solution {
+    let n = problem.columns.len();
+    let mut x = vec![0.0; n];
+    let mut stream_left = problem.stream_caps.clone();
+    let mut need_left = problem.need_caps.clone();
+    let mut share_left = problem.share_caps.clone();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&problem.columns[a], &problem.columns[b]);
+        cb.value_per_source_unit
+            .total_cmp(&ca.value_per_source_unit)
+            .then(a.cmp(&b))
+    });
+    let locked: Vec<usize> = problem
+        .locks
+        .iter()
+        .flat_map(|(cols, _)| cols.iter().copied())
+        .collect();
+    let first = locked.iter().copied().chain(order);
+    for i in first {
+        if x[i] > 0.0 {
+            continue;
+        }
+        let c = &problem.columns[i];
+        let k = c.need_units_per_source_unit;
+        let mut room = c.max_source_units_per_yr.min(stream_left[c.stream_row]);
+        if k > 0.0 {
+            room = room.min(need_left[c.need_row] / k);
+            if let Some(r) = c.share_row {
+                room = room.min(share_left[r] / k);
+            }
+        }
+        let is_locked = locked.contains(&i);
+        if room <= FLOW_EPS
+            || room < c.min_source_units_per_yr
+            || (!is_locked && c.value_per_source_unit * room - c.fixed_cost_per_yr <= 0.0)
+        {
+            continue;
+        }
+        x[i] = room;
+        stream_left[c.stream_row] -= room;
+        need_left[c.need_row] -= room * k;
+        if let Some(r) = c.share_row {
+            share_left[r] -= room * k;
+        }
+    }
+    let objective = problem.objective(&x);
+    Solution {
+        status: Status::Greedy,
+        x,
+        objective,
+        bound: f64::NAN,
+        gap: f64::NAN,
+        solve_seconds: 0.0,
+    }
+}
+
+/// The optimal plan by HiGHS.
+pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanError> {
+    use highs::{ColProblem, HighsModelStatus, Sense};
+    let started = std::time::Instant::now();
+    if problem.columns.is_empty() {
+        return Ok(Solution {
+            status: Status::Empty,
+            x: Vec::new(),
+            objective: 0.0,
+            bound: 0.0,
+            gap: 0.0,
+            solve_seconds: 0.0,
+        });
+    }
+    let mut pb = ColProblem::default();
+    let stream_rows: Vec<_> = problem
+        .stream_caps
+        .iter()
+        .map(|&cap| pb.add_row(..=cap))
+        .collect();
+    let need_rows: Vec<_> = problem
+        .need_caps
+        .iter()
+        .map(|&cap| pb.add_row(..=cap))
+        .collect();
+    let share_rows: Vec<_> = problem
+        .share_caps
+        .iter()
+        .map(|&cap| pb.add_row(..=cap))
+        .collect();
+    // Per binary column: x - U y <= 0 and x - L y >= 0.
+    let mut link = vec![None; problem.columns.len()];
+    for (i, c) in problem.columns.iter().enumerate() {
+        if c.binary {
+            link[i] = Some((pb.add_row(..=0.0), pb.add_row(0.0..)));
+        }
+    }
+    let mut lock_rows = vec![Vec::new(); problem.columns.len()];
+    for (cols, at_least) in &problem.locks {
+        let row = pb.add_row(*at_least..);
+        for &i in cols {
+            lock_rows[i].push(row);
+        }
+    }
+    let mut require_rows = vec![Vec::new(); problem.columns.len()];
+    for (_, cols) in &problem.requires {
+        let row = pb.add_row(1.0..);
+        for &i in cols {
+            require_rows[i].push(row);
+        }
+    }
+    let mut factors = Vec::with_capacity(8);
+    for (i, c) in problem.columns.iter().enumerate() {
+        factors.clear();
+        factors.push((stream_rows[c.stream_row], 1.0));
+        factors.push((need_rows[c.need_row], c.need_units_per_source_unit));
+        if let Some(r) = c.share_row {
+            factors.push((share_rows[r], c.need_units_per_source_unit));
+        }
+        if let Some((hi, lo)) = link[i] {
+            factors.push((hi, 1.0));
+            factors.push((lo, 1.0));
+        }
+        for &r in &lock_rows[i] {
+            factors.push((r, 1.0));
+        }
+        pb.add_column(
+            c.value_per_source_unit,
+            0.0..=c.max_source_units_per_yr,
+            factors.iter().copied(),
+        );
+    }
+    for (i, c) in problem.columns.iter().enumerate() {
+        if let Some((hi, lo)) = link[i] {
+            factors.clear();
+            factors.push((hi, -c.max_source_units_per_yr));
+            factors.push((lo, -c.min_source_units_per_yr));
+            for &r in &require_rows[i] {
+                factors.push((r, 1.0));
+            }
+            if options.relax {
+                pb.add_column(-c.fixed_cost_per_yr, 0.0..=1.0, factors.iter().copied());
+            } else {
+                pb.add_integer_column(-c.fixed_cost_per_yr, 0.0..=1.0, factors.iter().copied());
+            }
+        }
+    }
+    let mut model = pb.optimise(Sense::Maximise);
+    if options.progress && problem.columns.len() >= options.solver_log_min_columns {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", false);
+        #[cfg(unix)]
+        model.set_option("log_file", "/dev/stderr");
+    } else {
+        model.make_quiet();
+    }
+    if let Some(t) = options.time_limit_s {
+        model.set_option("time_limit", t);
+    }
+    if let Some(solver) = &options.lp_solver {
+        model.set_option("solver", solver.as_str());
+    }
+    if let Some(g) = options.mip_rel_gap {
+        model.set_option("mip_rel_gap", g);
+    }
+    let solved = model
+        .try_solve()
+        .map_err(|e| PlanError::Solver(format!("{e:?}")))?;
+    let status = match solved.status() {
+        HighsModelStatus::Optimal => Status::Optimal,
+        HighsModelStatus::ReachedTimeLimit => Status::TimeLimit,
+        HighsModelStatus::Infeasible => Status::Infeasible,
+        HighsModelStatus::ModelEmpty => Status::Empty,
+        other => return Err(PlanError::Solver(format!("{other:?}"))),
+    };
+    let n = problem.columns.len();
+    let mut x: Vec<f64> = if status == Status::Infeasible {
+        vec![0.0; n]
+    } else {
+        solved.get_solution().columns()[..n].to_vec()
+    };
+    // Round the solver's tolerance away: nothing below zero or above the column's bound,
+    // nothing left of a column switched off.
+    for (v, c) in x.iter_mut().zip(&problem.columns) {
+        *v = v.clamp(0.0, c.max_source_units_per_yr);
+        if *v <= FLOW_EPS {
+            *v = 0.0;
+        }
+    }
+    let objective = if options.relax {
+        solved.objective_value()
+    } else {
+        problem.objective(&x)
+    };
+    let mip = !options.relax && problem.columns.iter().any(|c| c.binary);
+    let bound = if mip && status != Status::Infeasible {
+        solved
+            .double_info_value(c"mip_dual_bound")
+            .unwrap_or(objective)
+            .max(objective)
+    } else {
+        objective
+    };
+    Ok(Solution {
+        status,
+        x,
+        objective,
+        bound,
+        gap: (bound - objective) / objective.abs().max(1.0),
+        solve_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What is wrong with a plan, constraint by constraint; empty when it is feasible. Reads only
+/// the problem and the plan, not the solver.
+pub fn violations(problem: &Problem, x: &[f64]) -> Vec<String> {
+    let mut out = Vec::new();
+    if x.len() != problem.columns.len() {
+        out.push(format!(
+            "{} flows for {} columns",
+            x.len(),
+            problem.columns.len()
+        ));
+        return out;
+    }
+    let tol = |cap: f64| 1e-6 * cap.abs().max(1.0);
+    let mut stream = vec![0.0; problem.stream_caps.len()];
+    let mut need = vec![0.0; problem.need_caps.len()];
+    let mut share = vec![0.0; problem.share_caps.len()];
+    for (i, (c, &v)) in problem.columns.iter().zip(x).enumerate() {
+        if !v.is_finite() || v < 0.0 {
+            out.push(format!("column {i}: flow {v}"));
+            continue;
+        }
+        if v > c.max_source_units_per_yr + tol(c.max_source_units_per_yr) {
+            out.push(format!(
+                "column {i}: {v} above its bound {}",
+                c.max_source_units_per_yr
+            ));
+        }
+        if v > FLOW_EPS {
+            let low = c.min_source_units_per_yr;
+            if v < low - tol(low) {
+                out.push(format!("column {i}: {v} below its lot {low}"));
+            }
+        }
+        stream[c.stream_row] += v;
+        need[c.need_row] += v * c.need_units_per_source_unit;
+        if let Some(r) = c.share_row {
+            share[r] += v * c.need_units_per_source_unit;
+        }
+    }
+    for (name, used, caps) in [
+        ("stream", &stream, &problem.stream_caps),
+        ("need", &need, &problem.need_caps),
+        ("share", &share, &problem.share_caps),
+    ] {
+        for (r, (&u, &cap)) in used.iter().zip(caps.iter()).enumerate() {
+            if u > cap + tol(cap) {
+                out.push(format!("{name} row {r}: {u} above {cap}"));
+            }
+        }
+    }
+    for (k, (cols, at_least)) in problem.locks.iter().enumerate() {
+        let carried: f64 = cols.iter().map(|&i| x[i]).sum();
+        if carried < at_least - tol(*at_least) {
+            out.push(format!("lock {k}: {carried} below {at_least}"));
+        }
+    }
+    for (f, cols) in &problem.requires {
+        if !cols.iter().any(|&i| x[i] > FLOW_EPS) {
+            out.push(format!("facility {f}: required but in no exchange"));
+        }
+    }
+    out
+}
+
+/// One exchange of a plan, with the ids and figures a planner reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedExchange {
+    /// Index into the candidates.
+    pub candidate: usize,
+    pub from_facility: usize,
+    pub stream: usize,
+    pub to_facility: usize,
+    pub need: usize,
+    pub source_units_per_yr: f64,
+    pub need_units_per_yr: f64,
+    /// Net value a year, fixed cost and carbon price included.
+    pub value_per_yr: f64,
+    pub fixed_cost_per_yr: f64,
+    /// What the two companies share (the value without the carbon price).
+    pub private_value_per_yr: f64,
+    pub co2_avoided_t_per_yr: f64,
+    pub landfill_diverted_t_per_yr: f64,
+    /// The payment per source unit from receiver to sender that halves the companies' surplus
+    /// (negative: the sender pays the receiver to take it), and the range within which both
+    /// gain.
+    pub transfer_price_per_source_unit: f64,
+    pub price_low_per_source_unit: f64,
+    pub price_high_per_source_unit: f64,
+    pub sender_gain_per_yr: f64,
+    pub receiver_gain_per_yr: f64,
+}
+
+/// What one company gets from a plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompanyGain {
+    pub facility: usize,
+    pub as_sender: usize,
+    pub as_receiver: usize,
+    /// Its gain a year at the plan's transfer prices.
+    pub gain_per_yr: f64,
+    /// What it would lose on exchanges the companies do not gain from together (kept by a
+    /// lock, or paid for only by the carbon price): the compensation it would need.
+    pub compensation_needed_per_yr: f64,
+}
+
+/// A plan read back into the region: its exchanges, totals and each company's gain.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub exchanges: Vec<PlannedExchange>,
+    pub companies: Vec<CompanyGain>,
+    pub value_per_yr: f64,
+    pub private_value_per_yr: f64,
+    pub co2_avoided_t_per_yr: f64,
+    pub landfill_diverted_t_per_yr: f64,
+    /// Source units a year exchanged, converted to tonnes where the unit allows.
+    pub exchanged_t_per_yr: f64,
+}
+
+impl Report {
+    /// Exchanges best first (value a year), companies by gain.
+    pub fn new(
+        engine: &Engine,
+        candidates: &[PlanCandidate],
+        problem: &Problem,
+        x: &[f64],
+    ) -> Report {
+        let mut report = Report::default();
+        let mut companies: HashMap<usize, CompanyGain> = HashMap::new();
+        for (col, &v) in problem.columns.iter().zip(x) {
+            if v <= FLOW_EPS {
+                continue;
+            }
+            let c = &candidates[col.candidate];
+            let s = &engine.supplies[c.hit.supply as usize];
+            let d = &engine.demands[c.hit.demand as usize];
+            let value = v * col.value_per_source_unit - col.fixed_cost_per_yr;
+            let private = (c.sender_alone_per_source_unit + c.receiver_alone_per_source_unit) * v
+                - col.fixed_cost_per_yr;
+            let sender_alone = c.sender_alone_per_source_unit * v;
+            // The payment that halves the companies' surplus.
+            let payment = 0.5 * private - sender_alone;
+            let (sender_gain, receiver_gain) =
+                (sender_alone + payment, private - sender_alone - payment);
+            let e = PlannedExchange {
+                candidate: col.candidate,
+                from_facility: s.facility as usize,
+                stream: s.stream as usize,
+                to_facility: d.facility as usize,
+                need: d.need as usize,
+                source_units_per_yr: v,
+                need_units_per_yr: v * c.need_units_per_source_unit,
+                value_per_yr: value,
+                fixed_cost_per_yr: col.fixed_cost_per_yr,
+                private_value_per_yr: private,
+                co2_avoided_t_per_yr: v * c.co2_t_per_source_unit,
+                landfill_diverted_t_per_yr: v * c.landfill_t_per_source_unit,
+                transfer_price_per_source_unit: payment / v,
+                price_low_per_source_unit: -c.sender_alone_per_source_unit,
+                price_high_per_source_unit: c.receiver_alone_per_source_unit
+                    - col.fixed_cost_per_yr / v,
+                sender_gain_per_yr: sender_gain,
+                receiver_gain_per_yr: receiver_gain,
+            };
+            report.value_per_yr += e.value_per_yr;
+            report.private_value_per_yr += e.private_value_per_yr;
+            report.co2_avoided_t_per_yr += e.co2_avoided_t_per_yr;
+            report.landfill_diverted_t_per_yr += e.landfill_diverted_t_per_yr;
+            report.exchanged_t_per_yr += v * s.tonnes_per_source_unit;
+            for (f, gain, sender) in [
+                (e.from_facility, e.sender_gain_per_yr, true),
+                (e.to_facility, e.receiver_gain_per_yr, false),
+            ] {
+                let g = companies.entry(f).or_insert_with(|| CompanyGain {
+                    facility: f,
+                    ..CompanyGain::default()
+                });
+                if sender {
+                    g.as_sender += 1;
+                } else {
+                    g.as_receiver += 1;
+                }
+                if gain >= 0.0 {
+                    g.gain_per_yr += gain;
+                } else {
+                    g.compensation_needed_per_yr -= gain;
+                }
+            }
+            report.exchanges.push(e);
+        }
+        report
+            .exchanges
+            .sort_by(|a, b| b.value_per_yr.total_cmp(&a.value_per_yr));
+        report.companies = companies.into_values().collect();
+        report.companies.sort_by(|a, b| {
+            b.gain_per_yr
+                .total_cmp(&a.gain_per_yr)
+                .then(a.facility.cmp(&b.facility))
+        });
+        report
+    }
+}
+
+/// Everything `symbiomap plan` and the app's Plan panel show: the problem, the solver's plan
+/// and the greedy one, each read back.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub candidates: Vec<PlanCandidate>,
+    pub problem: Problem,
+    pub solution: Solution,
+    pub report: Report,
+    pub greedy: Solution,
+    pub greedy_report: Report,
+    /// Tonnes a year the region's streams send to landfill today.
+    pub landfill_today_t_per_yr: f64,
+    pub search_seconds: f64,
+}
+
+/// Searches `region`, builds the program and solves it. `progress` gets a line per phase.
+pub fn plan_region(
+    engine: &Engine,
+    region: &Region,
+    options: &PlanOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Outcome, PlanError> {
+    let started = std::time::Instant::now();
+    let hits: Vec<crate::matching::PairHit> =
+        engine.search(region, &crate::matching::SearchOptions::default());
+    let candidates = engine.quantify_all(region, &hits);
+    drop(hits);
+    let search_seconds = started.elapsed().as_secs_f64();
+    let problem = Problem::build(engine, region, &candidates, options)?;
+    progress(&format!(
+        "{} candidates in {:.2} s; program: {} columns ({} all or nothing), {} streams, {} needs, {} share limits",
+        candidates.len(),
+        search_seconds,
+        problem.columns.len(),
+        problem.columns.iter().filter(|c| c.binary).count(),
+        problem.stream_caps.len(),
+        problem.need_caps.len(),
+        problem.share_caps.len(),
+    ));
+    let greedy = greedy(&problem);
+    let solution = solve(&problem, options)?;
+    progress(&format!(
+        "solved in {:.2} s: {}, value {:.0}, bound {:.0}",
+        solution.solve_seconds, solution.status, solution.objective, solution.bound
+    ));
+    let report = Report::new(engine, &candidates, &problem, &solution.x);
+    let greedy_report = Report::new(engine, &candidates, &problem, &greedy.x);
+    let landfill_today_t_per_yr = engine
+        .supplies
+        .iter()
+        .map(|s| s.quantity_per_yr * s.landfill_t_per_source_unit)
+        .sum();
+    Ok(Outcome {
+        candidates,
+        problem,
+        solution,
+        report,
+        greedy,
+        greedy_report,
+        landfill_today_t_per_yr,
+        search_seconds,
+    })
+}
+
+/// The plan as JSON (what scripts check plans from).
+pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_json::Value {
+    use serde_json::json;
+    let r = &outcome.report;
+    let sol = &outcome.solution;
+    let fid = |i: usize| region.facilities[i].id.as_str();
+    let totals = |rep: &Report| {
+        json!({
+            "exchanges": rep.exchanges.len(),
+            "value_per_yr": rep.value_per_yr,
+            "private_value_per_yr": rep.private_value_per_yr,
+            "co2_avoided_t_per_yr": rep.co2_avoided_t_per_yr,
+            "landfill_diverted_t_per_yr": rep.landfill_diverted_t_per_yr,
+            "exchanged_t_per_yr": rep.exchanged_t_per_yr,
+        })
+    };
+    json!({
+        "region": region.name,
+        "currency": region.currency,
+        "solver": "HiGHS",
+        "status": sol.status.label(),
+        "value_per_yr": sol.objective,
+        "bound_per_yr": sol.bound,
+        "gap": sol.gap,
+        "solve_seconds": sol.solve_seconds,
+        "carbon_price_per_t_co2": engine.settings.carbon_price_per_t_co2,
+        "program": {
+            "columns": outcome.problem.columns.len(),
+            "all_or_nothing": outcome.problem.columns.iter().filter(|c| c.binary).count(),
+            "candidates": outcome.candidates.len(),
+        },
+        "totals": totals(r),
+        "greedy": totals(&outcome.greedy_report),
+        "today": {"landfill_t_per_yr": outcome.landfill_today_t_per_yr},
+        "exchanges": r.exchanges.iter().map(|e| {
+            let c = &outcome.candidates[e.candidate];
+            let from = &region.facilities[e.from_facility];
+            let to = &region.facilities[e.to_facility];
+            let stream = &from.outputs[e.stream];
+            let need = &to.needs[e.need];
+            json!({
+                "from_facility": from.id, "to_facility": to.id,
+                "stream_id": stream.id, "need_id": need.id,
+                "material": stream.material, "to_material": need.material,
+                "rule": c.rule.map(|r| engine.catalogue.rules[r as usize].id.clone()),
+                "mode": c.hit.mode.label(),
+                "distance_km": c.hit.distance_km,
+                "source_units_per_yr": e.source_units_per_yr,
+                "unit": stream.unit.symbol(),
+                "need_units_per_yr": e.need_units_per_yr,
+                "need_unit": need.unit.symbol(),
+                "value_per_yr": e.value_per_yr,
+                "fixed_cost_per_yr": e.fixed_cost_per_yr,
+                "co2_avoided_t_per_yr": e.co2_avoided_t_per_yr,
+                "landfill_diverted_t_per_yr": e.landfill_diverted_t_per_yr,
+                "hub": serde_json::Value::Null,
+                "transfer_price_per_source_unit": e.transfer_price_per_source_unit,
+                "price_range_per_source_unit": [e.price_low_per_source_unit, e.price_high_per_source_unit],
+                "gains": {
+                    "sender_per_yr": e.sender_gain_per_yr,
+                    "receiver_per_yr": e.receiver_gain_per_yr,
+                },
+            })
+        }).collect::<Vec<_>>(),
+        "companies": r.companies.iter().map(|c| json!({
+            "facility_id": fid(c.facility),
+            "name": region.facilities[c.facility].name,
+            "as_sender": c.as_sender,
+            "as_receiver": c.as_receiver,
+            "gain_per_yr": c.gain_per_yr,
+            "compensation_needed_per_yr": c.compensation_needed_per_yr,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(stream_row: usize, need_row: usize, v: f64, max: f64) -> Column {
+        Column {
+            candidate: 0,
+            stream_row,
+            need_row,
+            share_row: None,
+            value_per_source_unit: v,
+            fixed_cost_per_yr: 0.0,
+            min_source_units_per_yr: 0.0,
+            max_source_units_per_yr: max,
+            need_units_per_source_unit: 1.0,
+            binary: false,
+            from_facility: stream_row as u32,
+            to_facility: 100 + need_row as u32,
+        }
+    }
+
+    /// The textbook case where greedy loses: the best column takes the stream the second
+    /// need has no other source for.
+    #[test]
+    fn the_optimum_beats_greedy_where_greedy_blocks_a_need() {
+        let problem = Problem {
+            columns: vec![
+                column(0, 0, 10.0, 100.0),
+                column(0, 1, 9.0, 100.0),
+                column(1, 0, 8.0, 100.0),
+            ],
+            stream_caps: vec![100.0, 100.0],
+            need_caps: vec![100.0, 100.0],
+            ..Problem::default()
+        };
+        let g = greedy(&problem);
+        assert!(violations(&problem, &g.x).is_empty());
+        assert_eq!(g.objective, 1000.0);
+        let s = solve(&problem, &PlanOptions::default()).unwrap();
+        assert_eq!(s.status, Status::Optimal);
+        assert!(violations(&problem, &s.x).is_empty());
+        assert!((s.objective - 1700.0).abs() < 1e-6, "{}", s.objective);
+    }
+
+    #[test]
+    fn a_fixed_cost_makes_a_small_exchange_not_worth_it() {
+        let mut c = column(0, 0, 10.0, 5.0);
+        c.fixed_cost_per_yr = 60.0;
+        c.binary = true;
+        let problem = Problem {
+            columns: vec![c, column(1, 0, 1.0, 5.0)],
+            stream_caps: vec![5.0, 5.0],
+            need_caps: vec![10.0],
+            ..Problem::default()
+        };
+        let s = solve(&problem, &PlanOptions::default()).unwrap();
+        assert_eq!(s.x[0], 0.0);
+        assert!((s.objective - 5.0).abs() < 1e-6);
+        assert!(violations(&problem, &s.x).is_empty());
+    }
+
+    #[test]
+    fn the_checker_names_what_is_broken() {
+        let mut c = column(0, 0, 1.0, 10.0);
+        c.binary = true;
+        c.min_source_units_per_yr = 4.0;
+        let problem = Problem {
+            columns: vec![c, column(0, 0, 1.0, 10.0)],
+            stream_caps: vec![10.0],
+            need_caps: vec![8.0],
+            locks: vec![(vec![1], 5.0)],
+            ..Problem::default()
+        };
+        let v = violations(&problem, &[2.0, 9.0]);
+        assert!(v.iter().any(|m| m.contains("below its lot")), "{v:?}");
+        assert!(v.iter().any(|m| m.starts_with("stream row 0")), "{v:?}");
+        assert!(v.iter().any(|m| m.starts_with("need row 0")), "{v:?}");
+        assert!(violations(&problem, &[0.0, 4.0])
+            .iter()
+            .any(|m| m.starts_with("lock 0")));
+        assert!(violations(&problem, &[0.0, 5.0]).is_empty());
+    }
+}

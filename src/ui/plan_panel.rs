@@ -1,0 +1,342 @@
+//! The side panel's Plan tab: the region's optimal plan (`crate::plan`), solved on a worker
+//! thread whenever the region or the plan's settings change, and swapped in when ready; the
+//! UI never waits on the solver. Totals against today and the greedy pass, each company's
+//! gain, and the exchanges (a click shows the pair on the map).
+
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::Arc;
+
+use egui::{Color32, RichText, Ui};
+
+use crate::cli::thousands;
+use crate::matching::Engine;
+use crate::model::Region;
+use crate::plan::{plan_region, Outcome, PlanOptions, Report};
+
+use super::app::{Command, SymbiomapApp};
+
+/// Longest a solve on the worker may take; the plan found by then is shown with its gap.
+pub const TIME_LIMIT_S: f64 = 60.0;
+
+/// What a plan was solved for: the region's revision and the plan's own settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlanKey {
+    pub revision: u64,
+    pub exchange_cost_per_yr: f64,
+}
+
+/// A finished plan.
+pub struct Solved {
+    pub key: PlanKey,
+    pub outcome: Outcome,
+}
+
+struct Running {
+    key: PlanKey,
+    rx: Receiver<Result<Solved, String>>,
+    started_s: f64,
+}
+
+/// The Plan tab's state, kept by the app.
+#[derive(Default)]
+pub struct PlanState {
+    /// The latest plan (perhaps of an earlier revision while the next one is solved).
+    pub solved: Option<Arc<Solved>>,
+    running: Option<Running>,
+    pub error: Option<String>,
+    /// The user's cost per exchange and year (makes exchanges all or nothing).
+    pub exchange_cost_per_yr: f64,
+}
+
+impl PlanState {
+    /// The plan, if it is of the region as it is now.
+    pub fn current(&self, key: PlanKey) -> Option<&Arc<Solved>> {
+        self.solved.as_ref().filter(|s| s.key == key)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Seconds the running solve has taken, at `now_s`.
+    pub fn running_for_s(&self, now_s: f64) -> Option<f64> {
+        self.running.as_ref().map(|r| now_s - r.started_s)
+    }
+
+    /// Starts a solve for `key` unless one is running for it or its plan is here. `done` is
+    /// called from the worker when it has finished.
+    pub fn ensure(
+        &mut self,
+        key: PlanKey,
+        region: &Region,
+        now_s: f64,
+        done: impl FnOnce() + Send + 'static,
+    ) {
+        if self.current(key).is_some() || self.running.as_ref().is_some_and(|r| r.key == key) {
+            return;
+        }
+        // A solve of an older revision runs on; its result is dropped when it comes.
+        let region = region.clone();
+        let (tx, rx) = mpsc::channel();
+        let options = PlanOptions {
+            exchange_cost_per_yr: key.exchange_cost_per_yr,
+            time_limit_s: Some(TIME_LIMIT_S),
+            mip_rel_gap: Some(1e-4),
+            ..PlanOptions::default()
+        };
+        let spawned = std::thread::Builder::new()
+            .name("plan".into())
+            .spawn(move || {
+                let result = Engine::new(&region)
+                    .map_err(|e| e.to_string())
+                    .and_then(|engine| {
+                        plan_region(&engine, &region, &options, &mut |_| {})
+                            .map_err(|e| e.to_string())
+                    })
+                    .map(|outcome| Solved { key, outcome });
+                let _ = tx.send(result);
+                done();
+            });
+        match spawned {
+            Ok(_) => {
+                self.running = Some(Running {
+                    key,
+                    rx,
+                    started_s: now_s,
+                });
+            }
+            Err(e) => self.error = Some(format!("no thread for the solver: {e}")),
+        }
+    }
+
+    /// Takes in a finished solve.
+    pub fn poll(&mut self) {
+        let Some(running) = &self.running else {
+            return;
+        };
+        match running.rx.try_recv() {
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => {
+                self.running = None;
+                self.error = Some("the solver stopped without a plan".into());
+            }
+            Ok(result) => {
+                self.running = None;
+                match result {
+                    Ok(solved) => {
+                        self.error = None;
+                        self.solved = Some(Arc::new(solved));
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+            }
+        }
+    }
+}
+
+fn totals_row(ui: &mut Ui, name: &str, r: Option<&Report>, landfill_today: f64, cur: &str) {
+    ui.label(name);
+    if let Some(r) = r {
+        ui.label(r.exchanges.len().to_string());
+        ui.label(format!("{} {cur}", thousands(r.value_per_yr)));
+        ui.label(thousands(r.co2_avoided_t_per_yr));
+        ui.label(format!(
+            "{} diverted",
+            thousands(r.landfill_diverted_t_per_yr)
+        ));
+        ui.label(thousands(r.exchanged_t_per_yr));
+    } else {
+        ui.label("0");
+        ui.label(format!("0 {cur}"));
+        ui.label("0");
+        ui.label(format!("{} landfilled", thousands(landfill_today)));
+        ui.label("0");
+    }
+    ui.end_row();
+}
+
+/// The Plan tab.
+pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
+    let key = app.plan_key();
+    let state = &app.plan;
+    let region = &app.doc.region;
+    let cur = region.currency.as_str();
+    ui.heading("Region plan");
+    ui.label(
+        RichText::new(
+            "How much of each stream goes to each need so that the region gains the most \
+             (HiGHS), within every stream, need, blending share and lot.",
+        )
+        .weak(),
+    );
+    let mut cost = state.exchange_cost_per_yr;
+    ui.horizontal(|ui| {
+        ui.label("Cost per exchange");
+        let r = ui.add(
+            egui::DragValue::new(&mut cost)
+                .range(0.0..=10_000_000.0)
+                .speed(1_000.0)
+                .suffix(format!(" {cur}/yr")),
+        );
+        r.on_hover_text(
+            "Contracting, set-up and quality agreements: every exchange must pay it, \
+             so small ones drop out.",
+        );
+    });
+    if cost != state.exchange_cost_per_yr {
+        commands.push(Command::SetPlanExchangeCost(cost));
+    }
+    let now = ui.input(|i| i.time);
+    if let Some(t) = state.running_for_s(now) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("solving... {t:.0} s"));
+        });
+    }
+    if let Some(e) = &state.error {
+        ui.colored_label(Color32::from_rgb(200, 40, 40), format!("No plan: {e}"));
+    }
+    let Some(solved) = &state.solved else {
+        return;
+    };
+    let o = &solved.outcome;
+    if solved.key != key {
+        ui.label(RichText::new("Shown: the plan before your last change.").italics());
+    }
+    let sol = &o.solution;
+    ui.label(format!(
+        "{} in {:.2} s · value {} {cur}/yr · bound {} · gap {:.3} %",
+        sol.status,
+        sol.solve_seconds,
+        thousands(sol.objective),
+        thousands(sol.bound),
+        100.0 * sol.gap
+    ));
+    ui.add_space(4.0);
+    egui::Grid::new("plan-totals")
+        .striped(true)
+        .num_columns(6)
+        .show(ui, |ui| {
+            for h in [
+                "",
+                "exchanges",
+                "value/yr",
+                "CO2 t/yr",
+                "landfill t/yr",
+                "t/yr",
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            totals_row(ui, "today", None, o.landfill_today_t_per_yr, cur);
+            totals_row(ui, "greedy", Some(&o.greedy_report), 0.0, cur);
+            totals_row(ui, "plan", Some(&o.report), 0.0, cur);
+        });
+    let (r, g) = (&o.report, &o.greedy_report);
+    if g.value_per_yr > 0.0 {
+        ui.label(format!(
+            "The plan gains {} {cur}/yr more than the greedy pass ({:+.1} %).",
+            thousands(r.value_per_yr - g.value_per_yr),
+            100.0 * (r.value_per_yr - g.value_per_yr) / g.value_per_yr
+        ));
+    }
+    let short: f64 = r
+        .companies
+        .iter()
+        .map(|c| c.compensation_needed_per_yr)
+        .sum();
+    if r.companies.is_empty() {
+        return;
+    }
+    if short > 0.0 {
+        ui.colored_label(
+            Color32::from_rgb(200, 120, 0),
+            format!(
+                "Some companies would need {} {cur}/yr of compensation.",
+                thousands(short)
+            ),
+        );
+    } else {
+        ui.label(format!(
+            "All {} companies gain, at transfer prices that halve each exchange's surplus.",
+            r.companies.len()
+        ));
+    }
+    ui.separator();
+    ui.label(RichText::new("Companies").strong());
+    egui::ScrollArea::vertical()
+        .id_salt("plan-companies")
+        .max_height(220.0)
+        .show(ui, |ui| {
+            egui::Grid::new("plan-company-grid")
+                .striped(true)
+                .num_columns(4)
+                .show(ui, |ui| {
+                    for h in ["company", "out", "in", "gain/yr"] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    for c in &r.companies {
+                        let Some(f) = region.facilities.get(c.facility) else {
+                            continue;
+                        };
+                        if ui.link(&f.name).clicked() {
+                            commands.push(Command::SelectFacility(Some(c.facility)));
+                        }
+                        ui.label(c.as_sender.to_string());
+                        ui.label(c.as_receiver.to_string());
+                        if super::pipeline_panel::masked(app, c.facility, c.facility) {
+                            ui.label("confidential");
+                        } else if c.compensation_needed_per_yr > 0.0 {
+                            ui.colored_label(
+                                Color32::from_rgb(200, 120, 0),
+                                format!("needs {}", thousands(c.compensation_needed_per_yr)),
+                            );
+                        } else {
+                            ui.label(thousands(c.gain_per_yr));
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+    ui.separator();
+    ui.label(RichText::new(format!("Exchanges ({})", r.exchanges.len())).strong());
+    egui::ScrollArea::vertical()
+        .id_salt("plan-exchanges")
+        .show(ui, |ui| {
+            for e in &r.exchanges {
+                let (Some(from), Some(to)) = (
+                    region.facilities.get(e.from_facility),
+                    region.facilities.get(e.to_facility),
+                ) else {
+                    continue;
+                };
+                let (Some(stream), Some(need)) = (from.outputs.get(e.stream), to.needs.get(e.need))
+                else {
+                    continue;
+                };
+                let money = if super::pipeline_panel::masked(app, e.from_facility, e.to_facility) {
+                    "confidential".to_owned()
+                } else {
+                    format!("{} {cur}/yr", thousands(e.value_per_yr))
+                };
+                let text = format!(
+                    "{} to {}: {} {} {} -> {}, {money}",
+                    from.name,
+                    to.name,
+                    thousands(e.source_units_per_yr),
+                    stream.unit.symbol(),
+                    stream.material,
+                    need.material,
+                );
+                if ui.link(text).clicked() {
+                    commands.push(Command::ShowExchange {
+                        from_facility: e.from_facility,
+                        stream: e.stream,
+                        to_facility: e.to_facility,
+                        need: e.need,
+                    });
+                }
+            }
+        });
+}
