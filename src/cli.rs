@@ -128,6 +128,10 @@ pub struct MatchArgs {
 #[derive(Args, Debug)]
 pub struct PlanArgs {
     pub region: PathBuf,
+    /// Candidate hub sites (and hub types of their own) to pool small flows through, as JSON
+    /// (`docs/PLAN.md`); the region's own hub sites and host facilities are always candidates.
+    #[arg(long)]
+    pub hubs: Option<PathBuf>,
     /// Carbon price, per tonne of CO2 (default: the region's setting).
     #[arg(long)]
     pub carbon_price: Option<f64>,
@@ -443,13 +447,32 @@ fn plan(args: &PlanArgs) -> Result<()> {
     }
     let options = plan_options(args)?;
     let engine = Engine::new(&region)?;
+    let extra = match &args.hubs {
+        None => crate::hubs::HubsFile::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            let mut de = serde_json::Deserializer::from_str(&text);
+            serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let inner = e.inner();
+                anyhow::anyhow!(
+                    "{}: line {}, column {}: {}: {inner}",
+                    path.display(),
+                    inner.line(),
+                    inner.column(),
+                    e.path()
+                )
+            })?
+        }
+    };
+    let hubs = crate::hubs::resolve(&region, &extra)?;
     let quiet = args.quiet;
     let mut progress = |line: &str| {
         if !quiet {
             eprintln!("{line}");
         }
     };
-    let outcome = crate::plan::plan_region(&engine, &region, &options, &mut progress)
+    let outcome = crate::plan::plan_region(&engine, &region, &hubs, &options, &mut progress)
         .with_context(|| format!("{}: no plan", args.region.display()))?;
     let broken = crate::plan::violations(&outcome.problem, &outcome.solution.x);
     if !args.relax && !broken.is_empty() {
@@ -558,11 +581,15 @@ pub fn render_plan(
             let to = &region.facilities[e.to_facility];
             let stream = &from.outputs[e.stream];
             let need = &to.needs[e.need];
+            let to_name = match e.hub {
+                Some(h) => format!("{} (via {})", to.name, outcome.hubs[h].id),
+                None => to.name.clone(),
+            };
             let _ = writeln!(
                 s,
                 "  {:<26} {:<26} {:<34} {:>8.1} {:>12} {:>12} {:>12} {:>12}",
                 clip(&from.name, 26),
-                clip(&to.name, 26),
+                clip(&to_name, 26),
                 clip(&format!("{} -> {}", stream.material, need.material), 34),
                 c.hit.distance_km,
                 format!(
@@ -574,6 +601,31 @@ pub fn render_plan(
                 thousands(e.sender_gain_per_yr),
                 thousands(e.receiver_gain_per_yr),
             );
+        }
+        if !r.hubs.is_empty() {
+            let _ = writeln!(s, "\nHubs opened:");
+            for u in &r.hubs {
+                let h = &outcome.hubs[u.hub];
+                let names = |fs: &[usize]| {
+                    fs.iter()
+                        .map(|&f| region.facilities[f].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let _ = writeln!(
+                    s,
+                    "  {} ({}): {:.0} t/yr of {:.0}, costs {} {cur}/yr ({} fixed), earns the region {} {cur}/yr against the best plan without it\n    from {}\n    to {}",
+                    h.name,
+                    h.kind.name,
+                    u.tonnes_per_yr,
+                    h.kind.capacity_t_per_yr,
+                    thousands(u.fixed_cost_per_yr + u.variable_cost_per_yr),
+                    thousands(u.fixed_cost_per_yr),
+                    thousands(u.earns_per_yr),
+                    names(&u.senders),
+                    names(&u.receivers),
+                );
+            }
         }
         let _ = writeln!(
             s,
@@ -652,6 +704,7 @@ fn write_plan_csv(
             "sender_gain_per_yr",
             "receiver_gain_per_yr",
             "hub",
+            "first_leg_km",
         ])?;
         for e in &outcome.report.exchanges {
             let c = &outcome.candidates[e.candidate];
@@ -683,7 +736,9 @@ fn write_plan_csv(
                 &format!("{:.4}", e.price_high_per_source_unit),
                 &format!("{:.2}", e.sender_gain_per_yr),
                 &format!("{:.2}", e.receiver_gain_per_yr),
-                "",
+                e.hub.map_or("", |h| outcome.hubs[h].id.as_str()),
+                &e.hub
+                    .map_or(String::new(), |_| format!("{:.3}", e.first_leg_km)),
             ])?;
         }
         out.flush()

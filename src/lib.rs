@@ -12,6 +12,7 @@ pub mod cli;
 pub mod date;
 pub mod economics;
 pub mod geodesy;
+pub mod hubs;
 pub mod io;
 pub mod matching;
 pub mod model;

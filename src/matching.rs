@@ -1312,7 +1312,176 @@ impl Engine {
             sender_alone_per_source_unit: g.sender_alone_per_unit * mf,
             receiver_alone_per_source_unit: receiver_variable * mf,
             carbon_value_per_source_unit: value.carbon_value_per_unit * mf,
+            tonnes_per_source_unit: s.tonnes_per_source_unit,
+            hub: None,
+            first_leg_km: 0.0,
+            pool_lot_need_units: 0.0,
+            hub_variable_cost_per_t: 0.0,
         })
+    }
+
+    /// Every way a stream can reach a need through one of `hubs`: by the cheapest mode its
+    /// site can load to the hub, then by the hub's onward mode (or the best one the hub and
+    /// the receiver allow), paying the hub's handling per tonne. The hub's fixed cost and
+    /// capacity, and the receiver's lot against the pooled flow, are the plan's. Perishable
+    /// streams and streams measured in energy do not go through hubs.
+    pub fn hub_candidates(&self, region: &Region, hubs: &[crate::hubs::Hub]) -> Vec<PlanCandidate> {
+        let carbon = self.settings.carbon_price_per_t_co2;
+        let mut out = Vec::new();
+        for (hi, hub) in hubs.iter().enumerate() {
+            let point = SpherePoint::from_degrees(hub.location.lat_deg, hub.location.lon_deg);
+            let xyz = point.unit_vector();
+            let accepts: Vec<u32> = hub
+                .kind
+                .accepts
+                .iter()
+                .filter_map(|k| self.catalogue.material_index(k).map(|m| m as u32))
+                .collect();
+            for (si, s) in self.supplies.iter().enumerate() {
+                let Some(m) = s.material else { continue };
+                let taken = if hub.kind.accepts.is_empty() {
+                    s.tonnes_per_source_unit > 0.0
+                } else {
+                    accepts.contains(&m)
+                };
+                if !taken
+                    || s.problem.is_some()
+                    || s.shelf_life_days.is_some()
+                    || s.quantity_per_yr <= 0.0
+                {
+                    continue;
+                }
+                let site = self.access[s.facility as usize];
+                for (oi, opt) in s.options.iter().enumerate() {
+                    let Some(tree) = &self.trees[opt.to_material as usize] else {
+                        continue;
+                    };
+                    let mf = opt.side.mass_factor;
+                    if mf <= 0.0 {
+                        continue;
+                    }
+                    let d1 = haversine_km(&s.point, &point) * opt.detour_factor;
+                    // The first leg: the cheapest mode from the sender's site to the hub.
+                    let first = self
+                        .modes(opt)
+                        .iter()
+                        .filter(|r| r.pipe.is_none())
+                        .filter(|r| {
+                            access_ok(self.mode_requires[r.mode.index()], site, hub.access).is_ok()
+                        })
+                        .map(|r| {
+                            let private = r.handling_per_unit + r.cost_per_unit_km * d1;
+                            let co2 = r.co2_kg_per_unit_km * d1;
+                            (private, co2)
+                        })
+                        .min_by(|a, b| {
+                            (a.0 + carbon * a.1 / 1000.0).total_cmp(&(b.0 + carbon * b.1 / 1000.0))
+                        });
+                    let Some((first_private, first_co2)) = first else {
+                        continue;
+                    };
+                    let hub_per_unit = hub.kind.variable_cost_per_t * s.tonnes_per_source_unit / mf;
+                    let onward: Vec<&ModeRates> = self
+                        .modes(opt)
+                        .iter()
+                        .filter(|r| r.pipe.is_none())
+                        .filter(|r| hub.kind.onward_mode.is_none_or(|k| k == r.mode))
+                        .collect();
+                    if onward.is_empty() {
+                        continue;
+                    }
+                    tree.for_each_within(&xyz, opt.reach_km, |leaf| {
+                        if leaf.facility == s.facility {
+                            return;
+                        }
+                        let d = &self.demands[leaf.demand() as usize];
+                        let Some(demand_side) = d.side.as_ref() else {
+                            return;
+                        };
+                        let d2 = haversine_km(&point, &leaf.point) * opt.detour_factor;
+                        let to_site = self.access[leaf.facility as usize];
+                        let best = onward
+                            .iter()
+                            .filter(|r| {
+                                access_ok(self.mode_requires[r.mode.index()], hub.access, to_site)
+                                    .is_ok()
+                            })
+                            .map(|r| evaluate(&opt.side, demand_side, r, carbon, d2))
+                            .max_by(|a, b| a.net_value_per_unit.total_cmp(&b.net_value_per_unit));
+                        let Some(best) = best else { return };
+                        let first_cost = first_private + carbon * first_co2 / 1000.0;
+                        let net = best.net_value_per_unit - first_cost - hub_per_unit;
+                        if net.is_nan() || net <= 0.0 {
+                            return;
+                        }
+                        let level = if s.plain && leaf.plain() && opt.plain_rule {
+                            Level::Pass
+                        } else {
+                            self.check_level(region, s, d, opt)
+                        };
+                        // Viable as a direct pair is: no check worse than a note.
+                        if level > Level::Note {
+                            return;
+                        }
+                        let Some(need) = region
+                            .facilities
+                            .get(d.facility as usize)
+                            .and_then(|f| f.needs.get(d.need as usize))
+                        else {
+                            return;
+                        };
+                        let nps = opt.side.ratio_to_units * demand_side.need_units_per_to_unit * mf;
+                        let max_share_pct = opt.max_share_pct.unwrap_or(100.0);
+                        let need_cap = if nps > 0.0 {
+                            d.quantity_per_yr * max_share_pct / 100.0 / nps
+                        } else {
+                            0.0
+                        };
+                        let g = gains(&best, 1.0, None);
+                        out.push(PlanCandidate {
+                            hit: PairHit {
+                                supply: si as u32,
+                                demand: leaf.demand(),
+                                option: oi as u16,
+                                kind: opt.kind,
+                                mode: best.mode,
+                                viable: true,
+                                level,
+                                distance_km: d1 + d2,
+                                break_even_km: f64::NAN,
+                                net_value_per_unit: net,
+                            },
+                            from_facility: s.facility,
+                            to_facility: d.facility,
+                            rule: opt.rule,
+                            max_source_units_per_yr: s.quantity_per_yr.min(need_cap).max(0.0),
+                            min_source_units_per_yr: 0.0,
+                            need_units_per_source_unit: nps,
+                            max_share_pct,
+                            value_per_source_unit: net * mf,
+                            fixed_cost_per_yr: 0.0,
+                            co2_t_per_source_unit: (best.co2_avoided_kg_per_unit - first_co2) * mf
+                                / 1000.0,
+                            landfill_t_per_source_unit: s.landfill_t_per_source_unit,
+                            sender_alone_per_source_unit: g.sender_alone_per_unit * mf,
+                            receiver_alone_per_source_unit: (g.receiver_alone_per_unit
+                                - first_private
+                                - hub_per_unit)
+                                * mf,
+                            carbon_value_per_source_unit: (best.carbon_value_per_unit
+                                - carbon * first_co2 / 1000.0)
+                                * mf,
+                            tonnes_per_source_unit: s.tonnes_per_source_unit,
+                            hub: Some(hi as u32),
+                            first_leg_km: d1,
+                            pool_lot_need_units: need.spec.min_lot.unwrap_or(0.0),
+                            hub_variable_cost_per_t: hub.kind.variable_cost_per_t,
+                        });
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Every hit quantified, in parallel, in the hits' order.
@@ -1579,6 +1748,14 @@ pub struct PlanCandidate {
     pub receiver_alone_per_source_unit: f64,
     /// The carbon price's part of the value (society's, not the companies').
     pub carbon_value_per_source_unit: f64,
+    pub tonnes_per_source_unit: f64,
+    /// Through a hub (index into the hubs it was built for): the sender's leg to the hub, km
+    /// by road, and the receiver's minimum lot, which the hub's pooled flow must fill.
+    pub hub: Option<u32>,
+    pub first_leg_km: f64,
+    pub pool_lot_need_units: f64,
+    /// The hub's handling per tonne (already in the value).
+    pub hub_variable_cost_per_t: f64,
 }
 
 impl PlanCandidate {

@@ -91,6 +91,9 @@ pub struct Region {
     /// Exchanges being turned into real ones.
     #[serde(default)]
     pub projects: Vec<Project>,
+    /// Candidate places for shared hubs (`crate::hubs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hubs: Vec<crate::hubs::HubSite>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -112,6 +115,7 @@ impl Default for Region {
             notes: Vec::new(),
             proposals: Vec::new(),
             projects: Vec::new(),
+            hubs: Vec::new(),
             extra: Extra::new(),
         }
     }
@@ -254,6 +258,9 @@ pub struct Facility {
     /// The site has a quay on a navigable waterway.
     #[serde(default)]
     pub quay: bool,
+    /// The hub type this site could host for its neighbours (`crate::hubs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub_host: Option<String>,
     #[serde(default)]
     pub outputs: Vec<OutputStream>,
     #[serde(default)]
@@ -280,6 +287,7 @@ impl Facility {
             confidential: false,
             rail_siding: false,
             quay: false,
+            hub_host: None,
             outputs: Vec::new(),
             needs: Vec::new(),
             attributes: std::collections::BTreeMap::new(),

@@ -85,6 +85,35 @@ pub struct Column {
     pub binary: bool,
     pub from_facility: u32,
     pub to_facility: u32,
+    /// Through a hub: its row, and the pool (hub, need) whose lot it helps fill.
+    pub hub_row: Option<usize>,
+    pub pool_row: Option<usize>,
+    pub tonnes_per_source_unit: f64,
+}
+
+/// A candidate hub in the program: open (paying its fixed cost) or not.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HubRow {
+    /// Index into the hubs the candidates were built for.
+    pub hub: usize,
+    pub capacity_t_per_yr: f64,
+    pub fixed_cost_per_yr: f64,
+}
+
+/// The flow from one hub to one need: all or nothing when the need has a lot (the pooled flow
+/// must fill it) or exchanges cost something to set up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolRow {
+    pub hub_row: usize,
+    pub need_row: usize,
+    pub lot_need_units: f64,
+    pub fixed_cost_per_yr: f64,
+}
+
+impl PoolRow {
+    pub fn binary(&self) -> bool {
+        self.lot_need_units > 0.0 || self.fixed_cost_per_yr > 0.0
+    }
 }
 
 /// The plan as a mixed-integer program over the candidates of a region.
@@ -99,6 +128,8 @@ pub struct Problem {
     pub locks: Vec<(Vec<usize>, f64)>,
     /// Each required facility: the columns it takes part in.
     pub requires: Vec<(u32, Vec<usize>)>,
+    pub hubs: Vec<HubRow>,
+    pub pools: Vec<PoolRow>,
 }
 
 /// Why a problem cannot be built: a constraint names something the region does not have, or
@@ -127,6 +158,18 @@ impl Problem {
         engine: &Engine,
         region: &Region,
         candidates: &[PlanCandidate],
+        options: &PlanOptions,
+    ) -> Result<Problem, PlanError> {
+        Self::build_with_hubs(engine, region, candidates, &[], options)
+    }
+
+    /// The program over direct and hub candidates; `hubs` are those the hub candidates were
+    /// built for ([`Engine::hub_candidates`]).
+    pub fn build_with_hubs(
+        engine: &Engine,
+        region: &Region,
+        candidates: &[PlanCandidate],
+        hubs: &[crate::hubs::Hub],
         options: &PlanOptions,
     ) -> Result<Problem, PlanError> {
         let facility_index: HashMap<&str, u32> = region
@@ -179,7 +222,11 @@ impl Problem {
             let d = &engine.demands[c.hit.demand as usize];
             (d.facility, d.need)
         };
-        let is_locked = |c: &PlanCandidate| locked_pairs.contains(&(stream_of(c), need_of(c)));
+        let is_locked = |c: &PlanCandidate| {
+            c.hub.is_none() && locked_pairs.contains(&(stream_of(c), need_of(c)))
+        };
+        let mut hub_rows: HashMap<u32, usize> = HashMap::new();
+        let mut pool_rows: HashMap<(u32, u32), usize> = HashMap::new();
 
         let mut problem = Problem::default();
         let mut stream_rows: HashMap<u32, usize> = HashMap::new();
@@ -196,13 +243,23 @@ impl Problem {
             if excluded.contains(&pair) {
                 continue;
             }
-            let fixed = c.fixed_cost_per_yr + options.exchange_cost_per_yr;
+            // Through a hub, the cost of an exchange is the pool's (one contract from the hub
+            // to the receiver).
+            let fixed = if c.hub.is_some() {
+                0.0
+            } else {
+                c.fixed_cost_per_yr + options.exchange_cost_per_yr
+            };
             let locked = is_locked(c);
             // A column that can never pay or never reach its lot only matters when locked.
             if !locked
-                && (c.value_per_yr(c.max_source_units_per_yr) - options.exchange_cost_per_yr <= 0.0
+                && (c.value_per_yr(c.max_source_units_per_yr) + c.fixed_cost_per_yr - fixed <= 0.0
                     || c.min_source_units_per_yr > c.max_source_units_per_yr)
             {
+                continue;
+            }
+            let hub = c.hub.and_then(|h| hubs.get(h as usize).map(|k| (h, k)));
+            if c.hub.is_some() && hub.is_none() {
                 continue;
             }
             let supply = &engine.supplies[c.hit.supply as usize];
@@ -242,6 +299,31 @@ impl Problem {
                 c.min_source_units_per_yr
             };
             let binary = fixed > 0.0 || min_source_units_per_yr > 0.0 || counted_on;
+            let (hub_row, pool_row) = match hub {
+                None => (None, None),
+                Some((h, k)) => {
+                    let next = problem.hubs.len();
+                    let hr = *hub_rows.entry(h).or_insert(next);
+                    if hr == next {
+                        problem.hubs.push(HubRow {
+                            hub: h as usize,
+                            capacity_t_per_yr: k.kind.capacity_t_per_yr,
+                            fixed_cost_per_yr: k.kind.fixed_cost_per_yr,
+                        });
+                    }
+                    let next = problem.pools.len();
+                    let pr = *pool_rows.entry((h, c.hit.demand)).or_insert(next);
+                    if pr == next {
+                        problem.pools.push(PoolRow {
+                            hub_row: hr,
+                            need_row,
+                            lot_need_units: c.pool_lot_need_units,
+                            fixed_cost_per_yr: options.exchange_cost_per_yr,
+                        });
+                    }
+                    (Some(hr), Some(pr))
+                }
+            };
             problem.columns.push(Column {
                 candidate: ci,
                 stream_row,
@@ -255,6 +337,9 @@ impl Problem {
                 binary,
                 from_facility: c.from_facility,
                 to_facility: c.to_facility,
+                hub_row,
+                pool_row,
+                tonnes_per_source_unit: c.tonnes_per_source_unit,
             });
         }
         for (lock, &(s, n)) in options.locks.iter().zip(&locked_pairs) {
@@ -264,7 +349,7 @@ impl Problem {
                 .enumerate()
                 .filter(|(_, col)| {
                     let c = &candidates[col.candidate];
-                    stream_of(c) == s && need_of(c) == n
+                    col.hub_row.is_none() && stream_of(c) == s && need_of(c) == n
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -310,19 +395,34 @@ impl Problem {
         Ok(problem)
     }
 
-    /// Net value of a plan given as source units per column, fixed costs included.
+    /// Net value of a plan given as source units per column, fixed costs included (a hub's
+    /// and a pool's once, when anything flows through them).
     pub fn objective(&self, x: &[f64]) -> f64 {
-        self.columns
-            .iter()
-            .zip(x)
-            .map(|(c, &x)| {
-                if x > FLOW_EPS {
-                    c.value_per_source_unit * x - c.fixed_cost_per_yr
-                } else {
-                    0.0
+        let mut hub_used = vec![false; self.hubs.len()];
+        let mut pool_used = vec![false; self.pools.len()];
+        let mut v = 0.0;
+        for (c, &x) in self.columns.iter().zip(x) {
+            if x > FLOW_EPS {
+                v += c.value_per_source_unit * x - c.fixed_cost_per_yr;
+                if let Some(h) = c.hub_row {
+                    hub_used[h] = true;
                 }
-            })
-            .sum()
+                if let Some(p) = c.pool_row {
+                    pool_used[p] = true;
+                }
+            }
+        }
+        for (h, used) in self.hubs.iter().zip(hub_used) {
+            if used {
+                v -= h.fixed_cost_per_yr;
+            }
+        }
+        for (p, used) in self.pools.iter().zip(pool_used) {
+            if used {
+                v -= p.fixed_cost_per_yr;
+            }
+        }
+        v
     }
 }
 
@@ -398,6 +498,10 @@ pub fn greedy(problem: &Problem) -> Solution {
             continue;
         }
         let c = &problem.columns[i];
+        if c.hub_row.is_some() {
+            // The greedy pass is the plan without hubs.
+            continue;
+        }
         let k = c.need_units_per_source_unit;
         let mut room = c.max_source_units_per_yr.min(stream_left[c.stream_row]);
         if k > 0.0 {
@@ -475,6 +579,20 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
             lock_rows[i].push(row);
         }
     }
+    // Per hub: sum t x - capacity o <= 0. Per pool with a lot: sum k x - L w >= 0 and
+    // sum k x - M w <= 0.
+    let hub_cap_rows: Vec<_> = problem.hubs.iter().map(|_| pb.add_row(..=0.0)).collect();
+    let pool_rows: Vec<Option<_>> = problem
+        .pools
+        .iter()
+        .map(|p| p.binary().then(|| (pb.add_row(0.0..), pb.add_row(..=0.0))))
+        .collect();
+    let mut pool_big_m = vec![0.0; problem.pools.len()];
+    for c in &problem.columns {
+        if let Some(p) = c.pool_row {
+            pool_big_m[p] += c.max_source_units_per_yr * c.need_units_per_source_unit;
+        }
+    }
     let mut require_rows = vec![Vec::new(); problem.columns.len()];
     for (_, cols) in &problem.requires {
         let row = pb.add_row(1.0..);
@@ -497,6 +615,13 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
         for &r in &lock_rows[i] {
             factors.push((r, 1.0));
         }
+        if let Some(h) = c.hub_row {
+            factors.push((hub_cap_rows[h], c.tonnes_per_source_unit));
+        }
+        if let Some((lo, hi)) = c.pool_row.and_then(|p| pool_rows[p]) {
+            factors.push((lo, c.need_units_per_source_unit));
+            factors.push((hi, c.need_units_per_source_unit));
+        }
         pb.add_column(
             c.value_per_source_unit,
             0.0..=c.max_source_units_per_yr,
@@ -515,6 +640,24 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
                 pb.add_column(-c.fixed_cost_per_yr, 0.0..=1.0, factors.iter().copied());
             } else {
                 pb.add_integer_column(-c.fixed_cost_per_yr, 0.0..=1.0, factors.iter().copied());
+            }
+        }
+    }
+    for (h, row) in problem.hubs.iter().zip(&hub_cap_rows) {
+        let f = [(*row, -h.capacity_t_per_yr)];
+        if options.relax {
+            pb.add_column(-h.fixed_cost_per_yr, 0.0..=1.0, f);
+        } else {
+            pb.add_integer_column(-h.fixed_cost_per_yr, 0.0..=1.0, f);
+        }
+    }
+    for (p, (rows, m)) in problem.pools.iter().zip(pool_rows.iter().zip(&pool_big_m)) {
+        if let Some((lo, hi)) = rows {
+            let f = [(*lo, -p.lot_need_units), (*hi, -m)];
+            if options.relax {
+                pb.add_column(-p.fixed_cost_per_yr, 0.0..=1.0, f);
+            } else {
+                pb.add_integer_column(-p.fixed_cost_per_yr, 0.0..=1.0, f);
             }
         }
     }
@@ -565,7 +708,10 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
     } else {
         problem.objective(&x)
     };
-    let mip = !options.relax && problem.columns.iter().any(|c| c.binary);
+    let mip = !options.relax
+        && (problem.columns.iter().any(|c| c.binary)
+            || !problem.hubs.is_empty()
+            || problem.pools.iter().any(PoolRow::binary));
     let bound = if mip && status != Status::Infeasible {
         solved
             .double_info_value(c"mip_dual_bound")
@@ -634,6 +780,32 @@ pub fn violations(problem: &Problem, x: &[f64]) -> Vec<String> {
             }
         }
     }
+    let mut hub_t = vec![0.0; problem.hubs.len()];
+    let mut pool_k = vec![0.0; problem.pools.len()];
+    for (c, &v) in problem.columns.iter().zip(x) {
+        if let Some(h) = c.hub_row {
+            hub_t[h] += v * c.tonnes_per_source_unit;
+        }
+        if let Some(p) = c.pool_row {
+            pool_k[p] += v * c.need_units_per_source_unit;
+        }
+    }
+    for (h, (row, &t)) in problem.hubs.iter().zip(&hub_t).enumerate() {
+        if t > row.capacity_t_per_yr + tol(row.capacity_t_per_yr) {
+            out.push(format!(
+                "hub {h}: {t} t above its capacity {}",
+                row.capacity_t_per_yr
+            ));
+        }
+    }
+    for (p, (row, &k)) in problem.pools.iter().zip(&pool_k).enumerate() {
+        if k > FLOW_EPS && k < row.lot_need_units - tol(row.lot_need_units) {
+            out.push(format!(
+                "pool {p}: {k} below its lot {}",
+                row.lot_need_units
+            ));
+        }
+    }
     for (k, (cols, at_least)) in problem.locks.iter().enumerate() {
         let carried: f64 = cols.iter().map(|&i| x[i]).sum();
         if carried < at_least - tol(*at_least) {
@@ -659,6 +831,11 @@ pub struct PlannedExchange {
     pub need: usize,
     pub source_units_per_yr: f64,
     pub need_units_per_yr: f64,
+    /// Tonnes a year (0 for a stream measured in energy).
+    pub tonnes_per_yr: f64,
+    /// Through this hub (index into the outcome's hubs), with the sender's leg to it in km.
+    pub hub: Option<usize>,
+    pub first_leg_km: f64,
     /// Net value a year, fixed cost and carbon price included.
     pub value_per_yr: f64,
     pub fixed_cost_per_yr: f64,
@@ -689,11 +866,28 @@ pub struct CompanyGain {
     pub compensation_needed_per_yr: f64,
 }
 
+/// One open hub of a plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HubUse {
+    /// Index into the outcome's hubs.
+    pub hub: usize,
+    /// Facilities sending to it and receiving from it.
+    pub senders: Vec<usize>,
+    pub receivers: Vec<usize>,
+    pub tonnes_per_yr: f64,
+    pub fixed_cost_per_yr: f64,
+    pub variable_cost_per_yr: f64,
+    /// What the region's plan is worth with this hub, more than the best plan without it
+    /// (filled in by [`plan_region`]).
+    pub earns_per_yr: f64,
+}
+
 /// A plan read back into the region: its exchanges, totals and each company's gain.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
     pub exchanges: Vec<PlannedExchange>,
     pub companies: Vec<CompanyGain>,
+    pub hubs: Vec<HubUse>,
     pub value_per_yr: f64,
     pub private_value_per_yr: f64,
     pub co2_avoided_t_per_yr: f64,
@@ -712,6 +906,21 @@ impl Report {
     ) -> Report {
         let mut report = Report::default();
         let mut companies: HashMap<usize, CompanyGain> = HashMap::new();
+        // A hub's and a pool's fixed costs are shared by what flows through them: by tonnes,
+        // and by need units.
+        let mut hub_t = vec![0.0; problem.hubs.len()];
+        let mut pool_k = vec![0.0; problem.pools.len()];
+        for (col, &v) in problem.columns.iter().zip(x) {
+            if v > FLOW_EPS {
+                if let Some(h) = col.hub_row {
+                    hub_t[h] += v * col.tonnes_per_source_unit;
+                }
+                if let Some(p) = col.pool_row {
+                    pool_k[p] += v * col.need_units_per_source_unit;
+                }
+            }
+        }
+        let mut uses: Vec<Option<HubUse>> = vec![None; problem.hubs.len()];
         for (col, &v) in problem.columns.iter().zip(x) {
             if v <= FLOW_EPS {
                 continue;
@@ -719,9 +928,39 @@ impl Report {
             let c = &candidates[col.candidate];
             let s = &engine.supplies[c.hit.supply as usize];
             let d = &engine.demands[c.hit.demand as usize];
-            let value = v * col.value_per_source_unit - col.fixed_cost_per_yr;
-            let private = (c.sender_alone_per_source_unit + c.receiver_alone_per_source_unit) * v
-                - col.fixed_cost_per_yr;
+            let mut fixed = col.fixed_cost_per_yr;
+            if let Some(h) = col.hub_row {
+                let row = &problem.hubs[h];
+                let t = v * col.tonnes_per_source_unit;
+                if hub_t[h] > 0.0 {
+                    fixed += row.fixed_cost_per_yr * t / hub_t[h];
+                }
+                let u = uses[h].get_or_insert_with(|| HubUse {
+                    hub: row.hub,
+                    fixed_cost_per_yr: row.fixed_cost_per_yr,
+                    ..HubUse::default()
+                });
+                u.tonnes_per_yr += t;
+                u.variable_cost_per_yr += t * col_variable_per_t(c, col);
+                for (list, f) in [
+                    (&mut u.senders, s.facility as usize),
+                    (&mut u.receivers, d.facility as usize),
+                ] {
+                    if !list.contains(&f) {
+                        list.push(f);
+                    }
+                }
+            }
+            if let Some(p) = col.pool_row {
+                if pool_k[p] > 0.0 {
+                    fixed +=
+                        problem.pools[p].fixed_cost_per_yr * v * col.need_units_per_source_unit
+                            / pool_k[p];
+                }
+            }
+            let value = v * col.value_per_source_unit - fixed;
+            let private =
+                (c.sender_alone_per_source_unit + c.receiver_alone_per_source_unit) * v - fixed;
             let sender_alone = c.sender_alone_per_source_unit * v;
             // The payment that halves the companies' surplus.
             let payment = 0.5 * private - sender_alone;
@@ -735,15 +974,17 @@ impl Report {
                 need: d.need as usize,
                 source_units_per_yr: v,
                 need_units_per_yr: v * c.need_units_per_source_unit,
+                tonnes_per_yr: v * s.tonnes_per_source_unit,
+                hub: col.hub_row.map(|h| problem.hubs[h].hub),
+                first_leg_km: c.first_leg_km,
                 value_per_yr: value,
-                fixed_cost_per_yr: col.fixed_cost_per_yr,
+                fixed_cost_per_yr: fixed,
                 private_value_per_yr: private,
                 co2_avoided_t_per_yr: v * c.co2_t_per_source_unit,
                 landfill_diverted_t_per_yr: v * c.landfill_t_per_source_unit,
                 transfer_price_per_source_unit: payment / v,
                 price_low_per_source_unit: -c.sender_alone_per_source_unit,
-                price_high_per_source_unit: c.receiver_alone_per_source_unit
-                    - col.fixed_cost_per_yr / v,
+                price_high_per_source_unit: c.receiver_alone_per_source_unit - fixed / v,
                 sender_gain_per_yr: sender_gain,
                 receiver_gain_per_yr: receiver_gain,
             };
@@ -751,7 +992,7 @@ impl Report {
             report.private_value_per_yr += e.private_value_per_yr;
             report.co2_avoided_t_per_yr += e.co2_avoided_t_per_yr;
             report.landfill_diverted_t_per_yr += e.landfill_diverted_t_per_yr;
-            report.exchanged_t_per_yr += v * s.tonnes_per_source_unit;
+            report.exchanged_t_per_yr += e.tonnes_per_yr;
             for (f, gain, sender) in [
                 (e.from_facility, e.sender_gain_per_yr, true),
                 (e.to_facility, e.receiver_gain_per_yr, false),
@@ -777,6 +1018,7 @@ impl Report {
             .exchanges
             .sort_by(|a, b| b.value_per_yr.total_cmp(&a.value_per_yr));
         report.companies = companies.into_values().collect();
+        report.hubs = uses.into_iter().flatten().collect();
         report.companies.sort_by(|a, b| {
             b.gain_per_yr
                 .total_cmp(&a.gain_per_yr)
@@ -784,6 +1026,12 @@ impl Report {
         });
         report
     }
+}
+
+/// The hub's handling per tonne behind a hub column (its onward economics carry it; the
+/// report shows it apart).
+fn col_variable_per_t(c: &PlanCandidate, _col: &Column) -> f64 {
+    c.hub_variable_cost_per_t
 }
 
 /// Everything `symbiomap plan` and the app's Plan panel show: the problem, the solver's plan
@@ -799,22 +1047,28 @@ pub struct Outcome {
     /// Tonnes a year the region's streams send to landfill today.
     pub landfill_today_t_per_yr: f64,
     pub search_seconds: f64,
+    /// The candidate hubs (direct candidates first in `candidates`, then through hubs).
+    pub hubs: Vec<crate::hubs::Hub>,
 }
 
 /// Searches `region`, builds the program and solves it. `progress` gets a line per phase.
 pub fn plan_region(
     engine: &Engine,
     region: &Region,
+    hubs: &[crate::hubs::Hub],
     options: &PlanOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Outcome, PlanError> {
     let started = std::time::Instant::now();
     let hits: Vec<crate::matching::PairHit> =
         engine.search(region, &crate::matching::SearchOptions::default());
-    let candidates = engine.quantify_all(region, &hits);
+    let mut candidates = engine.quantify_all(region, &hits);
     drop(hits);
+    if !hubs.is_empty() {
+        candidates.extend(engine.hub_candidates(region, hubs));
+    }
     let search_seconds = started.elapsed().as_secs_f64();
-    let problem = Problem::build(engine, region, &candidates, options)?;
+    let problem = Problem::build_with_hubs(engine, region, &candidates, hubs, options)?;
     progress(&format!(
         "{} candidates in {:.2} s; program: {} columns ({} all or nothing), {} streams, {} needs, {} share limits",
         candidates.len(),
@@ -831,7 +1085,18 @@ pub fn plan_region(
         "solved in {:.2} s: {}, value {:.0}, bound {:.0}",
         solution.solve_seconds, solution.status, solution.objective, solution.bound
     ));
-    let report = Report::new(engine, &candidates, &problem, &solution.x);
+    let mut report = Report::new(engine, &candidates, &problem, &solution.x);
+    // What each open hub earns: the plan against the best plan without it.
+    for u in &mut report.hubs {
+        let mut without = problem.clone();
+        for c in &mut without.columns {
+            if c.hub_row.is_some_and(|h| without.hubs[h].hub == u.hub) {
+                c.max_source_units_per_yr = 0.0;
+            }
+        }
+        let alt = solve(&without, options)?;
+        u.earns_per_yr = solution.objective - alt.objective;
+    }
     let greedy_report = Report::new(engine, &candidates, &problem, &greedy.x);
     let landfill_today_t_per_yr = engine
         .supplies
@@ -847,6 +1112,7 @@ pub fn plan_region(
         greedy_report,
         landfill_today_t_per_yr,
         search_seconds,
+        hubs: hubs.to_vec(),
     })
 }
 
@@ -905,13 +1171,27 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
                 "fixed_cost_per_yr": e.fixed_cost_per_yr,
                 "co2_avoided_t_per_yr": e.co2_avoided_t_per_yr,
                 "landfill_diverted_t_per_yr": e.landfill_diverted_t_per_yr,
-                "hub": serde_json::Value::Null,
+                "hub": e.hub.map(|h| outcome.hubs[h].id.clone()),
+                "first_leg_km": e.hub.map(|_| e.first_leg_km),
                 "transfer_price_per_source_unit": e.transfer_price_per_source_unit,
                 "price_range_per_source_unit": [e.price_low_per_source_unit, e.price_high_per_source_unit],
                 "gains": {
                     "sender_per_yr": e.sender_gain_per_yr,
                     "receiver_per_yr": e.receiver_gain_per_yr,
                 },
+            })
+        }).collect::<Vec<_>>(),
+        "hubs": r.hubs.iter().map(|u| {
+            let h = &outcome.hubs[u.hub];
+            json!({
+                "id": h.id, "name": h.name, "hub_type": h.kind.key,
+                "senders": u.senders.iter().map(|&f| fid(f)).collect::<Vec<_>>(),
+                "receivers": u.receivers.iter().map(|&f| fid(f)).collect::<Vec<_>>(),
+                "tonnes_per_yr": u.tonnes_per_yr,
+                "capacity_t_per_yr": h.kind.capacity_t_per_yr,
+                "fixed_cost_per_yr": u.fixed_cost_per_yr,
+                "variable_cost_per_yr": u.variable_cost_per_yr,
+                "earns_per_yr": u.earns_per_yr,
             })
         }).collect::<Vec<_>>(),
         "companies": r.companies.iter().map(|c| json!({
@@ -943,6 +1223,9 @@ mod tests {
             binary: false,
             from_facility: stream_row as u32,
             to_facility: 100 + need_row as u32,
+            hub_row: None,
+            pool_row: None,
+            tonnes_per_source_unit: 1.0,
         }
     }
 

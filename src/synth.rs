@@ -128,6 +128,7 @@ pub fn generate(n: usize, seed: u64) -> Region {
             confidential: rng.unit() < 0.1,
             rail_siding: rng.unit() < 0.2,
             quay: rng.unit() < 0.1,
+            hub_host: None,
             outputs: Vec::new(),
             needs: Vec::new(),
             attributes: std::collections::BTreeMap::default(),

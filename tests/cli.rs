@@ -323,7 +323,7 @@ fn plan_prints_json_a_script_can_check() {
         }
         assert!(e["source_units_per_yr"].as_f64().expect("source") > 0.0);
         assert!(e["need_units_per_yr"].as_f64().expect("need") > 0.0);
-        assert!(e["hub"].is_null());
+        assert!(e["hub"].is_null() || e["hub"].is_string());
         let g = &e["gains"];
         assert!(g["sender_per_yr"].is_number() && g["receiver_per_yr"].is_number());
         sum += e["value_per_yr"].as_f64().expect("value");
@@ -382,4 +382,79 @@ fn plan_keeps_a_lock_and_refuses_what_it_cannot_keep() {
     let o = symbiomap(&["plan", s(&region), "--quiet", "--require", "nobody"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("nobody: no facility"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_samples_transfer_station_pools_the_joineries_and_an_expensive_one_does_not_pay() {
+    let region = sample("scheldt-valley.json");
+    let o = symbiomap(&["plan", s(&region), "--json", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let hubs = v["hubs"].as_array().expect("hubs");
+    assert_eq!(hubs.len(), 1, "{hubs:?}");
+    let h = &hubs[0];
+    assert_eq!(h["id"], "H1");
+    // Nine workshops, each below the CHP's 1 500 t lot, fill it together.
+    assert_eq!(h["senders"].as_array().expect("senders").len(), 9);
+    assert!(h["earns_per_yr"].as_f64().expect("earns") > 0.0);
+    let via: Vec<&serde_json::Value> = v["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .filter(|e| e["hub"] == "H1")
+        .collect();
+    assert!(via
+        .iter()
+        .all(|e| e["source_units_per_yr"].as_f64().expect("t") < 1_500.0));
+    let pooled: f64 = via
+        .iter()
+        .map(|e| e["need_units_per_yr"].as_f64().expect("t"))
+        .sum();
+    assert!(pooled >= 1_500.0, "{pooled}");
+    // Every company through the hub gains after its share of the hub's cost.
+    assert!(via
+        .iter()
+        .all(|e| e["gains"]["sender_per_yr"].as_f64().expect("gain") > 0.0));
+
+    // The same site as a hub type costing 5 M EUR a year: it does not pay, and is not opened.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let hubs_file = dir.path().join("hubs.json");
+    std::fs::write(
+        &hubs_file,
+        r#"{"hub_types": [{"key": "gold_plated", "name": "Gold-plated yard", "capacity_t_per_yr": 30000,
+            "fixed_cost_per_yr": 5000000, "variable_cost_per_t": 4}],
+            "sites": [{"id": "H9", "name": "Expensive yard", "location": {"lat_deg": 51.093, "lon_deg": 3.708},
+            "hub_type": "gold_plated"}]}"#,
+    )
+    .expect("written");
+    let o = symbiomap(&[
+        "plan",
+        s(&region),
+        "--json",
+        "--quiet",
+        "--hubs",
+        s(&hubs_file),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let ids: Vec<&str> = w["hubs"]
+        .as_array()
+        .expect("hubs")
+        .iter()
+        .map(|h| h["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, vec!["H1"]);
+    // A hubs file that names a type nobody defines is refused with the site's id.
+    std::fs::write(
+        &hubs_file,
+        r#"{"sites": [{"id": "H7", "name": "x", "location": {"lat_deg": 51.0, "lon_deg": 3.7}, "hub_type": "nope"}]}"#,
+    )
+    .expect("written");
+    let o = symbiomap(&["plan", s(&region), "--quiet", "--hubs", s(&hubs_file)]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("H7") && stderr(&o).contains("nope"),
+        "{}",
+        stderr(&o)
+    );
 }

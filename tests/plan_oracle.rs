@@ -96,17 +96,43 @@ fn best_vertex(lp: &Lp) -> Option<(f64, Vec<f64>)> {
     }
 }
 
-/// The optimum by enumeration: every on/off choice of the binary columns, then every vertex.
+/// The optimum by enumeration: every on/off choice of the binary columns, hubs and pools, then
+/// every vertex of what is left.
 fn brute_force(problem: &Problem) -> Option<f64> {
-    let binaries: Vec<usize> = (0..problem.columns.len())
+    #[derive(Clone, Copy)]
+    enum Switch {
+        Column(usize),
+        Hub(usize),
+        Pool(usize),
+    }
+    let mut switches: Vec<Switch> = (0..problem.columns.len())
         .filter(|&i| problem.columns[i].binary)
+        .map(Switch::Column)
         .collect();
+    switches.extend((0..problem.hubs.len()).map(Switch::Hub));
+    switches.extend(
+        (0..problem.pools.len())
+            .filter(|&p| problem.pools[p].binary())
+            .map(Switch::Pool),
+    );
+    assert!(switches.len() <= 16, "{} switches", switches.len());
     let mut best: Option<f64> = None;
-    for mask in 0u32..(1 << binaries.len()) {
+    for mask in 0u32..(1 << switches.len()) {
+        let is_on = |sw: &dyn Fn(&Switch) -> bool| {
+            switches
+                .iter()
+                .enumerate()
+                .any(|(k, s)| sw(s) && mask & (1 << k) != 0)
+        };
+        let hub_on = |h: usize| is_on(&|s| matches!(s, Switch::Hub(x) if *x == h));
+        let pool_binary_on = |p: usize| is_on(&|s| matches!(s, Switch::Pool(x) if *x == p));
+        let pool_on = |p: usize| !problem.pools[p].binary() || pool_binary_on(p);
         let on: Vec<usize> = (0..problem.columns.len())
-            .filter(|&i| match binaries.iter().position(|&b| b == i) {
-                Some(k) => mask & (1 << k) != 0,
-                None => true,
+            .filter(|&i| {
+                let c = &problem.columns[i];
+                (!c.binary || is_on(&|s| matches!(s, Switch::Column(x) if *x == i)))
+                    && c.hub_row.is_none_or(hub_on)
+                    && c.pool_row.is_none_or(pool_on)
             })
             .collect();
         // A required facility needs one of its columns on (binary, so at least its lot > 0).
@@ -136,10 +162,8 @@ fn brute_force(problem: &Problem) -> Option<f64> {
         }
         let mut add = |select: &dyn Fn(usize) -> Option<f64>, cap: f64| {
             let a: Vec<f64> = on.iter().map(|&i| select(i).unwrap_or(0.0)).collect();
-            if a.iter().any(|&v| v != 0.0) {
+            if a.iter().any(|&v| v != 0.0) || cap < 0.0 {
                 rows.push((a, cap));
-            } else if cap < 0.0 {
-                rows.push((a, cap)); // infeasible row kept: 0 <= negative
             }
         };
         for (r, &cap) in problem.stream_caps.iter().enumerate() {
@@ -169,6 +193,31 @@ fn brute_force(problem: &Problem) -> Option<f64> {
         for (cols, at_least) in &problem.locks {
             add(&|i| cols.contains(&i).then_some(-1.0), -at_least);
         }
+        let mut fixed = 0.0;
+        for (h, row) in problem.hubs.iter().enumerate() {
+            if hub_on(h) {
+                fixed += row.fixed_cost_per_yr;
+                add(
+                    &|i| {
+                        let c = &problem.columns[i];
+                        (c.hub_row == Some(h)).then_some(c.tonnes_per_source_unit)
+                    },
+                    row.capacity_t_per_yr,
+                );
+            }
+        }
+        for (p, row) in problem.pools.iter().enumerate() {
+            if row.binary() && pool_binary_on(p) {
+                fixed += row.fixed_cost_per_yr;
+                add(
+                    &|i| {
+                        let c = &problem.columns[i];
+                        (c.pool_row == Some(p)).then_some(-c.need_units_per_source_unit)
+                    },
+                    -row.lot_need_units,
+                );
+            }
+        }
         let lp = Lp {
             cost: on
                 .iter()
@@ -177,11 +226,11 @@ fn brute_force(problem: &Problem) -> Option<f64> {
             rows,
         };
         if let Some((v, _)) = best_vertex(&lp) {
-            let fixed: f64 = on
+            fixed += on
                 .iter()
                 .filter(|&&i| problem.columns[i].binary)
                 .map(|&i| problem.columns[i].fixed_cost_per_yr)
-                .sum();
+                .sum::<f64>();
             let v = v - fixed;
             if best.is_none_or(|b| v > b) {
                 best = Some(v);
@@ -315,4 +364,127 @@ fn greedy_plans_pass_the_checker() {
         let broken = violations(&problem, &g.x);
         assert!(broken.is_empty(), "seed {seed}: {broken:?}");
     }
+}
+
+/// Regions with one or two candidate hubs near their middle (built-in types, or a small one of
+/// the test's own whose capacity binds): the plan with hubs equals the brute force, opens a
+/// hub only where it pays, and is never worse than the plan without hubs.
+#[test]
+fn the_plan_with_hubs_equals_the_brute_force() {
+    use symbiomap::hubs::{resolve, HubSite, HubType, HubsFile};
+    use symbiomap::model::{Extra, LatLon};
+    let mut compared = 0;
+    let mut opened = 0;
+    let mut declined = 0;
+    for seed in 0..2000u64 {
+        let mut region = random_region(seed, 3..8);
+        let mut rng = SmallRng::seed_from_u64(seed ^ 0x5bd1_e995);
+        // Lots that small senders cannot fill alone: what hubs are for.
+        for f in &mut region.facilities {
+            for need in &mut f.needs {
+                if rng.random_bool(0.6) {
+                    need.spec.min_lot = Some(rng.random_range(300.0..40_000.0));
+                }
+            }
+        }
+        let n = region.facilities.len() as f64;
+        let (lat, lon) = region.facilities.iter().fold((0.0, 0.0), |(a, b), f| {
+            (a + f.location.lat_deg / n, b + f.location.lon_deg / n)
+        });
+        let small = HubType {
+            key: "test_small".into(),
+            name: "Small test yard".into(),
+            accepts: Vec::new(),
+            capacity_t_per_yr: rng.random_range(500.0..20_000.0),
+            fixed_cost_per_yr: rng.random_range(0.0..60_000.0),
+            variable_cost_per_t: rng.random_range(0.0..10.0),
+            onward_mode: None,
+            rail_siding: rng.random_bool(0.5),
+            quay: false,
+            description: String::new(),
+            sources: std::collections::BTreeMap::default(),
+            extra: Extra::new(),
+        };
+        let kinds = ["transfer_station", "rail_transload", "test_small"];
+        let sites = (0..rng.random_range(1..3))
+            .map(|k| HubSite {
+                id: format!("H{k}"),
+                name: format!("H{k}"),
+                location: LatLon::new(
+                    lat + rng.random_range(-0.1..0.1),
+                    lon + rng.random_range(-0.1..0.1),
+                ),
+                hub_type: if rng.random_bool(0.8) {
+                    kinds[2]
+                } else {
+                    kinds[rng.random_range(0..2)]
+                }
+                .into(),
+                rail_siding: None,
+                quay: None,
+                extra: Extra::new(),
+            })
+            .collect();
+        let file = HubsFile {
+            hub_types: vec![small],
+            sites,
+            extra: Extra::new(),
+        };
+        let hubs = resolve(&region, &file).expect("hubs");
+        let engine = Engine::new(&region).expect("engine");
+        let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
+        let mut candidates = engine.quantify_all(&region, &hits);
+        let direct = candidates.len();
+        candidates.extend(engine.hub_candidates(&region, &hubs));
+        let options = PlanOptions::default();
+        let problem = symbiomap::plan::Problem::build_with_hubs(
+            &engine,
+            &region,
+            &candidates,
+            &hubs,
+            &options,
+        )
+        .expect("problem");
+        let switches = problem.columns.iter().filter(|c| c.binary).count()
+            + problem.hubs.len()
+            + problem.pools.iter().filter(|p| p.binary()).count();
+        if problem.hubs.is_empty() || problem.columns.len() > 6 || switches > 10 {
+            continue;
+        }
+        let solution = solve(&problem, &options).expect("HiGHS");
+        let best = brute_force(&problem).expect("doing nothing is always feasible");
+        assert_eq!(solution.status, Status::Optimal, "seed {seed}");
+        let broken = violations(&problem, &solution.x);
+        assert!(broken.is_empty(), "seed {seed}: {broken:?}");
+        assert!(
+            (solution.objective - best).abs() <= 1e-6 * best.abs().max(1.0) + 1e-3,
+            "seed {seed}: HiGHS {} against brute force {best}",
+            solution.objective
+        );
+        // Without the hubs: never better.
+        let plain =
+            Problem::build(&engine, &region, &candidates[..direct], &options).expect("problem");
+        let without = solve(&plain, &options).expect("HiGHS");
+        assert!(
+            solution.objective >= without.objective - 1e-6 * without.objective.abs().max(1.0),
+            "seed {seed}: {} with hubs, {} without",
+            solution.objective,
+            without.objective
+        );
+        let used = problem
+            .columns
+            .iter()
+            .zip(&solution.x)
+            .any(|(c, &x)| c.hub_row.is_some() && x > 0.0);
+        if used {
+            opened += 1;
+        } else {
+            declined += 1;
+        }
+        compared += 1;
+    }
+    eprintln!("{compared} compared, a hub opened in {opened}, declined in {declined}");
+    assert!(compared >= 50, "{compared} compared");
+    assert!(opened >= 8, "a hub opened in {opened}");
+    assert!(declined >= 10, "no hub opened in {declined}");
 }

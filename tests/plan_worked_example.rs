@@ -23,6 +23,9 @@ fn column(
         binary: false,
         from_facility: stream_row as u32,
         to_facility: 10 + need_row as u32,
+        hub_row: None,
+        pool_row: None,
+        tonnes_per_source_unit: 1.0,
     }
 }
 

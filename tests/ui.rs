@@ -304,7 +304,7 @@ fn snapshot_app(path: Option<PathBuf>) -> Harness<'static, SymbiomapApp> {
 #[test]
 fn snapshot_of_the_sample_region() {
     let mut harness = snapshot_app(None);
-    assert_eq!(harness.state().doc.region.facilities.len(), 42);
+    assert_eq!(harness.state().doc.region.facilities.len(), 51);
     harness.snapshot("sample_region");
 }
 
@@ -996,6 +996,7 @@ fn the_plan_tab_solves_on_a_worker_and_follows_its_settings() {
     let core = symbiomap::plan::plan_region(
         &engine,
         &region,
+        &symbiomap::hubs::resolve(&region, &symbiomap::hubs::HubsFile::default()).expect("hubs"),
         &symbiomap::plan::PlanOptions::default(),
         &mut |_| {},
     )

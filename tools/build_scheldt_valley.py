@@ -134,7 +134,7 @@ F = [
       out("SV01-heat", "waste_heat_medium_temp", 180000, unit="MWh", desc="Heat from the condenser and flue-gas cooler at 95-120 C", route="emitted", disposal=1.5),
       out("SV01-scrubwater", "calcium_rich_wastewater", 250000, unit="m3", desc="Scrubber purge, rich in dissolved calcium", comp={"CaCO3": 0.4}, disposal=0.6, route="other"),
      ],
-     needs=[need("SV01-chips", "wood_chips_fuel", 120000, desc="Biomass for co-firing", spec={"max_moisture_pct": 50.0}),
+     needs=[need("SV01-chips", "wood_chips_fuel", 120000, desc="Biomass for co-firing, taken by the shipload or in lots of at least 2 000 t", spec={"max_moisture_pct": 50.0, "min_lot": 2000.0}),
             need("SV01-limestone", "limestone", 55000, desc="Limestone for the FGD scrubber", spec={"min_constituents": [{"name": "CaCO3", "mass_pct": 90.0}]}, price=32)],
      rail=True, quay=True, tags=["ETS", "canal port"]),
  fac("SV02", "Valley Cement Works", "C23.51", 51.2700, 3.8230, "Valley Materials SA",
@@ -247,12 +247,12 @@ F = [
               out("SV29-bark", "bark", 9000, ewc="03 01 01", desc="Debarker bark", moisture=52, disposal=20, route="incineration"),
               out("SV29-chips", "wood_residue_chips", 26000, ewc="03 01 05", desc="Chipped slabs and offcuts", moisture=45, disposal=15, route="other")]),
  fac("SV30", "Scheldt Particleboard", "C16.21", 51.2300, 3.7700, "Panelco",
-     needs=[need("SV30-wood", "particleboard_wood", 310000, desc="Chips, sawdust and recycled wood", spec={"max_moisture_pct": 60.0}, price=62)],
+     needs=[need("SV30-wood", "particleboard_wood", 310000, desc="Chips, sawdust and recycled wood, bought from processors in lots of at least 1 000 t", spec={"max_moisture_pct": 60.0, "min_lot": 1000.0}, price=62)],
      outputs=[out("SV30-heat", "waste_heat_low_temp", 40000, unit="MWh", desc="Dryer exhaust heat at 70 C", route="emitted", disposal=1)], rail=True),
  fac("SV31", "Rodenhuize Biomass CHP", "D35.11", 51.1300, 3.7800, "BioPower",
      outputs=[out("SV31-ash", "bottom_ash", 6000, ewc="10 01 01", desc="Biomass boiler ash", moisture=20, disposal=40),
               out("SV31-heat", "waste_heat_low_temp", 95000, unit="MWh", desc="Low-temperature heat after the turbine", route="emitted", disposal=1)],
-     needs=[need("SV31-chips", "wood_chips_fuel", 140000, desc="Wood chips", spec={"max_moisture_pct": 55.0}, price=98),
+     needs=[need("SV31-chips", "wood_chips_fuel", 140000, desc="Wood chips, taken by barge or in lots of at least 1 500 t", spec={"max_moisture_pct": 55.0, "min_lot": 1500.0}, price=98),
             need("SV31-pellets", "wood_pellets", 25000, desc="Pellets for the start-up boiler", spec={"max_moisture_pct": 10.0}, price=285)], quay=True),
  fac("SV32", "Flanders Demolition Recycling", "E38.32", 51.1000, 3.8300, "Sloop & Recyclage",
      outputs=[out("SV32-rubble", "construction_rubble", 160000, ewc="17 01 07", desc="Mixed concrete and masonry rubble", moisture=6, cv=20, disposal=20),
@@ -289,6 +289,35 @@ F = [
      needs=[need("SV42-zinc", "zinc_concentrate", 90000, desc="Zinc concentrate and secondary zinc oxides", spec={"accepts_hazardous": True}, price=700)], rail=True),
 ]
 
+# Small wood workshops of the Wondelgem and Mariakerke business parks: each has a skip of clean
+# offcuts and shavings that goes to incineration today, far too little for the biomass CHP, which
+# takes wood in lots of at least 1 500 t (a barge or a week of truck deliveries to one pile).
+# Pooled at a transfer station in the park they fill its lots: the hub the plan should find.
+JOINERIES = [
+    ("SV43", "Wondelgem Joinery", 51.0905, 3.7105, 820),
+    ("SV44", "Mariakerke Kitchens", 51.0830, 3.6800, 640),
+    ("SV45", "Pallet Repair Ghent", 51.0950, 3.7230, 900),
+    ("SV46", "Canal Timber Frames", 51.1010, 3.7150, 760),
+    ("SV47", "Oak Stairs Drongen", 51.0710, 3.6650, 450),
+    ("SV48", "Evergem Shopfitters", 51.1060, 3.7000, 580),
+    ("SV49", "Flanders Window Frames", 51.0870, 3.7320, 700),
+    ("SV50", "Lievekaai Furniture", 51.0790, 3.7050, 520),
+    ("SV51", "Ghent Packaging Crates", 51.0980, 3.6920, 880),
+]
+for fid, name, lat, lon, tonnes in JOINERIES:
+    OUTLETS[fid + "-wood"] = ("incineration", 60, None, "the municipal incinerator, by skip")
+    F.append(fac(fid, name, "C16.23", lat, lon, name,
+                 outputs=[out(fid + "-wood", "waste_wood", tonnes, ewc="03 01 05",
+                              desc="Clean offcuts and shavings, untreated wood, collected in skips",
+                              moisture=15, disposal=60, route="incineration")]))
+
+# Candidate hub sites: a transfer station in the Wondelgem park (transfer_station, built-in
+# costs of assets/catalogue/hubs.json) the plan may open.
+HUBS = [
+    {"id": "H1", "name": "Wondelgem wood transfer station (candidate site)",
+     "location": {"lat_deg": 51.0930, "lon_deg": 3.7080}, "hub_type": "transfer_station"},
+]
+
 # What a first workshop produced: three proposals drawn on the map, two projects under way.
 PROPOSALS = [
     {"id": "W1", "from_facility": "SV01", "stream": "SV01-scrubwater", "to_facility": "SV18", "need": "SV18-lime",
@@ -320,9 +349,9 @@ PROJECTS = [
 region = {
   "format_version": 3,
   "name": "Scheldt Valley industrial cluster (fictional)",
-  "description": ("A fictional but realistic cluster of 42 sites along the Ghent-Terneuzen canal: a power station, "
-                  "a steelworks, cement and plasterboard, chemicals, food and drink, wood, paper, glass, plastics and "
-                  "waste management. Quantities and prices are illustrative. Every material category and all three kinds "
+  "description": ("A fictional but realistic cluster of 51 sites along the Ghent-Terneuzen canal: a power station, "
+                  "a steelworks, cement and plasterboard, chemicals, food and drink, wood, paper, glass, plastics, "
+                  "waste management and nine small wood workshops. Quantities and prices are illustrative. Every material category and all three kinds "
                   "of match (direct, indirect, cascaded) occur; several streams need preprocessing or storage to fit "
                   "their receivers."),
   "currency": "EUR",
@@ -332,6 +361,7 @@ region = {
   "notes": [{"text": "The steelworks, the chlor-alkali plant and the refinery asked for their costs to stay confidential in workshops.", "facility_id": "SV06"}],
   "proposals": PROPOSALS,
   "projects": PROJECTS,
+  "hubs": HUBS,
 }
 with open("sample-regions/scheldt-valley.json", "w") as f:
     json.dump(region, f, indent=2, ensure_ascii=False)

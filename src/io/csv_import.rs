@@ -737,6 +737,7 @@ fn read_facilities(
             confidential: flags[0],
             rail_siding: flags[1],
             quay: flags[2],
+            hub_host: None,
             outputs: Vec::new(),
             needs: Vec::new(),
             attributes,

@@ -192,6 +192,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             quay: props.get("quay").and_then(Value::as_bool).unwrap_or(false),
+            hub_host: None,
             outputs: Vec::new(),
             needs: Vec::new(),
             attributes: std::collections::BTreeMap::default(),

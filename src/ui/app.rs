@@ -1086,7 +1086,7 @@ impl SymbiomapApp {
             let now = ctx.input(|i| i.time);
             let repaint = ctx.clone();
             self.plan.ensure(key, &self.doc.region, now, move || {
-                repaint.request_repaint()
+                repaint.request_repaint();
             });
         }
         let revision = self.autosave_revision();
@@ -1497,6 +1497,7 @@ impl SymbiomapApp {
                 map = map.with_plugin(super::map::plan::PlanLayer {
                     region: &self.doc.region,
                     report: &solved.outcome.report,
+                    hubs: &solved.outcome.hubs,
                     scale: self.scale,
                     stale: solved.key != plan_key,
                 });

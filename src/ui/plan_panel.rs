@@ -90,7 +90,9 @@ impl PlanState {
                 let result = Engine::new(&region)
                     .map_err(|e| e.to_string())
                     .and_then(|engine| {
-                        plan_region(&engine, &region, &options, &mut |_| {})
+                        let hubs = crate::hubs::resolve(&region, &crate::hubs::HubsFile::default())
+                            .map_err(|e| e.to_string())?;
+                        plan_region(&engine, &region, &hubs, &options, &mut |_| {})
                             .map_err(|e| e.to_string())
                     })
                     .map(|outcome| Solved { key, outcome });
@@ -262,6 +264,24 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
             r.companies.len()
         ));
     }
+    for u in &r.hubs {
+        let Some(h) = o.hubs.get(u.hub) else {
+            continue;
+        };
+        ui.separator();
+        ui.label(RichText::new(format!("Hub: {}", h.name)).strong());
+        ui.label(format!(
+            "{}: {} t/yr of its {} t capacity from {} senders to {} receivers; costs {} {cur}/yr ({} fixed); earns the region {} {cur}/yr against the best plan without it.",
+            h.kind.name,
+            thousands(u.tonnes_per_yr),
+            thousands(h.kind.capacity_t_per_yr),
+            u.senders.len(),
+            u.receivers.len(),
+            thousands(u.fixed_cost_per_yr + u.variable_cost_per_yr),
+            thousands(u.fixed_cost_per_yr),
+            thousands(u.earns_per_yr),
+        ));
+    }
     ui.separator();
     ui.label(RichText::new("Companies").strong());
     egui::ScrollArea::vertical()
@@ -320,8 +340,12 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
                 } else {
                     format!("{} {cur}/yr", thousands(e.value_per_yr))
                 };
+                let via = e
+                    .hub
+                    .and_then(|h| o.hubs.get(h))
+                    .map_or(String::new(), |h| format!(" via {}", h.id));
                 let text = format!(
-                    "{} to {}: {} {} {} -> {}, {money}",
+                    "{} to {}{via}: {} {} {} -> {}, {money}",
                     from.name,
                     to.name,
                     thousands(e.source_units_per_yr),
