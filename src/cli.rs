@@ -132,6 +132,13 @@ pub struct PlanArgs {
     /// (`docs/PLAN.md`); the region's own hub sites and host facilities are always candidates.
     #[arg(long)]
     pub hubs: Option<PathBuf>,
+    /// Also propose this many candidate hub sites at the centres of the densest clusters of
+    /// small senders (streams under 5 000 t a year).
+    #[arg(long, default_value_t = 0)]
+    pub propose_hubs: usize,
+    /// The hub type of the proposed sites.
+    #[arg(long, default_value = "transfer_station")]
+    pub hub_type: String,
     /// Carbon price, per tonne of CO2 (default: the region's setting).
     #[arg(long)]
     pub carbon_price: Option<f64>,
@@ -465,6 +472,13 @@ fn plan(args: &PlanArgs) -> Result<()> {
             })?
         }
     };
+    let mut extra = extra;
+    extra.sites.extend(crate::hubs::propose(
+        &region,
+        args.propose_hubs,
+        &args.hub_type,
+        5_000.0,
+    ));
     let hubs = crate::hubs::resolve(&region, &extra)?;
     let quiet = args.quiet;
     let mut progress = |line: &str| {

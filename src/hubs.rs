@@ -29,6 +29,10 @@ pub struct HubType {
     pub fixed_cost_per_yr: f64,
     /// Handling (unloading, storage, loading) per tonne through it.
     pub variable_cost_per_t: f64,
+    /// Farthest a sender may be, by road, for its flow to be gathered here (default 40 km, the
+    /// built-in types' estimate).
+    #[serde(default = "default_catchment_km")]
+    pub catchment_km: f64,
     /// The one mode it sends onward by (`None`: any the site allows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onward_mode: Option<ModeKey>,
@@ -72,6 +76,10 @@ pub struct HubsFile {
     pub sites: Vec<HubSite>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+fn default_catchment_km() -> f64 {
+    40.0
 }
 
 pub const HUBS_JSON: &str = include_str!("../assets/catalogue/hubs.json");
@@ -176,6 +184,68 @@ pub fn resolve(region: &Region, extra: &HubsFile) -> Result<Vec<Hub>, HubError> 
     Ok(hubs)
 }
 
+/// Candidate hub sites at the centres of the densest clusters of small senders: streams
+/// measured in mass or volume of less than `small_t_per_yr` a year, binned into cells about
+/// 28 km across (a quarter degree of latitude); the `n` cells with the most of those tonnes
+/// give a site each, at their tonne-weighted centre, of type `hub_type`.
+pub fn propose(region: &Region, n: usize, hub_type: &str, small_t_per_yr: f64) -> Vec<HubSite> {
+    use std::collections::HashMap;
+    /// Tonnes, tonnes x lat, tonnes x lon, senders.
+    type Cell = (f64, f64, f64, usize);
+    let cell_deg = 0.25;
+    let mut cells: HashMap<(i64, i64), Cell> = HashMap::new();
+    for f in &region.facilities {
+        let lat = f.location.lat_deg;
+        let lon = f.location.lon_deg;
+        let small: f64 = f
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                let t = match o.unit {
+                    crate::model::Unit::Tonne => o.quantity_per_yr,
+                    crate::model::Unit::CubicMetre => {
+                        o.quantity_per_yr * o.bulk_density_t_per_m3.unwrap_or(1.0)
+                    }
+                    crate::model::Unit::MegawattHour => return None,
+                };
+                (t > 0.0 && t < small_t_per_yr).then_some(t)
+            })
+            .sum();
+        if small <= 0.0 {
+            continue;
+        }
+        let lon_cell = cell_deg / lat.to_radians().cos().max(0.1);
+        let key = (
+            (lat / cell_deg).floor() as i64,
+            (lon / lon_cell).floor() as i64,
+        );
+        let c = cells.entry(key).or_insert((0.0, 0.0, 0.0, 0));
+        c.0 += small;
+        c.1 += small * lat;
+        c.2 += small * lon;
+        c.3 += 1;
+    }
+    let mut ranked: Vec<((i64, i64), Cell)> = cells.into_iter().filter(|(_, c)| c.3 >= 2).collect();
+    ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, (_, (t, tl, tn, senders)))| HubSite {
+            id: format!("P{}", i + 1),
+            name: format!(
+                "Proposed hub P{} ({senders} small senders, {t:.0} t/yr)",
+                i + 1
+            ),
+            location: LatLon::new(tl / t, tn / t),
+            hub_type: hub_type.to_owned(),
+            rail_siding: None,
+            quay: None,
+            extra: Extra::new(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +268,51 @@ mod tests {
             }
         }
         assert_eq!(builtin_types().len(), file.hub_types.len());
+    }
+}
+
+#[cfg(test)]
+mod propose_tests {
+    use super::*;
+    use crate::model::{Facility, OutputStream, Unit};
+
+    #[test]
+    fn a_proposed_hub_sits_at_the_centre_of_the_small_senders() {
+        let mut region = Region::default();
+        for (i, (lat, lon, t)) in [
+            (51.0, 4.0, 500.0),
+            (51.02, 4.02, 1500.0),
+            (52.5, 6.0, 300.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut f = Facility::new(&format!("F{i}"), "f", LatLon::new(lat, lon));
+            f.outputs.push(OutputStream::new(
+                &format!("o{i}"),
+                "waste_wood",
+                t,
+                Unit::Tonne,
+            ));
+            // A large stream does not count.
+            f.outputs.push(OutputStream::new(
+                &format!("big{i}"),
+                "waste_wood",
+                90_000.0,
+                Unit::Tonne,
+            ));
+            region.facilities.push(f);
+        }
+        let sites = propose(&region, 3, "transfer_station", 5_000.0);
+        // The lone sender far away is no cluster.
+        assert_eq!(sites.len(), 1);
+        let s = &sites[0];
+        assert!(
+            (s.location.lat_deg - 51.015).abs() < 1e-9,
+            "{:?}",
+            s.location
+        );
+        assert!((s.location.lon_deg - 4.015).abs() < 1e-9);
+        assert!(s.name.contains("2 small senders"));
     }
 }

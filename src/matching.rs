@@ -1361,6 +1361,9 @@ impl Engine {
                         continue;
                     }
                     let d1 = haversine_km(&s.point, &point) * opt.detour_factor;
+                    if d1 > hub.kind.catchment_km {
+                        continue;
+                    }
                     // The first leg: the cheapest mode from the sender's site to the hub.
                     let first = self
                         .modes(opt)
