@@ -1017,3 +1017,78 @@ fn the_plan_tab_solves_on_a_worker_and_follows_its_settings() {
     assert!(again.outcome.report.exchanges.len() < first);
     assert!(again.outcome.solution.objective < o.solution.objective);
 }
+
+#[test]
+fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan() {
+    let (dir, mut harness) = sample_app();
+    harness
+        .state_mut()
+        .push(Command::ShowTab(symbiomap::ui::app::Tab::Plan));
+    until_planned(&mut harness);
+    let app = harness.state();
+    let solved = app.plan.solved.clone().expect("a plan");
+    let o = &solved.outcome;
+    let e = o
+        .report
+        .exchanges
+        .iter()
+        .find(|e| e.hub.is_some())
+        .expect("an exchange through the sample's hub")
+        .clone();
+    let project = symbiomap::ui::plan_panel::project_from_exchange(&app.doc.region, o, &e)
+        .expect("a project");
+    assert!(project
+        .members
+        .iter()
+        .any(|m| m.role == symbiomap::model::Role::Intermediary
+            && m.name.contains("transfer station")));
+    assert_eq!(project.extra.get("flows").expect("flows")[0]["hub"], "H1");
+    let before = app.doc.region.projects.len();
+    harness.state_mut().push(Command::Edit(
+        symbiomap::ui::document::Edit::InsertProject {
+            index: before,
+            project: Box::new(project),
+        },
+    ));
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.region.projects.len(), before + 1);
+    // Saved and read back, the project keeps its flows.
+    let path = dir.path().join("with-project.json");
+    harness.state_mut().push(Command::SaveAs(path.clone()));
+    harness.run_steps(2);
+    let reread = region_file::load(&path).expect("saved");
+    assert_eq!(
+        reread
+            .projects
+            .last()
+            .expect("the project")
+            .extra
+            .get("flows")
+            .expect("flows")[0]["source_units_per_yr"],
+        serde_json::json!(e.source_units_per_yr)
+    );
+    // The room walks the plan: the first step selects its best exchange's stream.
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .push(Command::WalkList(symbiomap::ui::workshop::WalkList::Plan));
+    harness.run_steps(1);
+    assert!(harness.state().walk_len() > 0);
+    harness.state_mut().push(Command::WalkTo(0));
+    harness.run_steps(3);
+    let first = &harness
+        .state()
+        .plan
+        .solved
+        .as_ref()
+        .expect("plan")
+        .outcome
+        .report
+        .exchanges[0];
+    assert_eq!(
+        harness.state().selected_stream,
+        Some((first.from_facility, first.stream))
+    );
+    assert!(shown(&harness, "The region's plan"));
+}

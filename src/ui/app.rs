@@ -1081,7 +1081,9 @@ impl SymbiomapApp {
         }
         // The plan follows the region while its tab is open, once nothing is being dragged.
         self.plan.poll();
-        if self.tab == Tab::Plan && ctx.dragged_id().is_none() {
+        let plan_shown = self.tab == Tab::Plan
+            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan);
+        if plan_shown && ctx.dragged_id().is_none() {
             let key = self.plan_key();
             let now = ctx.input(|i| i.time);
             let repaint = ctx.clone();
@@ -1492,7 +1494,9 @@ impl SymbiomapApp {
                 scale: self.scale,
             });
         }
-        if self.tab == Tab::Plan {
+        if self.tab == Tab::Plan
+            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan)
+        {
             if let Some(solved) = &self.plan.solved {
                 map = map.with_plugin(super::map::plan::PlanLayer {
                     region: &self.doc.region,
@@ -1860,6 +1864,11 @@ impl SymbiomapApp {
         match self.walk.list {
             WalkList::Opportunities => self.opportunities().len(),
             WalkList::Proposals => self.doc.region.proposals.len(),
+            WalkList::Plan => self
+                .plan
+                .solved
+                .as_ref()
+                .map_or(0, |s| s.outcome.report.exchanges.len()),
         }
     }
 
@@ -1896,6 +1905,17 @@ impl SymbiomapApp {
                 self.show_exchange(c.from_facility, c.stream, c.to_facility, c.need);
             }
             WalkList::Proposals => self.push(Command::ShowProposal(i)),
+            WalkList::Plan => {
+                let e = self
+                    .plan
+                    .solved
+                    .as_ref()
+                    .and_then(|s| s.outcome.report.exchanges.get(i))
+                    .map(|e| (e.from_facility, e.stream, e.to_facility, e.need));
+                if let Some((f, s, t, n)) = e {
+                    self.show_exchange(f, s, t, n);
+                }
+            }
         }
     }
 

@@ -11,7 +11,8 @@ use egui::{Color32, RichText, Ui};
 use crate::cli::thousands;
 use crate::matching::Engine;
 use crate::model::Region;
-use crate::plan::{plan_region, Outcome, PlanOptions, Report};
+use crate::model::{Member, Project, Role, Stage};
+use crate::plan::{plan_region, Outcome, PlanOptions, PlannedExchange, Report};
 
 use super::app::{Command, SymbiomapApp};
 
@@ -155,6 +156,116 @@ fn totals_row(ui: &mut Ui, name: &str, r: Option<&Report>, landfill_today: f64, 
         ui.label("0");
     }
     ui.end_row();
+}
+
+/// A new project from one exchange of the plan: its sender and receiver, the hub as an
+/// intermediary, and its flow (source and need units a year, the hub) in the project's
+/// `flows`, which the region file keeps.
+pub fn project_from_exchange(region: &Region, o: &Outcome, e: &PlannedExchange) -> Option<Project> {
+    let from = region.facilities.get(e.from_facility)?;
+    let to = region.facilities.get(e.to_facility)?;
+    let stream = from.outputs.get(e.stream)?;
+    let need = to.needs.get(e.need)?;
+    let hub = e.hub.and_then(|h| o.hubs.get(h));
+    let mut members = vec![
+        Member {
+            role: Role::Supplier,
+            facility: Some(from.id.clone()),
+            name: String::new(),
+        },
+        Member {
+            role: Role::Receiver,
+            facility: Some(to.id.clone()),
+            name: String::new(),
+        },
+    ];
+    if let Some(h) = hub {
+        members.push(Member {
+            role: Role::Intermediary,
+            facility: h
+                .host
+                .and_then(|i| region.facilities.get(i))
+                .map(|f| f.id.clone()),
+            name: h.name.clone(),
+        });
+    }
+    let mut extra = crate::model::Extra::new();
+    extra.insert(
+        "flows".into(),
+        serde_json::json!([{
+            "stream_id": stream.id, "need_id": need.id,
+            "source_units_per_yr": e.source_units_per_yr, "unit": stream.unit.symbol(),
+            "need_units_per_yr": e.need_units_per_yr, "need_unit": need.unit.symbol(),
+            "hub": hub.map(|h| h.id.clone()),
+            "value_per_yr": e.value_per_yr,
+        }]),
+    );
+    Some(Project {
+        id: region.fresh_id("J"),
+        name: format!(
+            "{} from {} to {}{}",
+            stream.material.replace('_', " "),
+            from.name,
+            to.name,
+            hub.map_or(String::new(), |h| format!(" via {}", h.name))
+        ),
+        stage: Stage::Identified,
+        members,
+        stream: Some(stream.id.clone()),
+        need: Some(need.id.clone()),
+        proposal: None,
+        actions: Vec::new(),
+        notes: format!(
+            "From the region's plan: {:.0} {} a year ({:.0} {} of the need), worth {:.0} {} a year.",
+            e.source_units_per_yr,
+            stream.unit.symbol(),
+            e.need_units_per_yr,
+            need.unit.symbol(),
+            e.value_per_yr,
+            region.currency
+        ),
+        extra,
+    })
+}
+
+/// "Make a project" for one exchange of the plan (or "project started" once one has its pair).
+pub fn project_button(
+    ui: &mut Ui,
+    app: &SymbiomapApp,
+    e: &PlannedExchange,
+    out: &mut Vec<Command>,
+) {
+    let region = &app.doc.region;
+    let Some(solved) = &app.plan.solved else {
+        return;
+    };
+    let ids = region
+        .facilities
+        .get(e.from_facility)
+        .and_then(|f| f.outputs.get(e.stream))
+        .zip(
+            region
+                .facilities
+                .get(e.to_facility)
+                .and_then(|f| f.needs.get(e.need)),
+        )
+        .map(|(s, n)| (s.id.clone(), n.id.clone()));
+    let started = ids.as_ref().is_some_and(|(s, n)| {
+        region
+            .projects
+            .iter()
+            .any(|p| p.stream.as_ref() == Some(s) && p.need.as_ref() == Some(n))
+    });
+    if started {
+        ui.weak("project started");
+    } else if ui.small_button("Make a project").clicked() {
+        if let Some(project) = project_from_exchange(region, &solved.outcome, e) {
+            out.push(Command::Edit(super::document::Edit::InsertProject {
+                index: region.projects.len(),
+                project: Box::new(project),
+            }));
+        }
+    }
 }
 
 /// The Plan tab.
@@ -353,14 +464,17 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
                     stream.material,
                     need.material,
                 );
-                if ui.link(text).clicked() {
-                    commands.push(Command::ShowExchange {
-                        from_facility: e.from_facility,
-                        stream: e.stream,
-                        to_facility: e.to_facility,
-                        need: e.need,
-                    });
-                }
+                ui.horizontal_wrapped(|ui| {
+                    if ui.link(text).clicked() {
+                        commands.push(Command::ShowExchange {
+                            from_facility: e.from_facility,
+                            stream: e.stream,
+                            to_facility: e.to_facility,
+                            need: e.need,
+                        });
+                    }
+                    project_button(ui, app, e, commands);
+                });
             }
         });
 }

@@ -55,6 +55,8 @@ pub enum WalkList {
     Opportunities,
     /// What the room proposed.
     Proposals,
+    /// The exchanges of the region's optimal plan (solved on a worker when first asked).
+    Plan,
 }
 
 /// Where the walk is.
@@ -66,6 +68,61 @@ pub struct Walk {
 
 /// How many opportunities the walk offers.
 pub const OPPORTUNITIES: usize = 20;
+
+/// One exchange of the plan, for the room: who sends what to whom (through which hub), and
+/// what each gains (a band for confidential parties).
+fn plan_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Command>) {
+    let Some(solved) = &app.plan.solved else {
+        return;
+    };
+    let o = &solved.outcome;
+    let Some(e) = o.report.exchanges.get(index) else {
+        return;
+    };
+    let region = &app.doc.region;
+    let (Some(from), Some(to)) = (
+        region.facilities.get(e.from_facility),
+        region.facilities.get(e.to_facility),
+    ) else {
+        return;
+    };
+    let (Some(stream), Some(need)) = (from.outputs.get(e.stream), to.needs.get(e.need)) else {
+        return;
+    };
+    ui.label(
+        RichText::new(format!("{} -> {}", from.name, to.name))
+            .size(20.0)
+            .strong(),
+    );
+    if let Some(h) = e.hub.and_then(|h| o.hubs.get(h)) {
+        ui.label(RichText::new(format!("through {}", h.name)).size(16.0));
+    }
+    ui.label(
+        RichText::new(format!(
+            "{} {} of {} for {}",
+            crate::cli::thousands(e.source_units_per_yr),
+            stream.unit.symbol(),
+            stream.material.replace('_', " "),
+            need.material.replace('_', " ")
+        ))
+        .size(16.0),
+    );
+    if super::pipeline_panel::masked(app, e.from_facility, e.to_facility) {
+        ui.label(RichText::new("both gain (figures confidential)").size(16.0));
+    } else {
+        ui.label(
+            RichText::new(format!(
+                "{} {cur}/yr: {} to the sender, {} to the receiver",
+                crate::cli::thousands(e.value_per_yr),
+                crate::cli::thousands(e.sender_gain_per_yr),
+                crate::cli::thousands(e.receiver_gain_per_yr),
+                cur = region.currency
+            ))
+            .size(16.0),
+        );
+    }
+    super::plan_panel::project_button(ui, app, e, out);
+}
 
 /// The walk card, at the top of the side panel in workshop mode.
 pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
@@ -82,6 +139,7 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
         for (list, name) in [
             (WalkList::Opportunities, "Top opportunities"),
             (WalkList::Proposals, "Proposals from the room"),
+            (WalkList::Plan, "The region's plan"),
         ] {
             if ui.selectable_label(walk.list == list, name).clicked() {
                 out.push(Command::WalkList(list));
@@ -93,6 +151,13 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
         ui.label(match walk.list {
             WalkList::Opportunities => "The search found no viable exchange in this region.",
             WalkList::Proposals => "No proposals yet: draw one with \"Link two sites\".",
+            WalkList::Plan => {
+                if app.plan.is_running() {
+                    "Solving the region's plan..."
+                } else {
+                    "The plan has no exchange."
+                }
+            }
         });
         return;
     }
@@ -124,6 +189,7 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     }
                 }
                 WalkList::Proposals => proposal_card(ui, app, index, out),
+                WalkList::Plan => plan_card(ui, app, index, out),
             }
         });
 }
