@@ -941,7 +941,7 @@ impl Report {
                     ..HubUse::default()
                 });
                 u.tonnes_per_yr += t;
-                u.variable_cost_per_yr += t * col_variable_per_t(c, col);
+                u.variable_cost_per_yr += t * c.hub_variable_cost_per_t;
                 for (list, f) in [
                     (&mut u.senders, s.facility as usize),
                     (&mut u.receivers, d.facility as usize),
@@ -1026,12 +1026,6 @@ impl Report {
         });
         report
     }
-}
-
-/// The hub's handling per tonne behind a hub column (its onward economics carry it; the
-/// report shows it apart).
-fn col_variable_per_t(c: &PlanCandidate, _col: &Column) -> f64 {
-    c.hub_variable_cost_per_t
 }
 
 /// Everything `symbiomap plan` and the app's Plan panel show: the problem, the solver's plan
