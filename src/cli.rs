@@ -16,7 +16,7 @@ use crate::io::{geojson, region_file};
 use crate::matching::{Candidate, Engine, PairHit, PlanCandidate, SearchOptions, Totals};
 use crate::model::Region;
 use crate::screen::{ScreenPair, ScreenTables};
-use crate::summary::{allocate, top_by_value, Summary};
+use crate::summary::{allocate_streamed, StreamLimits, Summary};
 
 /// `println!` for the commands' output: when stdout is closed (`symbiomap match ... | head`)
 /// the command ends quietly, as a program killed by `SIGPIPE` would, instead of panicking.
@@ -171,6 +171,11 @@ pub struct PlanArgs {
     /// How many exchanges and companies to print (the CSV and JSON get them all).
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Hold at most this many candidates in memory (default: about 2 GB of them); beyond,
+    /// the plan generates the columns that matter and bounds itself by the relaxation over
+    /// every candidate (`docs/PLAN.md`).
+    #[arg(long)]
+    pub hold: Option<usize>,
     /// No progress on standard error.
     #[arg(long)]
     pub quiet: bool,
@@ -372,31 +377,58 @@ fn run_match(args: &MatchArgs) -> Result<()> {
         reach_factor: if args.all { 1.25 } else { 1.0 },
         include_failed: args.all,
     };
-    let hits: Vec<PairHit> = engine.search(&region, &options);
+    // Every candidate the greedy pass could take is held while they fit in about 2 GB;
+    // beyond, 16 per stream and per need, and the others checked (see `allocate_streamed`).
+    let limits = StreamLimits::within_bytes(2 << 30, 16, args.top);
+    let streamed = match &args.csv {
+        None => allocate_streamed(&engine, &region, &options, limits, |_| {}),
+        Some(path) => {
+            let mut streamed = None;
+            let mut rows = 0;
+            crate::io::atomic::write_atomic_with(path, |w| {
+                let mut out = csv::Writer::from_writer(w);
+                write_candidates_header(&mut out)?;
+                let mut failed = None;
+                let s = allocate_streamed(&engine, &region, &options, limits, |chunk| {
+                    if failed.is_none() {
+                        match write_candidate_rows(&mut out, &engine, &region, chunk) {
+                            Ok(n) => rows += n,
+                            Err(e) => failed = Some(e),
+                        }
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+                streamed = Some(s);
+                out.flush()
+            })
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+            eprintln!("wrote {rows} rows to {}", path.display());
+            streamed.expect("written")
+        }
+    };
+    let summary = &streamed.summary;
     eprintln!(
-        "searched {} outputs against {} needs: {} candidates in {:.2} s",
+        "searched {} outputs against {} needs: {} candidates in {:.2} s ({} passes, greedy on {} kept)",
         engine.supplies.len(),
         engine.demands.len(),
-        hits.len(),
-        started.elapsed().as_secs_f64()
+        summary.viable + summary.near_or_failed,
+        started.elapsed().as_secs_f64(),
+        streamed.passes,
+        streamed.kept,
     );
-    let candidates = engine.quantify_all(&region, &hits);
-    drop(hits);
-    let summary = allocate(&engine, &region, &candidates);
-    if let Some(path) = &args.csv {
-        write_candidates_csv(path, &engine, &region, &candidates)?;
-        eprintln!("wrote {} rows to {}", candidates.len(), path.display());
-    }
     // Only what is printed is explained.
-    let top: Vec<Candidate> = top_by_value(&candidates, args.top)
-        .into_iter()
-        .filter_map(|i| engine.explain(&region, &candidates[i].hit))
+    let top: Vec<Candidate> = streamed
+        .top
+        .iter()
+        .filter_map(|c| engine.explain(&region, &c.hit))
         .collect();
     if args.json {
-        let json = crate::summary::to_json(&region, &summary, &top);
+        let json = crate::summary::to_json(&region, summary, &top);
         outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print!("{}", render_summary(&region, &summary, &top));
+        print!("{}", render_summary(&region, summary, &top));
     }
     for issue in &engine.issues {
         let f = &region.facilities[issue.facility as usize];
@@ -486,8 +518,13 @@ fn plan(args: &PlanArgs) -> Result<()> {
             eprintln!("{line}");
         }
     };
-    let outcome = crate::plan::plan_region(&engine, &region, &hubs, &options, &mut progress)
-        .with_context(|| format!("{}: no plan", args.region.display()))?;
+    let mut limits = crate::plan::PlanLimits::default();
+    if let Some(hold) = args.hold {
+        limits.hold = hold;
+    }
+    let outcome =
+        crate::plan::plan_region_with(&engine, &region, &hubs, &options, limits, &mut progress)
+            .with_context(|| format!("{}: no plan", args.region.display()))?;
     let broken = crate::plan::violations(&outcome.problem, &outcome.solution.x);
     if !args.relax && !broken.is_empty() {
         bail!(
@@ -535,6 +572,16 @@ pub fn render_plan(
         thousands(sol.bound),
         100.0 * sol.gap
     );
+    let gathering = &outcome.gathering;
+    if gathering.generated {
+        let _ = writeln!(
+            s,
+            "  {} candidates, more than are held: {} columns generated in {} passes; the bound is the relaxation over every candidate",
+            gathering.found,
+            outcome.problem.columns.len(),
+            gathering.passes
+        );
+    }
     let _ = writeln!(
         s,
         "\n  {:<22} {:>10} {:>18} {:>16} {:>22} {:>18}",
@@ -860,104 +907,108 @@ pub fn thousands(v: f64) -> String {
     }
 }
 
+/// The header of `match --csv`.
+fn write_candidates_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> csv::Result<()> {
+    out.write_record([
+        "from_facility",
+        "to_facility",
+        "stream_id",
+        "need_id",
+        "material",
+        "to_material",
+        "category",
+        "rule",
+        "mode",
+        "viable",
+        "distance_km",
+        "break_even_km",
+        "net_value_per_unit",
+        "unit",
+        "exchanged_per_yr",
+        "value_per_yr",
+        "co2_avoided_t_per_yr",
+        "landfill_diverted_t_per_yr",
+        "outlet_today",
+        "outlet_net_cost_per_unit",
+        "supply_origin",
+        "price_factor",
+        "energy_mwh_per_unit",
+        "transfer_price_per_unit",
+        "price_low_per_unit",
+        "price_high_per_unit",
+        "sender_gain_per_yr",
+        "receiver_gain_per_yr",
+        "reasons",
+    ])?;
+    Ok(())
+}
+
 /// One row per candidate, explained a chunk at a time in parallel (memory stays bounded).
-pub fn write_candidates_csv(
-    path: &Path,
+/// Returns the rows written.
+fn write_candidate_rows<W: std::io::Write>(
+    out: &mut csv::Writer<W>,
     engine: &Engine,
     region: &Region,
     candidates: &[PlanCandidate],
-) -> Result<()> {
+) -> csv::Result<usize> {
     use rayon::prelude::*;
-    crate::io::atomic::write_atomic_with(path, |w| {
-        let mut out = csv::Writer::from_writer(w);
-        out.write_record([
-            "from_facility",
-            "to_facility",
-            "stream_id",
-            "need_id",
-            "material",
-            "to_material",
-            "category",
-            "rule",
-            "mode",
-            "viable",
-            "distance_km",
-            "break_even_km",
-            "net_value_per_unit",
-            "unit",
-            "exchanged_per_yr",
-            "value_per_yr",
-            "co2_avoided_t_per_yr",
-            "landfill_diverted_t_per_yr",
-            "outlet_today",
-            "outlet_net_cost_per_unit",
-            "supply_origin",
-            "price_factor",
-            "energy_mwh_per_unit",
-            "transfer_price_per_unit",
-            "price_low_per_unit",
-            "price_high_per_unit",
-            "sender_gain_per_yr",
-            "receiver_gain_per_yr",
-            "reasons",
-        ])?;
-        for chunk in candidates.chunks(1 << 14) {
-            let explained: Vec<Candidate> = chunk
-                .par_iter()
-                .filter_map(|c| engine.explain(region, &c.hit))
-                .collect();
-            for c in &explained {
-                let from = &region.facilities[c.from_facility];
-                let to = &region.facilities[c.to_facility];
-                let stream = &from.outputs[c.stream];
-                let need = &to.needs[c.need];
-                let reasons = c
-                    .checks
-                    .iter()
-                    .filter(|x| x.level != crate::checks::Level::Pass)
-                    .map(|x| format!("{}: {}", x.level.label(), x.message))
-                    .collect::<Vec<_>>()
-                    .join(" | ");
-                out.write_record([
-                    from.id.as_str(),
-                    to.id.as_str(),
-                    stream.id.as_str(),
-                    need.id.as_str(),
-                    stream.material.as_str(),
-                    need.material.as_str(),
-                    c.kind.label(),
-                    c.rule.as_ref().map_or("", |r| r.id.as_str()),
-                    c.value.mode.label(),
-                    if c.viable { "yes" } else { "no" },
-                    &format!("{:.3}", c.value.distance_km),
-                    &format!("{:.3}", c.value.break_even_km),
-                    &format!("{:.4}", c.value.net_value_per_unit),
-                    stream.unit.symbol(),
-                    &format!("{:.3}", c.annual.exchanged_per_yr),
-                    &format!("{:.2}", c.annual.value_per_yr),
-                    &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
-                    &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
-                    c.outlet.kind.key(),
-                    &format!("{:.4}", c.outlet.net_cost_per_unit),
-                    match c.demand.origin {
-                        crate::model::SupplyOrigin::Virgin => "virgin",
-                        crate::model::SupplyOrigin::Secondary => "secondary",
-                    },
-                    &format!("{:.3}", c.price_factor),
-                    &c.energy_mwh_per_unit
-                        .map_or(String::new(), |e| format!("{e:.4}")),
-                    &format!("{:.4}", c.gains.transfer_price_per_unit),
-                    &format!("{:.4}", c.gains.price_low_per_unit),
-                    &format!("{:.4}", c.gains.price_high_per_unit),
-                    &format!("{:.2}", c.gains.sender_per_yr),
-                    &format!("{:.2}", c.gains.receiver_per_yr),
-                    &reasons,
-                ])?;
-            }
+    let mut rows = 0;
+    for chunk in candidates.chunks(1 << 14) {
+        let explained: Vec<Candidate> = chunk
+            .par_iter()
+            .filter_map(|c| engine.explain(region, &c.hit))
+            .collect();
+        rows += explained.len();
+        for c in &explained {
+            let from = &region.facilities[c.from_facility];
+            let to = &region.facilities[c.to_facility];
+            let stream = &from.outputs[c.stream];
+            let need = &to.needs[c.need];
+            let reasons = c
+                .checks
+                .iter()
+                .filter(|x| x.level != crate::checks::Level::Pass)
+                .map(|x| format!("{}: {}", x.level.label(), x.message))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            out.write_record([
+                from.id.as_str(),
+                to.id.as_str(),
+                stream.id.as_str(),
+                need.id.as_str(),
+                stream.material.as_str(),
+                need.material.as_str(),
+                c.kind.label(),
+                c.rule.as_ref().map_or("", |r| r.id.as_str()),
+                c.value.mode.label(),
+                if c.viable { "yes" } else { "no" },
+                &format!("{:.3}", c.value.distance_km),
+                &format!("{:.3}", c.value.break_even_km),
+                &format!("{:.4}", c.value.net_value_per_unit),
+                stream.unit.symbol(),
+                &format!("{:.3}", c.annual.exchanged_per_yr),
+                &format!("{:.2}", c.annual.value_per_yr),
+                &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
+                &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
+                c.outlet.kind.key(),
+                &format!("{:.4}", c.outlet.net_cost_per_unit),
+                match c.demand.origin {
+                    crate::model::SupplyOrigin::Virgin => "virgin",
+                    crate::model::SupplyOrigin::Secondary => "secondary",
+                },
+                &format!("{:.3}", c.price_factor),
+                &c.energy_mwh_per_unit
+                    .map_or(String::new(), |e| format!("{e:.4}")),
+                &format!("{:.4}", c.gains.transfer_price_per_unit),
+                &format!("{:.4}", c.gains.price_low_per_unit),
+                &format!("{:.4}", c.gains.price_high_per_unit),
+                &format!("{:.2}", c.gains.sender_per_yr),
+                &format!("{:.2}", c.gains.receiver_per_yr),
+                &reasons,
+            ])?;
         }
-        out.flush()
-    })
-    .with_context(|| format!("{}: cannot write", path.display()))
+    }
+    Ok(rows)
 }
 
 fn export(args: &ExportArgs) -> Result<()> {

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod reference;
 pub mod screen;
 pub mod spatial;
+pub mod streamed;
 pub mod summary;
 pub mod synth;
 

@@ -808,6 +808,44 @@ impl Engine {
         sink
     }
 
+    /// Every pair of the region, a chunk of neighbouring streams at a time, for region-wide
+    /// runs too large to hold every pair: each chunk (about `members_per_chunk` stream options,
+    /// searched in parallel) is handed to `f` in (supply, option, need) order, then dropped.
+    /// The chunks come in the same order on every call, and together hold exactly the hits of
+    /// [`Engine::search`].
+    pub fn search_chunked(
+        &self,
+        region: &Region,
+        options: &SearchOptions,
+        members_per_chunk: usize,
+        mut f: impl FnMut(&[PairHit]),
+    ) {
+        let batches = self.batches.get_or_init(|| self.build_batches());
+        let mut start = 0;
+        while start < batches.len() {
+            let mut end = start;
+            let mut members = 0;
+            while end < batches.len() && (end == start || members < members_per_chunk) {
+                members += batches[end].members.len();
+                end += 1;
+            }
+            let mut hits: Vec<PairHit> = batches[start..end]
+                .par_iter()
+                .fold(
+                    || (Vec::new(), Vec::new()),
+                    |(mut sink, mut found), batch| {
+                        self.search_batch(region, batch, options, &mut found, &mut sink);
+                        (sink, found)
+                    },
+                )
+                .map(|(sink, _)| sink)
+                .reduce(Vec::new, HitSink::merge);
+            hits.finish();
+            f(&hits);
+            start = end;
+        }
+    }
+
     /// One traversal for the whole batch, then each member filters the shared candidates.
     fn search_batch<'a, S: HitSink>(
         &'a self,

@@ -114,7 +114,7 @@ pub fn top_opportunities(engine: &Engine, region: &Region, n: usize) -> Vec<Oppo
     plan.into_iter()
         .filter_map(|a| {
             Some(Opportunity {
-                candidate: engine.explain(region, &candidates[a.candidate].hit)?,
+                candidate: engine.explain(region, &a.candidate.hit)?,
                 source_units_per_yr: a.source_units_per_yr,
                 value_per_yr: a.value_per_yr,
                 co2_avoided_t_per_yr: a.co2_avoided_t_per_yr,

@@ -30,6 +30,10 @@ use crate::model::Region;
 /// Flows below this many source units a year are read as zero.
 pub const FLOW_EPS: f64 = 1e-6;
 
+/// The sign that turns HiGHS's row duals of a maximisation into shadow prices (checked by a
+/// test on a program whose prices are known).
+const DUAL_SIGN: f64 = 1.0;
+
 /// What the user asks of the plan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanOptions {
@@ -184,11 +188,7 @@ impl Problem {
                 .copied()
                 .ok_or_else(|| PlanError::UnknownFacility(id.to_owned()))
         };
-        let mut excluded = Vec::new();
-        for (a, b) in &options.exclude {
-            let (a, b) = (facility(a)?, facility(b)?);
-            excluded.push((a.min(b), a.max(b)));
-        }
+        let excluded = excluded_pairs(region, options)?;
         let required: Vec<u32> = options
             .require
             .iter()
@@ -233,9 +233,6 @@ impl Problem {
         let mut need_rows: HashMap<u32, usize> = HashMap::new();
         let mut share_rows: HashMap<(u32, Option<u32>), usize> = HashMap::new();
         for (ci, c) in candidates.iter().enumerate() {
-            if !c.hit.viable || c.max_source_units_per_yr <= FLOW_EPS {
-                continue;
-            }
             let pair = (
                 c.from_facility.min(c.to_facility),
                 c.from_facility.max(c.to_facility),
@@ -243,21 +240,10 @@ impl Problem {
             if excluded.contains(&pair) {
                 continue;
             }
-            // Through a hub, the cost of an exchange is the pool's (one contract from the hub
-            // to the receiver).
-            let fixed = if c.hub.is_some() {
-                0.0
-            } else {
-                c.fixed_cost_per_yr + options.exchange_cost_per_yr
-            };
             let locked = is_locked(c);
-            // A column that can never pay or never reach its lot only matters when locked.
-            if !locked
-                && (c.value_per_yr(c.max_source_units_per_yr) + c.fixed_cost_per_yr - fixed <= 0.0
-                    || c.min_source_units_per_yr > c.max_source_units_per_yr)
-            {
+            let Some(fixed) = column_fixed_cost(c, options, locked) else {
                 continue;
-            }
+            };
             let hub = c.hub.and_then(|h| hubs.get(h as usize).map(|k| (h, k)));
             if c.hub.is_some() && hub.is_none() {
                 continue;
@@ -272,19 +258,13 @@ impl Problem {
             let next = problem.need_caps.len();
             let need_row = *need_rows.entry(c.hit.demand).or_insert(next);
             if need_row == next {
-                let need = &region.facilities[demand.facility as usize].needs[demand.need as usize];
-                let secondary = need.spec.max_secondary_share_pct.unwrap_or(100.0);
-                problem
-                    .need_caps
-                    .push(demand.quantity_per_yr * secondary.clamp(0.0, 100.0) / 100.0);
+                problem.need_caps.push(need_cap(region, demand));
             }
             let share_row = (c.max_share_pct < 100.0).then(|| {
                 let next = problem.share_caps.len();
                 let row = *share_rows.entry((c.hit.demand, c.rule)).or_insert(next);
                 if row == next {
-                    problem
-                        .share_caps
-                        .push(demand.quantity_per_yr * c.max_share_pct / 100.0);
+                    problem.share_caps.push(share_cap(demand, c));
                 }
                 row
             });
@@ -433,6 +413,9 @@ pub enum Status {
     /// The time limit came first: the best plan found, with its bound.
     TimeLimit,
     Infeasible,
+    /// A plan with a bound farther from it than the gap asked for (generated columns: the
+    /// solver's optimum over the columns held).
+    Feasible,
     /// No candidate to plan with.
     Empty,
     /// The greedy pass (not a solver).
@@ -445,6 +428,7 @@ impl Status {
             Status::Optimal => "optimal",
             Status::TimeLimit => "time_limit",
             Status::Infeasible => "infeasible",
+            Status::Feasible => "feasible",
             Status::Empty => "empty",
             Status::Greedy => "greedy",
         }
@@ -469,13 +453,107 @@ pub struct Solution {
     /// `(bound - objective) / max(|objective|, 1)`.
     pub gap: f64,
     pub solve_seconds: f64,
+    /// The shadow prices of the stream, need and share rows (linear relaxations only).
+    pub row_prices: Option<crate::streamed::RowPrices>,
+}
+
+/// The excluded pairs of facilities, as (smaller index, larger index).
+pub fn excluded_pairs(
+    region: &Region,
+    options: &PlanOptions,
+) -> Result<std::collections::HashSet<(u32, u32)>, PlanError> {
+    let index = |id: &str| {
+        region
+            .facilities
+            .iter()
+            .position(|f| f.id == id)
+            .map(|i| i as u32)
+            .ok_or_else(|| PlanError::UnknownFacility(id.to_owned()))
+    };
+    let mut out = std::collections::HashSet::new();
+    for (a, b) in &options.exclude {
+        let (a, b) = (index(a)?, index(b)?);
+        out.insert((a.min(b), a.max(b)));
+    }
+    Ok(out)
+}
+
+/// The fixed yearly cost of a candidate's column, or `None` when the column can never be part
+/// of a plan (not viable, nothing to carry, or, unless locked, it never pays or its lot is
+/// more than it can carry). Through a hub, the cost of an exchange is the pool's (one contract
+/// from the hub to the receiver).
+pub fn column_fixed_cost(c: &PlanCandidate, options: &PlanOptions, locked: bool) -> Option<f64> {
+    if !c.hit.viable || c.max_source_units_per_yr <= FLOW_EPS {
+        return None;
+    }
+    let fixed = if c.hub.is_some() {
+        0.0
+    } else {
+        c.fixed_cost_per_yr + options.exchange_cost_per_yr
+    };
+    let never = c.value_per_yr(c.max_source_units_per_yr) + c.fixed_cost_per_yr - fixed <= 0.0
+        || c.min_source_units_per_yr > c.max_source_units_per_yr;
+    (locked || !never).then_some(fixed)
+}
+
+/// A need's row bound: its quantity, times its largest share from secondary materials.
+pub fn need_cap(region: &Region, demand: &crate::matching::Demand) -> f64 {
+    let need = &region.facilities[demand.facility as usize].needs[demand.need as usize];
+    let secondary = need.spec.max_secondary_share_pct.unwrap_or(100.0);
+    demand.quantity_per_yr * secondary.clamp(0.0, 100.0) / 100.0
+}
+
+/// A (need, rule) share row's bound.
+pub fn share_cap(demand: &crate::matching::Demand, c: &PlanCandidate) -> f64 {
+    demand.quantity_per_yr * c.max_share_pct / 100.0
+}
+
+/// What the greedy pass offers a column: as much as the pair can carry, the stream has left,
+/// and the need (and the rule's share of it) still wants.
+pub fn greedy_room(
+    max_source_units_per_yr: f64,
+    need_units_per_source_unit: f64,
+    stream_left: f64,
+    need_left: f64,
+    share_left: Option<f64>,
+) -> f64 {
+    let k = need_units_per_source_unit;
+    let mut room = max_source_units_per_yr.min(stream_left);
+    if k > 0.0 {
+        room = room.min(need_left / k);
+        if let Some(left) = share_left {
+            room = room.min(left / k);
+        }
+    }
+    room
+}
+
+/// Whether the greedy pass takes a column offered `room`: enough to matter, its lot, and
+/// (unless locked) paying its fixed cost.
+pub fn greedy_takes(
+    room: f64,
+    min_source_units_per_yr: f64,
+    value_per_source_unit: f64,
+    fixed_cost_per_yr: f64,
+    locked: bool,
+) -> bool {
+    !(room <= FLOW_EPS
+        || room < min_source_units_per_yr
+        || (!locked && value_per_source_unit * room - fixed_cost_per_yr <= 0.0))
 }
 
 /// The greedy pass: columns by value per source unit, each taking all it still can (within
 /// the stream, the need and the rule's share), skipped when what is left misses its lot or
 /// does not pay its fixed cost. Locks are taken first. One feasible plan, not the optimum.
 pub fn greedy(problem: &Problem) -> Solution {
+    greedy_with_takes(problem).0
+}
+
+/// [`greedy`], and the columns it took in the order it took them, each with whether it was
+/// taken among the locks (first) or in the order of value.
+pub fn greedy_with_takes(problem: &Problem) -> (Solution, Vec<(usize, bool)>) {
     let n = problem.columns.len();
+    let mut takes = Vec::new();
     let mut x = vec![0.0; n];
     let mut stream_left = problem.stream_caps.clone();
     let mut need_left = problem.need_caps.clone();
@@ -492,8 +570,11 @@ pub fn greedy(problem: &Problem) -> Solution {
         .iter()
         .flat_map(|(cols, _)| cols.iter().copied())
         .collect();
-    let first = locked.iter().copied().chain(order);
-    for i in first {
+    let first = locked
+        .iter()
+        .map(|&i| (i, true))
+        .chain(order.into_iter().map(|i| (i, false)));
+    for (i, as_lock) in first {
         if x[i] > 0.0 {
             continue;
         }
@@ -503,21 +584,24 @@ pub fn greedy(problem: &Problem) -> Solution {
             continue;
         }
         let k = c.need_units_per_source_unit;
-        let mut room = c.max_source_units_per_yr.min(stream_left[c.stream_row]);
-        if k > 0.0 {
-            room = room.min(need_left[c.need_row] / k);
-            if let Some(r) = c.share_row {
-                room = room.min(share_left[r] / k);
-            }
-        }
-        let is_locked = locked.contains(&i);
-        if room <= FLOW_EPS
-            || room < c.min_source_units_per_yr
-            || (!is_locked && c.value_per_source_unit * room - c.fixed_cost_per_yr <= 0.0)
-        {
+        let room = greedy_room(
+            c.max_source_units_per_yr,
+            k,
+            stream_left[c.stream_row],
+            need_left[c.need_row],
+            c.share_row.map(|r| share_left[r]),
+        );
+        if !greedy_takes(
+            room,
+            c.min_source_units_per_yr,
+            c.value_per_source_unit,
+            c.fixed_cost_per_yr,
+            locked.contains(&i),
+        ) {
             continue;
         }
         x[i] = room;
+        takes.push((i, as_lock));
         stream_left[c.stream_row] -= room;
         need_left[c.need_row] -= room * k;
         if let Some(r) = c.share_row {
@@ -525,18 +609,30 @@ pub fn greedy(problem: &Problem) -> Solution {
         }
     }
     let objective = problem.objective(&x);
-    Solution {
+    let solution = Solution {
         status: Status::Greedy,
         x,
         objective,
         bound: f64::NAN,
         gap: f64::NAN,
         solve_seconds: 0.0,
-    }
+        row_prices: None,
+    };
+    (solution, takes)
 }
 
 /// The optimal plan by HiGHS.
 pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanError> {
+    solve_from(problem, options, None)
+}
+
+/// [`solve`], handing the solver a feasible plan to start from (source units per column, as
+/// the greedy pass gives; the all-or-nothing switches follow from them).
+pub fn solve_from(
+    problem: &Problem,
+    options: &PlanOptions,
+    start: Option<&[f64]>,
+) -> Result<Solution, PlanError> {
     use highs::{ColProblem, HighsModelStatus, Sense};
     let started = std::time::Instant::now();
     if problem.columns.is_empty() {
@@ -547,6 +643,7 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
             bound: 0.0,
             gap: 0.0,
             solve_seconds: 0.0,
+            row_prices: None,
         });
     }
     let mut pb = ColProblem::default();
@@ -679,6 +776,30 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
     if let Some(g) = options.mip_rel_gap {
         model.set_option("mip_rel_gap", g);
     }
+    if let Some(x) = start.filter(|x| x.len() == problem.columns.len()) {
+        // x, then a switch per all-or-nothing column, per hub and per pool with a switch.
+        let mut cols = x.to_vec();
+        cols.extend(
+            problem
+                .columns
+                .iter()
+                .zip(x)
+                .filter(|(c, _)| c.binary)
+                .map(|(_, &v)| if v > FLOW_EPS { 1.0 } else { 0.0 }),
+        );
+        cols.extend(problem.hubs.iter().map(|_| 0.0));
+        cols.extend(problem.pools.iter().filter(|p| p.binary()).map(|_| 0.0));
+        if start.is_some_and(|x| {
+            problem
+                .columns
+                .iter()
+                .zip(x)
+                .all(|(c, &v)| v <= FLOW_EPS || c.hub_row.is_none())
+        }) {
+            // A start that is not accepted only costs the solver its own first plan.
+            let _ = model.try_set_solution(Some(&cols), None, None, None);
+        }
+    }
     let solved = model
         .try_solve()
         .map_err(|e| PlanError::Solver(format!("{e:?}")))?;
@@ -708,6 +829,19 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
     } else {
         problem.objective(&x)
     };
+    // The rows were added streams, needs, shares first. HiGHS gives the duals of a
+    // maximisation with the sign of the minimisation of its negative; the prices are their
+    // negatives (at least zero for these `<=` rows).
+    let row_prices = (options.relax && status == Status::Optimal).then(|| {
+        let duals = solved.get_solution().dual_rows().to_vec();
+        let (ns, nn) = (problem.stream_caps.len(), problem.need_caps.len());
+        let price = |r: &[f64]| r.iter().map(|d| (DUAL_SIGN * d).max(0.0)).collect();
+        crate::streamed::RowPrices {
+            streams: price(&duals[..ns]),
+            needs: price(&duals[ns..ns + nn]),
+            shares: price(&duals[ns + nn..ns + nn + problem.share_caps.len()]),
+        }
+    });
     let mip = !options.relax
         && (problem.columns.iter().any(|c| c.binary)
             || !problem.hubs.is_empty()
@@ -727,6 +861,7 @@ pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanE
         bound,
         gap: (bound - objective) / objective.abs().max(1.0),
         solve_seconds: started.elapsed().as_secs_f64(),
+        row_prices,
     })
 }
 
@@ -1043,7 +1178,48 @@ pub struct Outcome {
     pub search_seconds: f64,
     /// The candidate hubs (direct candidates first in `candidates`, then through hubs).
     pub hubs: Vec<crate::hubs::Hub>,
+    pub gathering: Gathering,
 }
+
+/// How many of the region's candidates the plan holds in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanLimits {
+    /// Hold every candidate while there are at most this many (the program over all of
+    /// them); beyond, generate the columns that matter (`docs/PLAN.md`).
+    pub hold: usize,
+    /// Candidates kept per stream and per need to start the generation from.
+    pub keep: usize,
+    /// Candidates with a positive reduced cost added per stream and per need each round.
+    pub add: usize,
+}
+
+impl Default for PlanLimits {
+    /// About 2 GB of candidates held (a region of some 20 000 facilities).
+    fn default() -> Self {
+        PlanLimits {
+            hold: (2 << 30) / std::mem::size_of::<PlanCandidate>(),
+            keep: 4,
+            add: 4,
+        }
+    }
+}
+
+/// How the plan's candidates were gathered.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Gathering {
+    /// Candidates the search found in the region (direct; hub paths are in `Outcome::hubs`).
+    pub found: usize,
+    /// Passes over the region's candidates.
+    pub passes: usize,
+    /// Columns generated: the program holds only the candidates that matter, and the bound
+    /// is the linear relaxation over every candidate.
+    pub generated: bool,
+    /// The value of the linear relaxation over every candidate (generated plans only).
+    pub relaxation_bound_per_yr: Option<f64>,
+}
+
+/// Relative tolerance on a reduced cost: below it a column is not worth adding.
+const REDUCED_COST_TOL: f64 = 1e-7;
 
 /// Searches `region`, builds the program and solves it. `progress` gets a line per phase.
 pub fn plan_region(
@@ -1053,28 +1229,238 @@ pub fn plan_region(
     options: &PlanOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Outcome, PlanError> {
-    let started = std::time::Instant::now();
-    let hits: Vec<crate::matching::PairHit> =
-        engine.search(region, &crate::matching::SearchOptions::default());
-    let mut candidates = engine.quantify_all(region, &hits);
-    drop(hits);
-    if !hubs.is_empty() {
-        candidates.extend(engine.hub_candidates(region, hubs));
+    plan_region_with(
+        engine,
+        region,
+        hubs,
+        options,
+        PlanLimits::default(),
+        progress,
+    )
+}
+
+/// The candidates a plan must hold whatever it keeps: those of a locked exchange and of a
+/// required facility (their rows count on every one of them).
+struct Forced {
+    locks: Vec<((u32, u32), (u32, u32))>,
+    facilities: Vec<u32>,
+}
+
+impl Forced {
+    fn new(region: &Region, options: &PlanOptions) -> Forced {
+        let mut pos: HashMap<&str, (u32, u32)> = HashMap::new();
+        for (fi, f) in region.facilities.iter().enumerate() {
+            for (i, o) in f.outputs.iter().enumerate() {
+                pos.insert(o.id.as_str(), (fi as u32, i as u32));
+            }
+            for (i, n) in f.needs.iter().enumerate() {
+                pos.insert(n.id.as_str(), (fi as u32, i as u32));
+            }
+        }
+        Forced {
+            locks: options
+                .locks
+                .iter()
+                .filter_map(|l| {
+                    Some((
+                        *pos.get(l.stream_id.as_str())?,
+                        *pos.get(l.need_id.as_str())?,
+                    ))
+                })
+                .collect(),
+            facilities: options
+                .require
+                .iter()
+                .filter_map(|id| region.facilities.iter().position(|f| &f.id == id))
+                .map(|i| i as u32)
+                .collect(),
+        }
     }
+
+    fn holds(&self, engine: &Engine, c: &PlanCandidate) -> bool {
+        let s = &engine.supplies[c.hit.supply as usize];
+        let d = &engine.demands[c.hit.demand as usize];
+        self.locks
+            .contains(&((s.facility, s.stream), (d.facility, d.need)))
+            || self.facilities.contains(&c.from_facility)
+            || self.facilities.contains(&c.to_facility)
+    }
+}
+
+/// [`plan_region`] within `limits`. While the region's candidates fit, the program holds every
+/// one. Beyond, it holds a few per stream and per need and generates the rest of the columns
+/// that matter, a pass over the region per round: those the greedy pass would take, and
+/// those with a positive reduced cost at the relaxation's prices. When a pass finds none, the
+/// greedy pass is the greedy pass over every candidate, the relaxation is the relaxation over
+/// every candidate (its value bounds any plan of the region), and the mixed-integer program
+/// is solved over the columns held, starting from the greedy plan.
+pub fn plan_region_with(
+    engine: &Engine,
+    region: &Region,
+    hubs: &[crate::hubs::Hub],
+    options: &PlanOptions,
+    limits: PlanLimits,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Outcome, PlanError> {
+    use crate::streamed::{
+        key, sort_dedup, BestPerRow, GreedyTrace, Key, Prices, MEMBERS_PER_CHUNK,
+    };
+    use std::collections::HashSet;
+    let started = std::time::Instant::now();
+    let search = crate::matching::SearchOptions::default();
+    let forced = Forced::new(region, options);
+    let excluded = excluded_pairs(region, options)?;
+    // The fixed cost of a candidate's column, if it can have one and is not forced.
+    let admitted = |c: &PlanCandidate| {
+        let pair = (
+            c.from_facility.min(c.to_facility),
+            c.from_facility.max(c.to_facility),
+        );
+        if excluded.contains(&pair) {
+            return None;
+        }
+        column_fixed_cost(c, options, false)
+    };
+    let mut held: Option<Vec<PlanCandidate>> = Some(Vec::new());
+    let mut gathering = Gathering {
+        passes: 1,
+        ..Gathering::default()
+    };
+    let mut best = BestPerRow::new(engine, limits.keep);
+    let mut kept: Vec<PlanCandidate> = Vec::new();
+    engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
+        let chunk = engine.quantify_all(region, hits);
+        gathering.found += chunk.len();
+        if let Some(all) = &mut held {
+            if all.len() + chunk.len() <= limits.hold {
+                all.extend_from_slice(&chunk);
+            } else {
+                held = None;
+            }
+        }
+        for c in &chunk {
+            if forced.holds(engine, c) {
+                kept.push(*c);
+            } else if let Some(fixed) = admitted(c) {
+                best.offer(
+                    c,
+                    c.value_per_source_unit - fixed / c.max_source_units_per_yr,
+                );
+            }
+        }
+    });
+    let hub_candidates = if hubs.is_empty() {
+        Vec::new()
+    } else {
+        engine.hub_candidates(region, hubs)
+    };
     let search_seconds = started.elapsed().as_secs_f64();
-    let problem = Problem::build_with_hubs(engine, region, &candidates, hubs, options)?;
-    progress(&format!(
-        "{} candidates in {:.2} s; program: {} columns ({} all or nothing), {} streams, {} needs, {} share limits",
-        candidates.len(),
-        search_seconds,
-        problem.columns.len(),
-        problem.columns.iter().filter(|c| c.binary).count(),
-        problem.stream_caps.len(),
-        problem.need_caps.len(),
-        problem.share_caps.len(),
-    ));
-    let greedy = greedy(&problem);
-    let solution = solve(&problem, options)?;
+    let (candidates, problem, greedy, relaxed) = if let Some(mut all) = held {
+        sort_dedup(&mut all);
+        drop(kept);
+        drop(best);
+        all.extend(hub_candidates);
+        let problem = Problem::build_with_hubs(engine, region, &all, hubs, options)?;
+        progress(&format!(
+            "{} candidates in {:.2} s; program: {} columns ({} all or nothing), {} streams, {} needs, {} share limits",
+            gathering.found,
+            search_seconds,
+            problem.columns.len(),
+            problem.columns.iter().filter(|c| c.binary).count(),
+            problem.stream_caps.len(),
+            problem.need_caps.len(),
+            problem.share_caps.len(),
+        ));
+        let greedy = greedy(&problem);
+        (all, problem, greedy, None)
+    } else {
+        gathering.generated = true;
+        kept.extend(best.into_sorted());
+        sort_dedup(&mut kept);
+        progress(&format!(
+            "{} candidates in {:.2} s, more than are held: {} kept to start, columns generated",
+            gathering.found,
+            search_seconds,
+            kept.len()
+        ));
+        let relax = PlanOptions {
+            relax: true,
+            ..options.clone()
+        };
+        loop {
+            let mut candidates = kept.clone();
+            candidates.extend_from_slice(&hub_candidates);
+            let problem = Problem::build_with_hubs(engine, region, &candidates, hubs, options)?;
+            let (greedy, takes) = greedy_with_takes(&problem);
+            let relaxed = solve(&problem, &relax)?;
+            let Some(row_prices) = relaxed.row_prices.as_ref() else {
+                // Infeasible over the columns held, infeasible over all: every column of a
+                // lock or of a required facility is held, and any other only takes room.
+                break (candidates, problem, greedy, Some(relaxed));
+            };
+            let trace = GreedyTrace::new(&problem, &candidates, &greedy.x, &takes);
+            let prices = Prices::new(&problem, &candidates, row_prices);
+            let in_kept: HashSet<Key> = kept.iter().map(key).collect();
+            let round = std::time::Instant::now();
+            // Bounded per stream and need (see `allocate_streamed`).
+            let mut missed = BestPerRow::new(engine, limits.add);
+            let mut greedy_missed = 0usize;
+            let mut entering = BestPerRow::new(engine, limits.add);
+            let mut priced = 0usize;
+            engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
+                for c in &engine.quantify_all(region, hits) {
+                    if in_kept.contains(&key(c)) {
+                        continue;
+                    }
+                    let Some(fixed) = admitted(c) else {
+                        continue;
+                    };
+                    if trace.would_take(engine, region, c, fixed) {
+                        missed.offer(c, c.value_per_source_unit);
+                        greedy_missed += 1;
+                    }
+                    let rc = prices.reduced_cost(c, fixed);
+                    if rc > REDUCED_COST_TOL * c.value_per_source_unit.abs().max(1.0) {
+                        entering.offer(c, rc);
+                        priced += 1;
+                    }
+                }
+            });
+            gathering.passes += 1;
+            progress(&format!(
+                "round {}: {} columns, relaxation {:.0}, greedy {:.0}; pass {:.1} s: {} the greedy pass would take, {} with a positive reduced cost",
+                gathering.passes - 1,
+                problem.columns.len(),
+                relaxed.objective,
+                greedy.objective,
+                round.elapsed().as_secs_f64(),
+                greedy_missed,
+                priced,
+            ));
+            if greedy_missed == 0 && priced == 0 {
+                break (candidates, problem, greedy, Some(relaxed));
+            }
+            kept.extend(missed.into_sorted());
+            kept.extend(entering.into_sorted());
+            sort_dedup(&mut kept);
+        }
+    };
+    let solution = match relaxed {
+        None => solve(&problem, options)?,
+        Some(relaxed) if options.relax || relaxed.status == Status::Infeasible => relaxed,
+        Some(relaxed) => {
+            gathering.relaxation_bound_per_yr = Some(relaxed.objective);
+            let mut s = solve_from(&problem, options, Some(&greedy.x))?;
+            // The solver's bound holds for the columns held only; the relaxation over every
+            // candidate bounds every plan of the region.
+            s.bound = relaxed.objective.max(s.objective);
+            s.gap = (s.bound - s.objective) / s.objective.abs().max(1.0);
+            if s.status == Status::Optimal && s.gap > options.mip_rel_gap.unwrap_or(1e-4) {
+                s.status = Status::Feasible;
+            }
+            s
+        }
+    };
     progress(&format!(
         "solved in {:.2} s: {}, value {:.0}, bound {:.0}",
         solution.solve_seconds, solution.status, solution.objective, solution.bound
@@ -1107,6 +1493,7 @@ pub fn plan_region(
         landfill_today_t_per_yr,
         search_seconds,
         hubs: hubs.to_vec(),
+        gathering,
     })
 }
 
@@ -1139,7 +1526,11 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
         "program": {
             "columns": outcome.problem.columns.len(),
             "all_or_nothing": outcome.problem.columns.iter().filter(|c| c.binary).count(),
-            "candidates": outcome.candidates.len(),
+            "candidates": outcome.gathering.found,
+            "candidates_held": outcome.candidates.len(),
+            "columns_generated": outcome.gathering.generated,
+            "passes": outcome.gathering.passes,
+            "relaxation_bound_per_yr": outcome.gathering.relaxation_bound_per_yr,
         },
         "totals": totals(r),
         "greedy": totals(&outcome.greedy_report),

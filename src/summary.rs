@@ -9,15 +9,14 @@
 use serde_json::{json, Value};
 
 use crate::catalogue::MatchKind;
-use crate::matching::{Candidate, Engine, PlanCandidate};
+use crate::matching::{Candidate, Engine, PlanCandidate, SearchOptions};
 use crate::model::Region;
-use crate::plan::{greedy, PlanOptions, Problem};
+use crate::plan::{column_fixed_cost, greedy, greedy_with_takes, PlanOptions, Problem};
 
 /// One exchange of the greedy plan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Allocation {
-    /// Index into the candidate list.
-    pub candidate: usize,
+    pub candidate: PlanCandidate,
     pub source_units_per_yr: f64,
     pub value_per_yr: f64,
     pub co2_avoided_t_per_yr: f64,
@@ -41,42 +40,193 @@ pub struct Summary {
     pub landfill_diverted_t_per_yr: f64,
 }
 
-/// Counts the candidates and allocates the viable ones greedily.
+/// Counts the candidates and allocates the viable ones greedily, all of them in memory (what
+/// [`allocate_streamed`] must equal).
 pub fn allocate(engine: &Engine, region: &Region, candidates: &[PlanCandidate]) -> Summary {
     let mut summary = Summary::default();
     for c in candidates {
-        if c.hit.viable {
-            summary.viable += 1;
-            summary.viable_by_kind[c.hit.kind as usize] += 1;
-        } else {
-            summary.near_or_failed += 1;
-        }
+        summary.count(c);
     }
-    // Without constraints of the user's the problem always builds.
-    let problem =
-        Problem::build(engine, region, candidates, &PlanOptions::default()).unwrap_or_default();
-    let plan = greedy(&problem);
-    for (col, &x) in problem.columns.iter().zip(&plan.x) {
-        if x <= 0.0 {
-            continue;
-        }
-        let c = &candidates[col.candidate];
-        let half = 0.5 * c.private_value_per_yr(x);
-        let a = Allocation {
-            candidate: col.candidate,
-            source_units_per_yr: x,
-            value_per_yr: c.value_per_yr(x),
-            co2_avoided_t_per_yr: x * c.co2_t_per_source_unit,
-            landfill_diverted_t_per_yr: x * c.landfill_t_per_source_unit,
-            sender_gain_per_yr: half,
-            receiver_gain_per_yr: half,
-        };
-        summary.value_per_yr += a.value_per_yr;
-        summary.co2_avoided_t_per_yr += a.co2_avoided_t_per_yr;
-        summary.landfill_diverted_t_per_yr += a.landfill_diverted_t_per_yr;
-        summary.allocated.push(a);
-    }
+    summary.add_greedy(engine, region, candidates);
     summary
+}
+
+impl Summary {
+    fn count(&mut self, c: &PlanCandidate) {
+        if c.hit.viable {
+            self.viable += 1;
+            self.viable_by_kind[c.hit.kind as usize] += 1;
+        } else {
+            self.near_or_failed += 1;
+        }
+    }
+
+    /// The greedy pass over `candidates`, added to the totals.
+    fn add_greedy(&mut self, engine: &Engine, region: &Region, candidates: &[PlanCandidate]) {
+        // Without constraints of the user's the problem always builds.
+        let problem =
+            Problem::build(engine, region, candidates, &PlanOptions::default()).unwrap_or_default();
+        let plan = greedy(&problem);
+        for (col, &x) in problem.columns.iter().zip(&plan.x) {
+            if x <= 0.0 {
+                continue;
+            }
+            let c = candidates[col.candidate];
+            let half = 0.5 * c.private_value_per_yr(x);
+            let a = Allocation {
+                candidate: c,
+                source_units_per_yr: x,
+                value_per_yr: c.value_per_yr(x),
+                co2_avoided_t_per_yr: x * c.co2_t_per_source_unit,
+                landfill_diverted_t_per_yr: x * c.landfill_t_per_source_unit,
+                sender_gain_per_yr: half,
+                receiver_gain_per_yr: half,
+            };
+            self.value_per_yr += a.value_per_yr;
+            self.co2_avoided_t_per_yr += a.co2_avoided_t_per_yr;
+            self.landfill_diverted_t_per_yr += a.landfill_diverted_t_per_yr;
+            self.allocated.push(a);
+        }
+    }
+}
+
+/// How much [`allocate_streamed`] holds in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Candidates kept per stream and per need when they do not all fit.
+    pub keep: usize,
+    /// The viable candidates of highest yearly value to return.
+    pub top: usize,
+    /// Hold every candidate the greedy pass could take while there are at most this many (one
+    /// pass over the region); beyond, keep `keep` per stream and need and check the others.
+    pub hold: usize,
+}
+
+impl StreamLimits {
+    /// Holds up to about `bytes` of candidates.
+    pub fn within_bytes(bytes: usize, keep: usize, top: usize) -> StreamLimits {
+        StreamLimits {
+            keep,
+            top,
+            hold: bytes / std::mem::size_of::<PlanCandidate>(),
+        }
+    }
+}
+
+/// What [`allocate_streamed`] did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Streamed {
+    pub summary: Summary,
+    /// The `top` viable candidates of highest yearly value, best first.
+    pub top: Vec<PlanCandidate>,
+    /// Passes over the region's candidates (the first, then one per check).
+    pub passes: usize,
+    /// Candidates the greedy pass was run on at the end.
+    pub kept: usize,
+}
+
+/// The greedy pass of [`allocate`] over every candidate of the region without holding them:
+/// each pass searches the region a chunk at a time ([`Engine::search_chunked`]). The first
+/// pass counts them, hands each chunk to `on_chunk` (the CSV), keeps the `top` of highest
+/// yearly value and, per stream and per need, the `keep` first in the greedy order. The
+/// greedy pass runs on those kept; then a pass over the region checks every candidate left
+/// out against what its stream, need and share had left at its place in the pass: if the pass
+/// would have taken any, they join the kept and the pass runs again. When none would, the
+/// result is the greedy pass over all of them (the induction: every candidate left out is
+/// skipped, so the state at each kept one is the same).
+pub fn allocate_streamed(
+    engine: &Engine,
+    region: &Region,
+    search: &SearchOptions,
+    limits: StreamLimits,
+    mut on_chunk: impl FnMut(&[PlanCandidate]),
+) -> Streamed {
+    use crate::streamed::{key, sort_dedup, BestPerRow, GreedyTrace, Key, MEMBERS_PER_CHUNK};
+    use std::collections::HashSet;
+    let StreamLimits { keep, top, hold } = limits;
+    let options = PlanOptions::default();
+    let admitted = |c: &PlanCandidate| column_fixed_cost(c, &options, false);
+    let mut out = Streamed::default();
+    let mut kept_best = BestPerRow::new(engine, keep);
+    let mut best: Vec<PlanCandidate> = Vec::new();
+    // Every admitted candidate while there are at most `hold`.
+    let mut held: Option<Vec<PlanCandidate>> = Some(Vec::new());
+    let value_at_max = |c: &PlanCandidate| c.value_per_yr(c.max_source_units_per_yr);
+    let top_order = |a: &PlanCandidate, b: &PlanCandidate| {
+        value_at_max(b)
+            .total_cmp(&value_at_max(a))
+            .then(key(a).cmp(&key(b)))
+    };
+    engine.search_chunked(region, search, MEMBERS_PER_CHUNK, |hits| {
+        let chunk = engine.quantify_all(region, hits);
+        on_chunk(&chunk);
+        for c in &chunk {
+            out.summary.count(c);
+            if !c.hit.viable {
+                continue;
+            }
+            if top > 0 {
+                best.push(*c);
+                if best.len() >= 2 * top.max(512) {
+                    best.sort_by(top_order);
+                    best.truncate(top);
+                }
+            }
+            if admitted(c).is_some() {
+                if let Some(all) = &mut held {
+                    if all.len() < hold {
+                        all.push(*c);
+                    } else {
+                        held = None;
+                    }
+                }
+                kept_best.offer(c, c.value_per_source_unit);
+            }
+        }
+    });
+    out.passes = 1;
+    best.sort_by(top_order);
+    best.truncate(top);
+    out.top = best;
+    if let Some(mut all) = held {
+        // They all fitted: the greedy pass over every one of them, no check needed.
+        sort_dedup(&mut all);
+        out.kept = all.len();
+        out.summary.add_greedy(engine, region, &all);
+        return out;
+    }
+    let mut kept = kept_best.into_sorted();
+    loop {
+        let problem = Problem::build(engine, region, &kept, &options).unwrap_or_default();
+        let (plan, takes) = greedy_with_takes(&problem);
+        let trace = GreedyTrace::new(&problem, &kept, &plan.x, &takes);
+        let in_kept: HashSet<Key> = kept.iter().map(key).collect();
+        // The first few in the greedy order per stream and need: the very first of them all
+        // is one the whole pass takes, and what they take may leave no room for the others.
+        let mut missed = BestPerRow::new(engine, keep);
+        let mut any = false;
+        engine.search_chunked(region, search, MEMBERS_PER_CHUNK, |hits| {
+            for c in &engine.quantify_all(region, hits) {
+                if in_kept.contains(&key(c)) {
+                    continue;
+                }
+                if let Some(fixed) = admitted(c) {
+                    if trace.would_take(engine, region, c, fixed) {
+                        missed.offer(c, c.value_per_source_unit);
+                        any = true;
+                    }
+                }
+            }
+        });
+        out.passes += 1;
+        if !any {
+            out.kept = kept.len();
+            out.summary.add_greedy(engine, region, &kept);
+            return out;
+        }
+        kept.extend(missed.into_sorted());
+        sort_dedup(&mut kept);
+    }
 }
 
 /// The `n` viable candidates of highest yearly value (each at the most its pair can carry),

@@ -114,7 +114,7 @@ fn the_greedy_plan_keeps_a_rules_blending_share_across_suppliers() {
     let cement_units: f64 = summary
         .allocated
         .iter()
-        .map(|a| a.source_units_per_yr * cands[a.candidate].need_units_per_source_unit)
+        .map(|a| a.source_units_per_yr * a.candidate.need_units_per_source_unit)
         .sum();
     assert!(!summary.allocated.is_empty());
     assert!(
