@@ -380,8 +380,9 @@ fn run_match(args: &MatchArgs) -> Result<()> {
     // Every candidate the greedy pass could take is held while they fit in about 2 GB;
     // beyond, 16 per stream and per need, and the others checked (see `allocate_streamed`).
     let limits = StreamLimits::within_bytes(2 << 30, 16, args.top);
+    let mut progress = |line: &str| eprintln!("{line}");
     let streamed = match &args.csv {
-        None => allocate_streamed(&engine, &region, &options, limits, |_| {}),
+        None => allocate_streamed(&engine, &region, &options, limits, |_| {}, &mut progress),
         Some(path) => {
             let mut streamed = None;
             let mut rows = 0;
@@ -389,14 +390,21 @@ fn run_match(args: &MatchArgs) -> Result<()> {
                 let mut out = csv::Writer::from_writer(w);
                 write_candidates_header(&mut out)?;
                 let mut failed = None;
-                let s = allocate_streamed(&engine, &region, &options, limits, |chunk| {
-                    if failed.is_none() {
-                        match write_candidate_rows(&mut out, &engine, &region, chunk) {
-                            Ok(n) => rows += n,
-                            Err(e) => failed = Some(e),
+                let s = allocate_streamed(
+                    &engine,
+                    &region,
+                    &options,
+                    limits,
+                    |chunk| {
+                        if failed.is_none() {
+                            match write_candidate_rows(&mut out, &engine, &region, chunk) {
+                                Ok(n) => rows += n,
+                                Err(e) => failed = Some(e),
+                            }
                         }
-                    }
-                });
+                    },
+                    &mut progress,
+                );
                 if let Some(e) = failed {
                     return Err(e.into());
                 }
@@ -410,12 +418,13 @@ fn run_match(args: &MatchArgs) -> Result<()> {
     };
     let summary = &streamed.summary;
     eprintln!(
-        "searched {} outputs against {} needs: {} candidates in {:.2} s ({} passes, greedy on {} kept)",
+        "searched {} outputs against {} needs: {} candidates in {:.2} s ({} pass{} over them, greedy pass on {} held)",
         engine.supplies.len(),
         engine.demands.len(),
         summary.viable + summary.near_or_failed,
         started.elapsed().as_secs_f64(),
         streamed.passes,
+        if streamed.passes == 1 { "" } else { "es" },
         streamed.kept,
     );
     // Only what is printed is explained.
@@ -675,7 +684,7 @@ pub fn render_plan(
                 };
                 let _ = writeln!(
                     s,
-                    "  {} ({}): {:.0} t/yr of {:.0}, costs {} {cur}/yr ({} fixed), earns the region {} {cur}/yr against the best plan without it\n    from {}\n    to {}",
+                    "  {} ({}): {:.0} t/yr of {:.0}, costs {} {cur}/yr ({} fixed), earns the region {} {cur}/yr against the best plan without it; its operator{} gains {} {cur}/yr beyond its costs\n    from {}\n    to {}",
                     h.name,
                     h.kind.name,
                     u.tonnes_per_yr,
@@ -683,6 +692,9 @@ pub fn render_plan(
                     thousands(u.fixed_cost_per_yr + u.variable_cost_per_yr),
                     thousands(u.fixed_cost_per_yr),
                     thousands(u.earns_per_yr),
+                    u.host
+                        .map_or(String::new(), |f| format!(" ({})", region.facilities[f].name)),
+                    thousands(u.operator_gain_per_yr),
                     names(&u.senders),
                     names(&u.receivers),
                 );
@@ -766,6 +778,7 @@ fn write_plan_csv(
             "receiver_gain_per_yr",
             "hub",
             "first_leg_km",
+            "hub_operator_gain_per_yr",
         ])?;
         for e in &outcome.report.exchanges {
             let c = &outcome.candidates[e.candidate];
@@ -800,6 +813,8 @@ fn write_plan_csv(
                 e.hub.map_or("", |h| outcome.hubs[h].id.as_str()),
                 &e.hub
                     .map_or(String::new(), |_| format!("{:.3}", e.first_leg_km)),
+                &e.hub
+                    .map_or(String::new(), |_| format!("{:.2}", e.operator_gain_per_yr)),
             ])?;
         }
         out.flush()

@@ -36,6 +36,11 @@ pub struct HubType {
     /// The one mode it sends onward by (`None`: any the site allows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onward_mode: Option<ModeKey>,
+    /// A step it applies to what it gathers (a shared dryer, a baler) before sending it on;
+    /// the step is costed as the catalogue's (its cost per tonne and its energy), the plant's
+    /// capital and staff are the fixed cost, and `variable_cost_per_t` is the handling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<crate::model::PreprocessStep>,
     /// The infrastructure a standalone site of this type has.
     #[serde(default)]
     pub rail_siding: bool,

@@ -79,6 +79,11 @@ pub enum Modes {
     Own(Box<ModeSet>),
 }
 
+/// A perishable stream goes to a hub only if the hub's step makes it keep at least this
+/// long: its first leg stays within the catchment (hours), and what is sent on is then no
+/// longer perishable in the plan's month-by-month sense.
+const KEEPS_AFTER_HUB_DAYS: f64 = 30.0;
+
 /// An output stream prepared for the search.
 #[derive(Clone, Debug)]
 pub struct Supply {
@@ -1382,9 +1387,10 @@ impl Engine {
                 } else {
                     accepts.contains(&m)
                 };
+                // A perishable stream only to a hub whose step makes it keep (a dryer).
                 if !taken
                     || s.problem.is_some()
-                    || s.shelf_life_days.is_some()
+                    || (s.shelf_life_days.is_some() && hub.kind.preprocess.is_none())
                     || s.quantity_per_yr <= 0.0
                 {
                     continue;
@@ -1396,6 +1402,26 @@ impl Engine {
                     };
                     let mf = opt.side.mass_factor;
                     if mf <= 0.0 {
+                        continue;
+                    }
+                    // What is sent on: the stream as it arrives, or after the hub's step.
+                    let processed = match &hub.kind.preprocess {
+                        None => None,
+                        Some(step) => match self.side_after_step(region, s, opt, step) {
+                            Some((side, modes, keeps_days))
+                                if keeps_days.is_none_or(|d| d >= KEEPS_AFTER_HUB_DAYS) =>
+                            {
+                                Some((side, modes))
+                            }
+                            _ => continue,
+                        },
+                    };
+                    let (onward_side, onward_modes) = match &processed {
+                        Some((side, modes)) => (side, &modes[..]),
+                        None => (&opt.side, self.modes(opt)),
+                    };
+                    let mf_on = onward_side.mass_factor;
+                    if mf_on <= 0.0 {
                         continue;
                     }
                     let d1 = haversine_km(&s.point, &point) * opt.detour_factor;
@@ -1422,8 +1448,7 @@ impl Engine {
                         continue;
                     };
                     let hub_per_unit = hub.kind.variable_cost_per_t * s.tonnes_per_source_unit / mf;
-                    let onward: Vec<&ModeRates> = self
-                        .modes(opt)
+                    let onward: Vec<&ModeRates> = onward_modes
                         .iter()
                         .filter(|r| r.pipe.is_none())
                         .filter(|r| hub.kind.onward_mode.is_none_or(|k| k == r.mode))
@@ -1447,11 +1472,15 @@ impl Engine {
                                 access_ok(self.mode_requires[r.mode.index()], hub.access, to_site)
                                     .is_ok()
                             })
-                            .map(|r| evaluate(&opt.side, demand_side, r, carbon, d2))
+                            .map(|r| evaluate(onward_side, demand_side, r, carbon, d2))
                             .max_by(|a, b| a.net_value_per_unit.total_cmp(&b.net_value_per_unit));
                         let Some(best) = best else { return };
                         let first_cost = first_private + carbon * first_co2 / 1000.0;
-                        let net = best.net_value_per_unit - first_cost - hub_per_unit;
+                        // Per source unit: on from the hub, less the first leg and the hub's
+                        // handling (both per unit as the stream arrives); then per unit sent on.
+                        let value_per_source_unit =
+                            best.net_value_per_unit * mf_on - (first_cost + hub_per_unit) * mf;
+                        let net = value_per_source_unit / mf_on;
                         if net.is_nan() || net <= 0.0 {
                             return;
                         }
@@ -1471,7 +1500,8 @@ impl Engine {
                         else {
                             return;
                         };
-                        let nps = opt.side.ratio_to_units * demand_side.need_units_per_to_unit * mf;
+                        let nps =
+                            onward_side.ratio_to_units * demand_side.need_units_per_to_unit * mf_on;
                         let max_share_pct = opt.max_share_pct.unwrap_or(100.0);
                         let need_cap = if nps > 0.0 {
                             d.quantity_per_yr * max_share_pct / 100.0 / nps
@@ -1499,19 +1529,17 @@ impl Engine {
                             min_source_units_per_yr: 0.0,
                             need_units_per_source_unit: nps,
                             max_share_pct,
-                            value_per_source_unit: net * mf,
+                            value_per_source_unit,
                             fixed_cost_per_yr: 0.0,
-                            co2_t_per_source_unit: (best.co2_avoided_kg_per_unit - first_co2) * mf
+                            co2_t_per_source_unit: (best.co2_avoided_kg_per_unit * mf_on
+                                - first_co2 * mf)
                                 / 1000.0,
                             landfill_t_per_source_unit: s.landfill_t_per_source_unit,
-                            sender_alone_per_source_unit: g.sender_alone_per_unit * mf,
-                            receiver_alone_per_source_unit: (g.receiver_alone_per_unit
-                                - first_private
-                                - hub_per_unit)
-                                * mf,
-                            carbon_value_per_source_unit: (best.carbon_value_per_unit
-                                - carbon * first_co2 / 1000.0)
-                                * mf,
+                            sender_alone_per_source_unit: g.sender_alone_per_unit * mf_on,
+                            receiver_alone_per_source_unit: g.receiver_alone_per_unit * mf_on
+                                - (first_private + hub_per_unit) * mf,
+                            carbon_value_per_source_unit: best.carbon_value_per_unit * mf_on
+                                - carbon * first_co2 / 1000.0 * mf,
                             tonnes_per_source_unit: s.tonnes_per_source_unit,
                             hub: Some(hi as u32),
                             first_leg_km: d1,
@@ -1523,6 +1551,39 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// An option's supply side and transport modes after one more step at a hub (the stream's
+    /// own chain, then `step`), and how many days it keeps then (`None`: it does not spoil);
+    /// `None` when the step cannot apply to it.
+    fn side_after_step(
+        &self,
+        region: &Region,
+        s: &Supply,
+        opt: &SupplyOption,
+        step: &crate::model::PreprocessStep,
+    ) -> Option<(SupplySide, ModeSet, Option<f64>)> {
+        let (fi, si) = (s.facility as usize, s.stream as usize);
+        let stream = region.facilities.get(fi)?.outputs.get(si)?;
+        let catalogue = &self.catalogue;
+        let from = catalogue.material(&stream.material)?;
+        let basis = StreamBasis::of(stream, Some(from));
+        let mut chain = stream.preprocessing.clone();
+        chain.push(step.clone());
+        let profile = economics::apply_preprocessing(&basis, &chain, catalogue).ok()?;
+        let outlet = self.outlet_valued(region, fi, si, false);
+        let side = SupplySide::new(
+            &profile,
+            from,
+            catalogue.materials.get(opt.to_material as usize)?,
+            opt.rule.and_then(|r| catalogue.rules.get(r as usize)),
+            outlet.net_cost_per_unit,
+            outlet.burnt_today(),
+            catalogue,
+        )?;
+        let fixed_mode = stream.mode.or(region.settings.default_mode);
+        let modes = usable_modes(catalogue, &profile, from, &region.settings, fixed_mode);
+        Some((side, modes, profile.shelf_life_days))
     }
 
     /// Every hit quantified, in parallel, in the hits' order.

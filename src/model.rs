@@ -157,6 +157,7 @@ impl Region {
                     || f.needs.iter().any(|n| n.id == id)
             }) || self.proposals.iter().any(|p| p.id == id)
                 || self.projects.iter().any(|p| p.id == id)
+                || self.hubs.iter().any(|h| h.id == id)
         };
         // Among ids+1 numbers one is free, whatever the ids are.
         let bound = self
@@ -166,6 +167,7 @@ impl Region {
             .sum::<usize>()
             + self.proposals.len()
             + self.projects.len()
+            + self.hubs.len()
             + 1;
         (1..=bound)
             .map(|n| format!("{prefix}{n}"))

@@ -100,6 +100,8 @@ pub struct Column {
 pub struct HubRow {
     /// Index into the hubs the candidates were built for.
     pub hub: usize,
+    /// The facility it stands at, which runs it (index into the region's facilities).
+    pub host: Option<usize>,
     pub capacity_t_per_yr: f64,
     pub fixed_cost_per_yr: f64,
 }
@@ -229,6 +231,8 @@ impl Problem {
         let mut pool_rows: HashMap<(u32, u32), usize> = HashMap::new();
 
         let mut problem = Problem::default();
+        // Most candidates get a column: reserved once rather than grown by doubling.
+        problem.columns.reserve_exact(candidates.len());
         let mut stream_rows: HashMap<u32, usize> = HashMap::new();
         let mut need_rows: HashMap<u32, usize> = HashMap::new();
         let mut share_rows: HashMap<(u32, Option<u32>), usize> = HashMap::new();
@@ -287,6 +291,7 @@ impl Problem {
                     if hr == next {
                         problem.hubs.push(HubRow {
                             hub: h as usize,
+                            host: k.host,
                             capacity_t_per_yr: k.kind.capacity_t_per_yr,
                             fixed_cost_per_yr: k.kind.fixed_cost_per_yr,
                         });
@@ -986,6 +991,9 @@ pub struct PlannedExchange {
     pub price_high_per_source_unit: f64,
     pub sender_gain_per_yr: f64,
     pub receiver_gain_per_yr: f64,
+    /// Through a hub: what its operator gains beyond its costs (its fee is its share of the
+    /// hub's fixed cost, its handling, and this).
+    pub operator_gain_per_yr: f64,
 }
 
 /// What one company gets from a plan.
@@ -994,6 +1002,8 @@ pub struct CompanyGain {
     pub facility: usize,
     pub as_sender: usize,
     pub as_receiver: usize,
+    /// Exchanges it carries as the operator of a hub it hosts.
+    pub as_operator: usize,
     /// Its gain a year at the plan's transfer prices.
     pub gain_per_yr: f64,
     /// What it would lose on exchanges the companies do not gain from together (kept by a
@@ -1015,6 +1025,44 @@ pub struct HubUse {
     /// What the region's plan is worth with this hub, more than the best plan without it
     /// (filled in by [`plan_region`]).
     pub earns_per_yr: f64,
+    /// What its operator gains beyond its costs: a third of each pooled exchange's surplus.
+    pub operator_gain_per_yr: f64,
+    /// The facility that hosts and runs it, if any.
+    pub host: Option<usize>,
+}
+
+/// How an exchange's surplus is shared (`docs/PLAN.md`, each company's gain).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Split {
+    /// What the sender is paid a year (negative: it pays to be rid of the stream).
+    pub payment_per_yr: f64,
+    pub sender_per_yr: f64,
+    pub receiver_per_yr: f64,
+    /// The hub operator's gain beyond its costs (0 without a hub).
+    pub operator_per_yr: f64,
+}
+
+/// Equal shares of the companies' surplus `private_per_yr`: the sender's and the receiver's,
+/// and through a hub its operator's too (its fee covers its costs and its share).
+/// `sender_alone_per_yr` is what the sender gains before any payment.
+pub fn split_surplus(private_per_yr: f64, sender_alone_per_yr: f64, through_hub: bool) -> Split {
+    let parties = if through_hub { 3.0 } else { 2.0 };
+    let share = private_per_yr / parties;
+    let operator_per_yr = if through_hub { share } else { 0.0 };
+    Split {
+        payment_per_yr: share - sender_alone_per_yr,
+        sender_per_yr: share,
+        receiver_per_yr: private_per_yr - share - operator_per_yr,
+        operator_per_yr,
+    }
+}
+
+/// A company's part in one exchange of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Sender,
+    Receiver,
+    Operator,
 }
 
 /// A plan read back into the region: its exchanges, totals and each company's gain.
@@ -1072,6 +1120,7 @@ impl Report {
                 }
                 let u = uses[h].get_or_insert_with(|| HubUse {
                     hub: row.hub,
+                    host: row.host,
                     fixed_cost_per_yr: row.fixed_cost_per_yr,
                     ..HubUse::default()
                 });
@@ -1097,10 +1146,12 @@ impl Report {
             let private =
                 (c.sender_alone_per_source_unit + c.receiver_alone_per_source_unit) * v - fixed;
             let sender_alone = c.sender_alone_per_source_unit * v;
-            // The payment that halves the companies' surplus.
-            let payment = 0.5 * private - sender_alone;
-            let (sender_gain, receiver_gain) =
-                (sender_alone + payment, private - sender_alone - payment);
+            let Split {
+                payment_per_yr: payment,
+                sender_per_yr: sender_gain,
+                receiver_per_yr: receiver_gain,
+                operator_per_yr: operator_gain,
+            } = split_surplus(private, sender_alone, col.hub_row.is_some());
             let e = PlannedExchange {
                 candidate: col.candidate,
                 from_facility: s.facility as usize,
@@ -1122,24 +1173,34 @@ impl Report {
                 price_high_per_source_unit: c.receiver_alone_per_source_unit - fixed / v,
                 sender_gain_per_yr: sender_gain,
                 receiver_gain_per_yr: receiver_gain,
+                operator_gain_per_yr: operator_gain,
             };
             report.value_per_yr += e.value_per_yr;
             report.private_value_per_yr += e.private_value_per_yr;
             report.co2_avoided_t_per_yr += e.co2_avoided_t_per_yr;
             report.landfill_diverted_t_per_yr += e.landfill_diverted_t_per_yr;
             report.exchanged_t_per_yr += e.tonnes_per_yr;
-            for (f, gain, sender) in [
-                (e.from_facility, e.sender_gain_per_yr, true),
-                (e.to_facility, e.receiver_gain_per_yr, false),
-            ] {
+            let operator = col.hub_row.map(|h| {
+                let u = uses[h].as_mut().expect("a hub's use is made above");
+                u.operator_gain_per_yr += e.operator_gain_per_yr;
+                u.host
+            });
+            let mut parties = vec![
+                (e.from_facility, e.sender_gain_per_yr, Role::Sender),
+                (e.to_facility, e.receiver_gain_per_yr, Role::Receiver),
+            ];
+            if let Some(Some(host)) = operator {
+                parties.push((host, e.operator_gain_per_yr, Role::Operator));
+            }
+            for (f, gain, role) in parties {
                 let g = companies.entry(f).or_insert_with(|| CompanyGain {
                     facility: f,
                     ..CompanyGain::default()
                 });
-                if sender {
-                    g.as_sender += 1;
-                } else {
-                    g.as_receiver += 1;
+                match role {
+                    Role::Sender => g.as_sender += 1,
+                    Role::Receiver => g.as_receiver += 1,
+                    Role::Operator => g.as_operator += 1,
                 }
                 if gain >= 0.0 {
                     g.gain_per_yr += gain;
@@ -1303,7 +1364,7 @@ pub fn plan_region_with(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Outcome, PlanError> {
     use crate::streamed::{
-        key, sort_dedup, BestPerRow, GreedyTrace, Key, Prices, MEMBERS_PER_CHUNK,
+        key, sort_dedup, BestPerRow, GreedyTrace, Held, Key, Prices, MEMBERS_PER_CHUNK,
     };
     use std::collections::HashSet;
     let started = std::time::Instant::now();
@@ -1321,7 +1382,7 @@ pub fn plan_region_with(
         }
         column_fixed_cost(c, options, false)
     };
-    let mut held: Option<Vec<PlanCandidate>> = Some(Vec::new());
+    let mut held: Option<Held> = Some(Held::default());
     let mut gathering = Gathering {
         passes: 1,
         ..Gathering::default()
@@ -1331,14 +1392,7 @@ pub fn plan_region_with(
     engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
         let chunk = engine.quantify_all(region, hits);
         gathering.found += chunk.len();
-        if let Some(all) = &mut held {
-            if all.len() + chunk.len() <= limits.hold {
-                all.extend_from_slice(&chunk);
-            } else {
-                held = None;
-            }
-        }
-        for c in &chunk {
+        let mut offer = |c: &PlanCandidate| {
             if forced.holds(engine, c) {
                 kept.push(*c);
             } else if let Some(fixed) = admitted(c) {
@@ -1347,6 +1401,15 @@ pub fn plan_region_with(
                     c.value_per_source_unit - fixed / c.max_source_units_per_yr,
                 );
             }
+        };
+        match &mut held {
+            Some(all) if all.len() + chunk.len() <= limits.hold => all.push(chunk),
+            Some(all) => {
+                // Too many to hold: from now on only those that start the generation.
+                all.iter().chain(&chunk).for_each(&mut offer);
+                held = None;
+            }
+            None => chunk.iter().for_each(offer),
         }
     });
     let hub_candidates = if hubs.is_empty() {
@@ -1355,7 +1418,8 @@ pub fn plan_region_with(
         engine.hub_candidates(region, hubs)
     };
     let search_seconds = started.elapsed().as_secs_f64();
-    let (candidates, problem, greedy, relaxed) = if let Some(mut all) = held {
+    let (candidates, problem, greedy, relaxed) = if let Some(all) = held {
+        let mut all = all.into_vec();
         sort_dedup(&mut all);
         drop(kept);
         drop(best);
@@ -1563,6 +1627,7 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
                 "gains": {
                     "sender_per_yr": e.sender_gain_per_yr,
                     "receiver_per_yr": e.receiver_gain_per_yr,
+                    "hub_operator_per_yr": e.hub.map(|_| e.operator_gain_per_yr),
                 },
             })
         }).collect::<Vec<_>>(),
@@ -1577,6 +1642,8 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
                 "fixed_cost_per_yr": u.fixed_cost_per_yr,
                 "variable_cost_per_yr": u.variable_cost_per_yr,
                 "earns_per_yr": u.earns_per_yr,
+                "operator": u.host.map(fid),
+                "operator_gain_per_yr": u.operator_gain_per_yr,
             })
         }).collect::<Vec<_>>(),
         "companies": r.companies.iter().map(|c| json!({
@@ -1584,6 +1651,7 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
             "name": region.facilities[c.facility].name,
             "as_sender": c.as_sender,
             "as_receiver": c.as_receiver,
+            "as_hub_operator": c.as_operator,
             "gain_per_yr": c.gain_per_yr,
             "compensation_needed_per_yr": c.compensation_needed_per_yr,
         })).collect::<Vec<_>>(),

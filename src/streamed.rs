@@ -20,7 +20,7 @@ use crate::model::Region;
 use crate::plan::{greedy_room, greedy_takes, need_cap, share_cap, Problem};
 
 /// Stream options searched per chunk of a pass (a few megabytes of candidates).
-pub const MEMBERS_PER_CHUNK: usize = 2048;
+pub const MEMBERS_PER_CHUNK: usize = 512;
 
 /// A candidate's identity: its stream, the stream's option (the rule) and its need.
 pub type Key = (u32, u16, u32);
@@ -303,4 +303,41 @@ pub struct RowPrices {
     pub streams: Vec<f64>,
     pub needs: Vec<f64>,
     pub shares: Vec<f64>,
+}
+
+/// Candidates held a chunk at a time, joined into one list at the end with no room to spare
+/// (a list grown one candidate at a time can take twice the memory of what it holds).
+#[derive(Debug, Default)]
+pub struct Held {
+    chunks: Vec<Vec<PlanCandidate>>,
+    len: usize,
+}
+
+impl Held {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, mut chunk: Vec<PlanCandidate>) {
+        chunk.shrink_to_fit();
+        self.len += chunk.len();
+        self.chunks.push(chunk);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &PlanCandidate> {
+        self.chunks.iter().flatten()
+    }
+
+    /// One list, in the order they came.
+    pub fn into_vec(self) -> Vec<PlanCandidate> {
+        let mut out = Vec::with_capacity(self.len);
+        for chunk in self.chunks {
+            out.extend_from_slice(&chunk);
+        }
+        out
+    }
 }

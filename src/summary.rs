@@ -140,8 +140,9 @@ pub fn allocate_streamed(
     search: &SearchOptions,
     limits: StreamLimits,
     mut on_chunk: impl FnMut(&[PlanCandidate]),
+    progress: &mut dyn FnMut(&str),
 ) -> Streamed {
-    use crate::streamed::{key, sort_dedup, BestPerRow, GreedyTrace, Key, MEMBERS_PER_CHUNK};
+    use crate::streamed::{key, sort_dedup, BestPerRow, GreedyTrace, Held, Key, MEMBERS_PER_CHUNK};
     use std::collections::HashSet;
     let StreamLimits { keep, top, hold } = limits;
     let options = PlanOptions::default();
@@ -150,7 +151,7 @@ pub fn allocate_streamed(
     let mut kept_best = BestPerRow::new(engine, keep);
     let mut best: Vec<PlanCandidate> = Vec::new();
     // Every admitted candidate while there are at most `hold`.
-    let mut held: Option<Vec<PlanCandidate>> = Some(Vec::new());
+    let mut held: Option<Held> = Some(Held::default());
     let value_at_max = |c: &PlanCandidate| c.value_per_yr(c.max_source_units_per_yr);
     let top_order = |a: &PlanCandidate, b: &PlanCandidate| {
         value_at_max(b)
@@ -172,15 +173,25 @@ pub fn allocate_streamed(
                     best.truncate(top);
                 }
             }
-            if admitted(c).is_some() {
-                if let Some(all) = &mut held {
-                    if all.len() < hold {
-                        all.push(*c);
-                    } else {
-                        held = None;
-                    }
+        }
+        let admitted: Vec<PlanCandidate> = chunk
+            .iter()
+            .filter(|c| c.hit.viable && admitted(c).is_some())
+            .copied()
+            .collect();
+        match &mut held {
+            Some(all) if all.len() + admitted.len() <= hold => all.push(admitted),
+            Some(all) => {
+                // Too many to hold: from now on only the best per stream and need.
+                for c in all.iter().chain(&admitted) {
+                    kept_best.offer(c, c.value_per_source_unit);
                 }
-                kept_best.offer(c, c.value_per_source_unit);
+                held = None;
+            }
+            None => {
+                for c in &admitted {
+                    kept_best.offer(c, c.value_per_source_unit);
+                }
             }
         }
     });
@@ -188,15 +199,22 @@ pub fn allocate_streamed(
     best.sort_by(top_order);
     best.truncate(top);
     out.top = best;
-    if let Some(mut all) = held {
+    if let Some(all) = held {
         // They all fitted: the greedy pass over every one of them, no check needed.
+        let mut all = all.into_vec();
         sort_dedup(&mut all);
         out.kept = all.len();
         out.summary.add_greedy(engine, region, &all);
         return out;
     }
     let mut kept = kept_best.into_sorted();
+    progress(&format!(
+        "{} candidates, more than are held: {} kept, the others checked",
+        out.summary.viable + out.summary.near_or_failed,
+        kept.len()
+    ));
     loop {
+        let round = std::time::Instant::now();
         let problem = Problem::build(engine, region, &kept, &options).unwrap_or_default();
         let (plan, takes) = greedy_with_takes(&problem);
         let trace = GreedyTrace::new(&problem, &kept, &plan.x, &takes);
@@ -219,6 +237,17 @@ pub fn allocate_streamed(
             }
         });
         out.passes += 1;
+        progress(&format!(
+            "pass {}: greedy pass on {} held, {:.1} s; {}",
+            out.passes,
+            kept.len(),
+            round.elapsed().as_secs_f64(),
+            if any {
+                "some left out would be taken"
+            } else {
+                "none left out would be taken"
+            }
+        ));
         if !any {
             out.kept = kept.len();
             out.summary.add_greedy(engine, region, &kept);

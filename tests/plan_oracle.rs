@@ -400,6 +400,12 @@ fn the_plan_with_hubs_equals_the_brute_force() {
             variable_cost_per_t: rng.random_range(0.0..10.0),
             catchment_km: 1_000.0,
             onward_mode: None,
+            // Sometimes a step of its own (a dryer, a baler): what is sent on changes.
+            preprocess: match rng.random_range(0..4) {
+                0 => Some(symbiomap::model::PreprocessStep::new("thermal_drying")),
+                1 => Some(symbiomap::model::PreprocessStep::new("baling")),
+                _ => None,
+            },
             rail_siding: rng.random_bool(0.5),
             quay: false,
             description: String::new(),

@@ -75,3 +75,22 @@ fn with_a_cost_per_exchange_all_three_still_pay() {
     assert!((s.objective - 102_000.0).abs() < 1e-6, "{}", s.objective);
     assert!(s.x.iter().all(|&x| x > 0.0), "{:?}", s.x);
 }
+
+/// `docs/PLAN.md`, each company's gain: a surplus of 9 000 EUR/yr through a hub, the sender
+/// gaining 1 500 before any payment; and the same without a hub.
+#[test]
+fn a_pooled_exchange_shares_its_surplus_in_three() {
+    use symbiomap::plan::split_surplus;
+    let s = split_surplus(9_000.0, 1_500.0, true);
+    assert_eq!(s.payment_per_yr, 1_500.0);
+    assert_eq!(
+        (s.sender_per_yr, s.receiver_per_yr, s.operator_per_yr),
+        (3_000.0, 3_000.0, 3_000.0)
+    );
+    let s = split_surplus(9_000.0, 1_500.0, false);
+    assert_eq!(s.payment_per_yr, 3_000.0);
+    assert_eq!(
+        (s.sender_per_yr, s.receiver_per_yr, s.operator_per_yr),
+        (4_500.0, 4_500.0, 0.0)
+    );
+}

@@ -51,9 +51,14 @@ fn check(region: &Region, keep: usize, hold: usize, what: &str) -> usize {
     let whole = allocate(&engine, region, &candidates);
     let mut seen = 0;
     let limits = StreamLimits { keep, top: 5, hold };
-    let streamed = allocate_streamed(&engine, region, &options, limits, |chunk| {
-        seen += chunk.len();
-    });
+    let streamed = allocate_streamed(
+        &engine,
+        region,
+        &options,
+        limits,
+        |chunk| seen += chunk.len(),
+        &mut |_| {},
+    );
     assert_eq!(
         seen,
         candidates.len(),
