@@ -1092,3 +1092,64 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
     );
     assert!(shown(&harness, "The region's plan"));
 }
+
+/// A hub site placed on the map and dragged, each an undo step; the plan is solved again for
+/// each change.
+#[test]
+fn a_hub_site_is_placed_dragged_and_planned() {
+    use symbiomap::ui::tools::MapTool;
+    let (_dir, mut harness) = sample_app();
+    harness
+        .state_mut()
+        .push(Command::ShowTab(symbiomap::ui::app::Tab::Plan));
+    until_planned(&mut harness);
+    let sites = harness.state().doc.region.hubs.len();
+    let key = harness.state().plan_key();
+
+    // Place one beside the first facility.
+    harness.state_mut().push(Command::SetTool(MapTool::AddHub));
+    harness.run_steps(2);
+    let first = harness.state().screen_pos_of(0).expect("on screen");
+    click_at(&mut harness, first + egui::vec2(0.0, 90.0));
+    harness.run_steps(3);
+    let region = &harness.state().doc.region;
+    assert_eq!(region.hubs.len(), sites + 1, "a hub site was added");
+    let placed = region.hubs[sites].clone();
+    assert_eq!(placed.hub_type, "transfer_station");
+    assert!(placed.location.lat_deg < region.facilities[0].location.lat_deg);
+    assert_eq!(harness.state().selected_hub, Some(sites));
+    assert!(shown(&harness, &placed.name));
+    assert_ne!(harness.state().plan_key(), key, "the plan is solved again");
+    until_planned(&mut harness);
+
+    // Drag it to the east: the site moves, not the map.
+    let from = harness.state().screen_pos_of_hub(sites).expect("on screen");
+    harness.drag_at(from);
+    harness.run_steps(1);
+    for k in 1..=4 {
+        harness.hover_at(from + egui::vec2(15.0 * k as f32, 0.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(from + egui::vec2(60.0, 0.0));
+    harness.run_steps(3);
+    let moved = harness.state().doc.region.hubs[sites].location;
+    assert!(moved.lon_deg > placed.location.lon_deg + 0.001, "{moved:?}");
+    assert_eq!(
+        harness.state().screen_pos_of(0).expect("on screen"),
+        first,
+        "the map did not pan"
+    );
+
+    // Undo the move, then the placing.
+    let undo = |h: &mut Harness<'static, SymbiomapApp>| {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        h.run_steps(2);
+    };
+    undo(&mut harness);
+    assert_eq!(
+        harness.state().doc.region.hubs[sites].location,
+        placed.location
+    );
+    undo(&mut harness);
+    assert_eq!(harness.state().doc.region.hubs.len(), sites);
+}

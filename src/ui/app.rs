@@ -51,6 +51,10 @@ pub enum Command {
     WalkTo(usize),
     /// Add a facility at this place and open its form.
     AddFacilityAt(crate::model::LatLon),
+    /// Add a candidate hub site (a transfer station) at this place.
+    AddHubAt(crate::model::LatLon),
+    /// Select a candidate hub site and show it in the Plan tab.
+    SelectHub(Option<usize>),
     ShowTab(Tab),
     ZoomToFit,
     ZoomToSelection,
@@ -188,6 +192,8 @@ pub struct SymbiomapApp {
     pub index: FacilityIndex,
     index_revision: u64,
     pub selected_facility: Option<usize>,
+    /// A candidate hub site (index into the region's hubs).
+    pub selected_hub: Option<usize>,
     pub selected_stream: Option<(usize, usize)>,
     pub selected_candidate: Option<usize>,
     pub stream_view: Option<StreamView>,
@@ -352,6 +358,7 @@ impl SymbiomapApp {
             osm: None,
             index,
             selected_facility: None,
+            selected_hub: None,
             selected_stream: None,
             selected_candidate: None,
             stream_view: None,
@@ -463,6 +470,7 @@ impl SymbiomapApp {
         self.doc_generation += 1;
         self.form = None;
         self.selected_facility = None;
+        self.selected_hub = None;
         self.selected_stream = None;
         self.selected_candidate = None;
         self.stream_view = None;
@@ -719,6 +727,31 @@ impl SymbiomapApp {
                     facility: Box::new(facility),
                 }));
                 self.push(Command::EditFacility(index));
+            }
+            Command::AddHubAt(p) => {
+                let region = &self.doc.region;
+                let id = region.fresh_id("H");
+                let site = crate::hubs::HubSite {
+                    name: format!("Hub site {id}"),
+                    id,
+                    location: p,
+                    hub_type: "transfer_station".into(),
+                    rail_siding: None,
+                    quay: None,
+                    extra: crate::model::Extra::new(),
+                };
+                let index = region.hubs.len();
+                self.push(Command::Edit(Edit::InsertHub {
+                    index,
+                    site: Box::new(site),
+                }));
+                self.push(Command::SelectHub(Some(index)));
+            }
+            Command::SelectHub(h) => {
+                self.selected_hub = h;
+                if h.is_some() {
+                    self.tab = Tab::Plan;
+                }
             }
             Command::EditFacility(i) => {
                 if let Some(f) = self.doc.region.facilities.get(i) {
@@ -1529,6 +1562,19 @@ impl SymbiomapApp {
             scale: self.scale,
             events: &mut events,
         });
+        let mut hub_events = super::map::hubs::HubEvents::default();
+        if !self.doc.region.hubs.is_empty() {
+            map = map.with_plugin(super::map::hubs::HubSitesLayer {
+                region: &self.doc.region,
+                moving: self
+                    .tools
+                    .moving_hub
+                    .map(|(i, p)| (i, mapmod::mercator(p.lat_deg, p.lon_deg))),
+                selected: self.selected_hub,
+                scale: self.scale,
+                events: &mut hub_events,
+            });
+        }
         if !self.tools.pan_allowed() {
             // A marker is held: its drag moves it, not the map.
             map = map.drag_pan_buttons(egui::DragPanButtons::MIDDLE);
@@ -1569,7 +1615,7 @@ impl SymbiomapApp {
         let ctx = ui.ctx().clone();
         for action in self
             .tools
-            .update(&ctx, &events, map_clicked, !self.workshop)
+            .update(&ctx, &events, &hub_events, map_clicked, !self.workshop)
         {
             match action {
                 ToolAction::Select(f) => self.push(Command::SelectFacility(f)),
@@ -1578,6 +1624,18 @@ impl SymbiomapApp {
                     location: p,
                 })),
                 ToolAction::AddAt(p) => self.push(Command::AddFacilityAt(p)),
+                ToolAction::AddHubAt(p) => self.push(Command::AddHubAt(p)),
+                ToolAction::SelectHub(h) => self.push(Command::SelectHub(Some(h))),
+                ToolAction::MoveHub(i, p) => {
+                    if let Some(site) = self.doc.region.hubs.get(i) {
+                        let mut site = site.clone();
+                        site.location = p;
+                        self.push(Command::Edit(Edit::SetHub {
+                            index: i,
+                            site: Box::new(site),
+                        }));
+                    }
+                }
                 ToolAction::Link { from, to } => {
                     self.proposal_draft = Some(ProposalDraft::new(&self.doc.region, from, to));
                 }
@@ -1952,6 +2010,15 @@ impl SymbiomapApp {
         Some(
             self.transform?
                 .to_screen(mapmod::mercator(f.location.lat_deg, f.location.lon_deg)),
+        )
+    }
+
+    /// Where hub site `i` is on the screen (for tests that drive the map).
+    pub fn screen_pos_of_hub(&self, i: usize) -> Option<egui::Pos2> {
+        let h = self.doc.region.hubs.get(i)?;
+        Some(
+            self.transform?
+                .to_screen(mapmod::mercator(h.location.lat_deg, h.location.lon_deg)),
         )
     }
 

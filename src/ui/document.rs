@@ -94,6 +94,19 @@ pub enum Edit {
         index: usize,
         project: Box<Project>,
     },
+    /// A candidate hub site (`crate::hubs`).
+    InsertHub {
+        index: usize,
+        site: Box<crate::hubs::HubSite>,
+    },
+    RemoveHub {
+        index: usize,
+    },
+    /// Replace a hub site (moved, or its type changed).
+    SetHub {
+        index: usize,
+        site: Box<crate::hubs::HubSite>,
+    },
     /// Several edits as one (undone together, in reverse).
     Batch(Vec<Edit>),
 }
@@ -245,6 +258,36 @@ impl Edit {
                     project: Box::new(old),
                 })
             }
+            Edit::InsertHub { index, site } => {
+                if !site.location.is_valid() {
+                    return Err(format!(
+                        "{:.5}, {:.5} is not a place on Earth",
+                        site.location.lat_deg, site.location.lon_deg
+                    ));
+                }
+                let index = index.min(region.hubs.len());
+                region.hubs.insert(index, *site);
+                Ok(Edit::RemoveHub { index })
+            }
+            Edit::RemoveHub { index } => {
+                let i = slot(&mut region.hubs, index, "hub site")?;
+                let site = Box::new(region.hubs.remove(i));
+                Ok(Edit::InsertHub { index, site })
+            }
+            Edit::SetHub { index, site } => {
+                if !site.location.is_valid() {
+                    return Err(format!(
+                        "{:.5}, {:.5} is not a place on Earth",
+                        site.location.lat_deg, site.location.lon_deg
+                    ));
+                }
+                let i = slot(&mut region.hubs, index, "hub site")?;
+                let old = std::mem::replace(&mut region.hubs[i], *site);
+                Ok(Edit::SetHub {
+                    index,
+                    site: Box::new(old),
+                })
+            }
             Edit::Batch(edits) => {
                 let mut inverses = Vec::with_capacity(edits.len());
                 for e in edits {
@@ -285,7 +328,10 @@ impl Edit {
             | Edit::SetProposal { .. }
             | Edit::InsertProject { .. }
             | Edit::RemoveProject { .. }
-            | Edit::SetProject { .. } => false,
+            | Edit::SetProject { .. }
+            | Edit::InsertHub { .. }
+            | Edit::RemoveHub { .. }
+            | Edit::SetHub { .. } => false,
             Edit::Batch(edits) => edits.iter().any(Edit::changes_engine),
             _ => true,
         }
@@ -306,6 +352,7 @@ impl Edit {
             Edit::MoveFacility { index, .. } => Some(format!("move {index}")),
             Edit::SetProposal { index, .. } => Some(format!("proposal {index}")),
             Edit::SetProject { index, .. } => Some(format!("project {index}")),
+            Edit::SetHub { index, .. } => Some(format!("hub {index}")),
             _ => None,
         }
     }
@@ -361,6 +408,12 @@ impl Edit {
             Edit::InsertProject { project, .. } => format!("Start project {}", project.name),
             Edit::RemoveProject { .. } => "Delete a project".to_owned(),
             Edit::SetProject { project, .. } => format!("Edit project {}", project.name),
+            Edit::InsertHub { site, .. } => format!("Add hub site {}", site.name),
+            Edit::RemoveHub { index } => format!(
+                "Remove hub site {}",
+                region.hubs.get(*index).map_or("", |h| h.name.as_str())
+            ),
+            Edit::SetHub { site, .. } => format!("Change hub site {}", site.name),
             Edit::Batch(edits) => edits
                 .last()
                 .map_or_else(|| "Several changes".to_owned(), |e| e.label(region)),

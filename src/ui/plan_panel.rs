@@ -268,6 +268,105 @@ pub fn project_button(
     }
 }
 
+/// The candidate hub sites: their types, a way to add, propose and remove them. The plan
+/// decides which to open; every change solves it again.
+fn hub_sites(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
+    use super::document::Edit;
+    let region = &app.doc.region;
+    let types = crate::hubs::builtin_types();
+    egui::CollapsingHeader::new(format!("Candidate hub sites ({})", region.hubs.len()))
+        .id_salt("plan-hub-sites")
+        .default_open(!region.hubs.is_empty())
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(
+                    "Where small flows of several companies could be gathered (a transfer \
+                     station, a rail transload): drag a site on the map to move it.",
+                )
+                .weak(),
+            );
+            for (i, site) in region.hubs.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    let name = RichText::new(&site.name);
+                    let name = if app.selected_hub == Some(i) {
+                        name.strong()
+                    } else {
+                        name
+                    };
+                    if ui.link(name).clicked() {
+                        commands.push(Command::SelectHub(Some(i)));
+                    }
+                    let mut kind = site.hub_type.clone();
+                    egui::ComboBox::from_id_salt(("hub-type", i))
+                        .selected_text(
+                            types
+                                .iter()
+                                .find(|t| t.key == kind)
+                                .map_or(kind.clone(), |t| t.name.clone()),
+                        )
+                        .show_ui(ui, |ui| {
+                            for t in &types {
+                                ui.selectable_value(&mut kind, t.key.clone(), &t.name)
+                                    .on_hover_text(&t.description);
+                            }
+                        });
+                    if kind != site.hub_type {
+                        let mut changed = site.clone();
+                        changed.hub_type = kind;
+                        commands.push(Command::Edit(Edit::SetHub {
+                            index: i,
+                            site: Box::new(changed),
+                        }));
+                    }
+                    if ui.small_button("Remove").clicked() {
+                        commands.push(Command::SelectHub(None));
+                        commands.push(Command::Edit(Edit::RemoveHub { index: i }));
+                    }
+                });
+            }
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Add a site on the map")
+                    .on_hover_text(super::tools::MapTool::AddHub.hint())
+                    .clicked()
+                {
+                    commands.push(Command::SetTool(super::tools::MapTool::AddHub));
+                }
+                if ui
+                    .button("Propose 3")
+                    .on_hover_text(
+                        "At the tonne-weighted centres of the three densest clusters of small \
+                         senders (streams under 5 000 t a year), where no site stands yet.",
+                    )
+                    .clicked()
+                {
+                    let new = crate::hubs::propose(region, 3, "transfer_station", 5_000.0)
+                        .into_iter()
+                        .filter(|p| {
+                            !region.hubs.iter().any(|h| {
+                                (h.location.lat_deg - p.location.lat_deg).abs() < 1e-6
+                                    && (h.location.lon_deg - p.location.lon_deg).abs() < 1e-6
+                            })
+                        });
+                    let mut edits = Vec::new();
+                    let mut taken = region.clone();
+                    for mut p in new {
+                        p.id = taken.fresh_id("H");
+                        p.name = p.name.replacen("Proposed hub ", "Proposed hub site ", 1);
+                        taken.hubs.push(p.clone());
+                        edits.push(Edit::InsertHub {
+                            index: region.hubs.len() + edits.len(),
+                            site: Box::new(p),
+                        });
+                    }
+                    if !edits.is_empty() {
+                        commands.push(Command::Edit(Edit::Batch(edits)));
+                    }
+                }
+            });
+        });
+}
+
 /// The Plan tab.
 pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
     let key = app.plan_key();
@@ -299,6 +398,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
     if cost != state.exchange_cost_per_yr {
         commands.push(Command::SetPlanExchangeCost(cost));
     }
+    hub_sites(ui, app, commands);
     let now = ui.input(|i| i.time);
     if let Some(t) = state.running_for_s(now) {
         ui.horizontal(|ui| {

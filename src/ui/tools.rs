@@ -10,6 +10,7 @@ use crate::model::{LatLon, Proposal, ProposalOrigin, Region};
 use super::app::Command;
 use super::document::Edit;
 use super::map::facilities::FacilityEvents;
+use super::map::hubs::HubEvents;
 
 /// The map's current tool.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum MapTool {
     AddFacility,
     /// Click one facility, then another: a proposed exchange between them.
     Link,
+    /// Click on the map to put a candidate hub site there.
+    AddHub,
 }
 
 impl MapTool {
@@ -29,6 +32,7 @@ impl MapTool {
             MapTool::Select => "Select",
             MapTool::AddFacility => "Add facility",
             MapTool::Link => "Link two sites",
+            MapTool::AddHub => "Add hub site",
         }
     }
 
@@ -38,6 +42,9 @@ impl MapTool {
             MapTool::AddFacility => "Click on the map where the new facility is.",
             MapTool::Link => {
                 "Click the supplier, then the receiver: the room's idea becomes a proposal."
+            }
+            MapTool::AddHub => {
+                "Click on the map where a shared hub could stand: the plan decides whether it pays."
             }
         }
     }
@@ -50,6 +57,9 @@ pub enum ToolAction {
     Move(usize, LatLon),
     AddAt(LatLon),
     Link { from: usize, to: usize },
+    AddHubAt(LatLon),
+    SelectHub(usize),
+    MoveHub(usize, LatLon),
 }
 
 /// The tool and what it is in the middle of.
@@ -62,12 +72,15 @@ pub struct ToolState {
     press_on: Option<usize>,
     /// A marker being dragged, and where it is now.
     pub moving: Option<(usize, LatLon)>,
+    /// The hub site the pointer went down on, and one being dragged.
+    press_on_hub: Option<usize>,
+    pub moving_hub: Option<(usize, LatLon)>,
 }
 
 impl ToolState {
     /// Whether a drag may pan the map (not while a marker is held).
     pub fn pan_allowed(&self) -> bool {
-        self.press_on.is_none()
+        self.press_on.is_none() && self.press_on_hub.is_none()
     }
 
     pub fn set_tool(&mut self, tool: MapTool) {
@@ -75,6 +88,8 @@ impl ToolState {
         self.link_from = None;
         self.press_on = None;
         self.moving = None;
+        self.press_on_hub = None;
+        self.moving_hub = None;
     }
 
     /// Turns the pointer's doings into actions. `editable`: markers may be moved (not in
@@ -83,6 +98,7 @@ impl ToolState {
         &mut self,
         ctx: &egui::Context,
         events: &FacilityEvents,
+        hubs: &HubEvents,
         map_clicked: bool,
         editable: bool,
     ) -> Vec<ToolAction> {
@@ -98,8 +114,28 @@ impl ToolState {
         });
         match self.tool {
             MapTool::Select => {
+                // A hub site over a facility's marker is the one under the pointer.
                 if pressed && editable {
-                    self.press_on = events.hovered;
+                    self.press_on_hub = hubs.hovered;
+                    if self.press_on_hub.is_none() {
+                        self.press_on = events.hovered;
+                    }
+                }
+                if let (Some(i), true, true, Some(p)) = (self.press_on_hub, down, dragging, pointer)
+                {
+                    self.moving_hub = Some((i, p));
+                }
+                if released || !down {
+                    if let Some((i, p)) = self.moving_hub.take() {
+                        actions.push(ToolAction::MoveHub(i, p));
+                        self.press_on_hub = None;
+                        return actions;
+                    }
+                    self.press_on_hub = None;
+                }
+                if let Some(h) = hubs.clicked {
+                    actions.push(ToolAction::SelectHub(h));
+                    return actions;
                 }
                 if let (Some(i), true, true, Some(p)) = (self.press_on, down, dragging, pointer) {
                     self.moving = Some((i, p));
@@ -122,6 +158,14 @@ impl ToolState {
                 if map_clicked && events.hovered.is_none() {
                     if let Some(p) = pointer {
                         actions.push(ToolAction::AddAt(p));
+                        self.tool = MapTool::Select;
+                    }
+                }
+            }
+            MapTool::AddHub => {
+                if map_clicked && events.hovered.is_none() && hubs.hovered.is_none() {
+                    if let Some(p) = pointer {
+                        actions.push(ToolAction::AddHubAt(p));
                         self.tool = MapTool::Select;
                     }
                 }
@@ -155,7 +199,12 @@ pub fn toolbar(
     let tools: &[MapTool] = if workshop {
         &[MapTool::Select, MapTool::Link]
     } else {
-        &[MapTool::Select, MapTool::AddFacility, MapTool::Link]
+        &[
+            MapTool::Select,
+            MapTool::AddFacility,
+            MapTool::AddHub,
+            MapTool::Link,
+        ]
     };
     egui::Area::new(egui::Id::unique("map_toolbar"))
         .pivot(egui::Align2::RIGHT_TOP)
@@ -351,14 +400,32 @@ mod tests {
         let mut t = ToolState::default();
         t.set_tool(MapTool::Link);
         assert!(t
-            .update(&ctx, &events(Some(3), Some(3)), true, true)
+            .update(
+                &ctx,
+                &events(Some(3), Some(3)),
+                &HubEvents::default(),
+                true,
+                true
+            )
             .is_empty());
         assert_eq!(t.link_from, Some(3));
         // The same site again does not make a link.
         assert!(t
-            .update(&ctx, &events(Some(3), Some(3)), true, true)
+            .update(
+                &ctx,
+                &events(Some(3), Some(3)),
+                &HubEvents::default(),
+                true,
+                true
+            )
             .is_empty());
-        let a = t.update(&ctx, &events(Some(5), Some(5)), true, true);
+        let a = t.update(
+            &ctx,
+            &events(Some(5), Some(5)),
+            &HubEvents::default(),
+            true,
+            true,
+        );
         assert_eq!(a, vec![ToolAction::Link { from: 3, to: 5 }]);
         assert_eq!(t.link_from, None);
     }
@@ -368,7 +435,7 @@ mod tests {
         let ctx = egui::Context::default();
         let mut t = ToolState::default();
         t.set_tool(MapTool::AddFacility);
-        let a = t.update(&ctx, &events(None, None), true, true);
+        let a = t.update(&ctx, &events(None, None), &HubEvents::default(), true, true);
         assert_eq!(a, vec![ToolAction::AddAt(LatLon::new(51.0, 3.7))]);
         assert_eq!(t.tool, MapTool::Select);
     }

@@ -8,6 +8,7 @@
 
 pub mod basemap;
 pub mod facilities;
+pub mod hubs;
 pub mod pipeline;
 pub mod plan;
 pub mod selection;
