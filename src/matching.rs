@@ -25,9 +25,9 @@ use crate::economics::{
     ModeBlock, ModeRates, ModeSet, OutletValue, PairValue, PreprocessError, StreamBasis,
     SupplySide,
 };
-use crate::geodesy::{chord_sq_bound, dist_sq, haversine_km, SpherePoint};
+use crate::geodesy::{haversine_km, SpherePoint};
 use crate::model::{ModeKey, Pattern, Region, Settings};
-use crate::spatial::{morton_key, Leaf, SphereIndex};
+use crate::spatial::{batch, morton_key, Leaf, SphereIndex};
 
 /// How far the search looks.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -253,15 +253,12 @@ pub struct Issue {
 
 /// Most members in one batch of the region-wide search.
 const MAX_BATCH: usize = 64;
-/// A member joins a batch while its distance to the first member is at most this share of the
-/// smaller of their reaches.
-const BATCH_SPREAD: f64 = 0.25;
 
-/// Neighbouring supply options that search the same material's tree together.
+/// Neighbouring supply options that search the same material's tree together
+/// ([`crate::spatial::batch`]).
 #[derive(Clone, Debug)]
 struct Batch {
     to_material: u32,
-    anchor_reach_km: f64,
     /// Largest distance of a member from the first, km.
     spread_km: f64,
     /// (supply, option) pairs.
@@ -477,30 +474,25 @@ impl Engine {
             })
             .collect();
         keyed.par_sort_unstable();
-        let mut batches: Vec<Batch> = Vec::new();
-        for (to, _, si, oi) in keyed {
+        let queries = keyed.iter().map(|&(to, _, si, oi)| {
             let s = &self.supplies[si as usize];
-            let reach = s.options[oi as usize].reach_km;
-            if let Some(b) = batches.last_mut() {
-                let anchor = &self.supplies[b.members[0].0 as usize];
-                let gap_km = haversine_km(&anchor.point, &s.point);
-                if b.to_material == to
-                    && b.members.len() < MAX_BATCH
-                    && gap_km <= BATCH_SPREAD * reach.min(b.anchor_reach_km)
-                {
-                    b.members.push((si, oi));
-                    b.spread_km = b.spread_km.max(gap_km);
-                    continue;
-                }
+            batch::Query {
+                tree: to,
+                xyz: s.xyz,
+                reach_km: s.options[oi as usize].reach_km,
             }
-            batches.push(Batch {
-                to_material: to,
-                anchor_reach_km: reach,
-                spread_km: 0.0,
-                members: vec![(si, oi)],
-            });
-        }
-        batches
+        });
+        batch::runs(queries, MAX_BATCH)
+            .into_iter()
+            .map(|run| Batch {
+                to_material: keyed[run.start].0,
+                spread_km: run.spread_km,
+                members: keyed[run.start..run.end]
+                    .iter()
+                    .map(|&(_, _, si, oi)| (si, oi))
+                    .collect(),
+            })
+            .collect()
     }
 
     /// Index of the supply for output `stream` of facility `facility`.
@@ -803,7 +795,7 @@ impl Engine {
             .fold(
                 || (S::default(), Vec::new()),
                 |(mut sink, mut found), batch| {
-                    self.search_batch(region, batch, options, &mut found, &mut sink);
+                    self.search_batch(region, batch, options, &|_| true, &mut found, &mut sink);
                     (sink, found)
                 },
             )
@@ -823,6 +815,19 @@ impl Engine {
         region: &Region,
         options: &SearchOptions,
         members_per_chunk: usize,
+        f: impl FnMut(&[PairHit]),
+    ) {
+        self.search_chunked_where(region, options, members_per_chunk, &|_| true, f);
+    }
+
+    /// [`Engine::search_chunked`] over the supplies `keep` accepts only (the others are not
+    /// searched at all).
+    pub fn search_chunked_where(
+        &self,
+        region: &Region,
+        options: &SearchOptions,
+        members_per_chunk: usize,
+        keep: &(dyn Fn(u32) -> bool + Sync),
         mut f: impl FnMut(&[PairHit]),
     ) {
         let batches = self.batches.get_or_init(|| self.build_batches());
@@ -839,7 +844,7 @@ impl Engine {
                 .fold(
                     || (Vec::new(), Vec::new()),
                     |(mut sink, mut found), batch| {
-                        self.search_batch(region, batch, options, &mut found, &mut sink);
+                        self.search_batch(region, batch, options, keep, &mut found, &mut sink);
                         (sink, found)
                     },
                 )
@@ -857,28 +862,28 @@ impl Engine {
         region: &Region,
         batch: &Batch,
         options: &SearchOptions,
+        keep: &(dyn Fn(u32) -> bool + Sync),
         found: &mut Vec<&'a Leaf<DemandLeaf>>,
         sink: &mut S,
     ) {
         let Some(tree) = &self.trees[batch.to_material as usize] else {
             return;
         };
+        if !batch.members.iter().any(|m| keep(m.0)) {
+            return;
+        }
         let reach_of = |&(si, oi): &(u32, u16)| {
             self.supplies[si as usize].options[oi as usize].reach_km * options.reach_factor
         };
-        let radius = batch.members.iter().map(reach_of).fold(0.0, f64::max) + batch.spread_km;
+        let largest = batch.members.iter().map(reach_of).fold(0.0, f64::max);
         let anchor = &self.supplies[batch.members[0].0 as usize];
-        found.clear();
-        tree.for_each_leaf_within(&anchor.xyz, radius, |leaf| found.push(leaf));
-        for member in &batch.members {
+        batch::walk(tree, &anchor.xyz, largest, batch.spread_km, found);
+        for member in batch.members.iter().filter(|m| keep(m.0)) {
             let s = &self.supplies[member.0 as usize];
             let opt = &s.options[member.1 as usize];
-            let chord_sq = chord_sq_bound(reach_of(member));
             let ctx = PairContext::new(self, s, member.0 as usize, member.1 as usize, options);
-            for leaf in found.iter() {
-                if dist_sq(&s.xyz, &leaf.xyz) <= chord_sq {
-                    self.consider(region, &ctx, opt, &leaf.data, sink);
-                }
+            for (leaf, _) in batch::within(found, &s.xyz, reach_of(member)) {
+                self.consider(region, &ctx, opt, &leaf.data, sink);
             }
         }
     }

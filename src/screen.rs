@@ -32,14 +32,14 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::economics::{evaluate, DemandSide, ModeRates, SupplySide};
-use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq, haversine_km, SpherePoint};
+use crate::geodesy::{chord_sq_to_km, haversine_km, SpherePoint};
 use crate::io::csv_import::{
     self, count_lines, parse_direction, parse_number, CsvSources, FileSummary, ImportError,
     ImportReport, RowProblem, Table,
 };
 use crate::matching::NeumaierSum;
 use crate::model::{ModeKey, Unit};
-use crate::spatial::{morton_key, Leaf, SphereIndex};
+use crate::spatial::{self, morton_key, Leaf, SphereIndex};
 
 /// A material of the screen, from `materials.csv`.
 #[derive(Clone, Debug, PartialEq)]
@@ -545,9 +545,6 @@ fn rates(transport_cost_per_unit_km: f64) -> ModeRates {
 /// Outputs searched by one worker task at a time: neighbours on the map (the outputs are in
 /// map order within a material), which share traversals of their material's tree.
 const TASK_OUTPUTS: usize = 64;
-/// An output joins the batch of the one before it while their distance is at most this share
-/// of the smaller of their reaches, so the shared query returns few inputs a member rejects.
-const BATCH_SPREAD: f64 = 0.25;
 
 /// Within this distance of its break-even, a pair is decided by the haversine distance in the
 /// reference operation order instead of the chord's: 1e-9 km is a hundred times the largest
@@ -628,7 +625,8 @@ impl Screen {
         })
     }
 
-    /// Splits a run of outputs into batches of neighbours of one material and searches each.
+    /// Splits a run of outputs into batches of neighbours of one material
+    /// ([`crate::spatial::batch`], the engine's batching) and searches each.
     fn search_chunk<'a>(
         &'a self,
         chunk: &'a [OutFlow],
@@ -638,31 +636,14 @@ impl Screen {
     ) {
         let xyz = &self.tables.xyz;
         batch.clear();
-        let mut spread_km: f64 = 0.0;
-        for out in chunk {
-            let Some(p) = self.prepare(out) else {
-                continue;
-            };
-            if let Some(anchor) = batch.first() {
-                let gap_km = chord_sq_to_km(dist_sq(
-                    &xyz[anchor.out.facility as usize],
-                    &xyz[out.facility as usize],
-                ));
-                if anchor.out.material == out.material
-                    && gap_km <= BATCH_SPREAD * p.reach_km.min(anchor.reach_km)
-                {
-                    spread_km = spread_km.max(gap_km);
-                    batch.push(p);
-                    continue;
-                }
-                self.search_batch(batch, spread_km, found, emit);
-                batch.clear();
-            }
-            spread_km = 0.0;
-            batch.push(p);
-        }
-        if !batch.is_empty() {
-            self.search_batch(batch, spread_km, found, emit);
+        batch.extend(chunk.iter().filter_map(|out| self.prepare(out)));
+        let queries = batch.iter().map(|p| spatial::batch::Query {
+            tree: u32::from(p.out.material),
+            xyz: xyz[p.out.facility as usize],
+            reach_km: p.reach_km,
+        });
+        for run in spatial::batch::runs(queries, usize::MAX) {
+            self.search_batch(&batch[run.start..run.end], run.spread_km, found, emit);
         }
     }
 
@@ -680,20 +661,21 @@ impl Screen {
         let Some(tree) = &self.trees[batch[0].out.material as usize] else {
             return;
         };
-        let radius = batch.iter().map(|p| p.reach_km).fold(0.0, f64::max) + spread_km;
-        found.clear();
-        tree.for_each_leaf_within(&t.xyz[batch[0].out.facility as usize], radius, |leaf| {
-            found.push(leaf);
-        });
+        let largest = batch.iter().map(|p| p.reach_km).fold(0.0, f64::max);
+        spatial::batch::walk(
+            tree,
+            &t.xyz[batch[0].out.facility as usize],
+            largest,
+            spread_km,
+            found,
+        );
         for p in batch {
             let o = p.out;
             let from_xyz = &t.xyz[o.facility as usize];
             let from = &t.points[o.facility as usize];
-            let chord_sq = chord_sq_bound(p.reach_km);
-            for leaf in found.iter() {
+            for (leaf, d_sq) in spatial::batch::within(found, from_xyz, p.reach_km) {
                 let i = &leaf.data;
-                let d_sq = dist_sq(from_xyz, &leaf.xyz);
-                if i.facility == o.facility || d_sq > chord_sq {
+                if i.facility == o.facility {
                     continue;
                 }
                 let demand = demand_side(i.price_per_unit);

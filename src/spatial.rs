@@ -133,6 +133,91 @@ impl<T> SphereIndex<T> {
     }
 }
 
+/// Neighbouring queries of one tree searched with one walk (the one search core of the
+/// engine, the screen and every caller of theirs). Queries come in map order within a tree
+/// (Morton order), so that each batch is a run of close queries.
+pub mod batch {
+    use super::{Leaf, SphereIndex};
+    use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq};
+
+    /// A query joins the batch before it while its distance to the batch's first query is at
+    /// most this share of the smaller of their reaches: the shared walk then returns few
+    /// leaves a member rejects.
+    pub const SPREAD: f64 = 0.25;
+
+    /// One query: the tree it searches, where it stands, how far it reaches (great circle).
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Query {
+        pub tree: u32,
+        pub xyz: [f64; 3],
+        pub reach_km: f64,
+    }
+
+    /// A run of queries `start..end` searched together; `spread_km` is the farthest member
+    /// from the first.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Run {
+        pub start: usize,
+        pub end: usize,
+        pub spread_km: f64,
+    }
+
+    /// Splits `queries` (in order) into runs of at most `max_members` neighbours of one tree.
+    pub fn runs(queries: impl IntoIterator<Item = Query>, max_members: usize) -> Vec<Run> {
+        let mut out: Vec<Run> = Vec::new();
+        let mut anchor: Option<Query> = None;
+        for (i, q) in queries.into_iter().enumerate() {
+            if let (Some(a), Some(run)) = (anchor, out.last_mut()) {
+                let gap_km = chord_sq_to_km(dist_sq(&a.xyz, &q.xyz));
+                if a.tree == q.tree
+                    && run.end - run.start < max_members
+                    && gap_km <= SPREAD * q.reach_km.min(a.reach_km)
+                {
+                    run.end = i + 1;
+                    run.spread_km = run.spread_km.max(gap_km);
+                    continue;
+                }
+            }
+            anchor = Some(q);
+            out.push(Run {
+                start: i,
+                end: i + 1,
+                spread_km: 0.0,
+            });
+        }
+        out
+    }
+
+    /// The one walk of a run: every leaf within (a hair over) the largest reach plus the run's
+    /// spread of `anchor`, the run's first query, into `found`.
+    pub fn walk<'a, T>(
+        tree: &'a SphereIndex<T>,
+        anchor: &[f64; 3],
+        largest_reach_km: f64,
+        spread_km: f64,
+        found: &mut Vec<&'a Leaf<T>>,
+    ) {
+        found.clear();
+        tree.for_each_leaf_within(anchor, largest_reach_km + spread_km, |leaf| {
+            found.push(leaf);
+        });
+    }
+
+    /// The leaves of a walk within (a hair over) one member's own reach of `xyz`, each with its
+    /// squared chord from it (the exact test is the caller's).
+    pub fn within<'b, 'a: 'b, T>(
+        found: &'b [&'a Leaf<T>],
+        xyz: &'b [f64; 3],
+        reach_km: f64,
+    ) -> impl Iterator<Item = (&'a Leaf<T>, f64)> + 'b {
+        let bound = chord_sq_bound(reach_km);
+        found.iter().filter_map(move |&leaf| {
+            let d_sq = dist_sq(xyz, &leaf.xyz);
+            (d_sq <= bound).then_some((leaf, d_sq))
+        })
+    }
+}
+
 /// Every leaf under `node` within `chord_sq` of `center` (rstar's `locate_within_distance`,
 /// the same leaves): a node entirely within the radius hands over all its leaves without
 /// testing them, which is most of the work for the wide radii of long-distance materials.
@@ -235,6 +320,87 @@ mod tests {
                 .filter(|&i| haversine_km(&center, &pts[i as usize]) <= radius_km)
                 .collect();
             assert_eq!(got, want, "query {q} radius {radius_km}");
+        }
+    }
+
+    /// The batched walk finds, for every query, exactly the points within its own reach, on
+    /// random queries of several trees, whatever the runs.
+    #[test]
+    fn batched_walks_find_what_each_query_finds_alone() {
+        let mut rng = SmallRng::seed_from_u64(11);
+        let trees: Vec<(Vec<SpherePoint>, SphereIndex)> = (0..3)
+            .map(|_| {
+                let pts: Vec<SpherePoint> = (0..800)
+                    .map(|_| {
+                        SpherePoint::from_degrees(
+                            rng.random_range(45.0..55.0),
+                            rng.random_range(0.0..15.0),
+                        )
+                    })
+                    .collect();
+                let index = SphereIndex::new(pts.iter().enumerate().map(|(i, p)| (*p, i as u32)));
+                (pts, index)
+            })
+            .collect();
+        let mut queries: Vec<(u32, SpherePoint, f64)> = (0..600)
+            .map(|_| {
+                // Dense, as the sites of a region are: neighbours share walks.
+                let p = SpherePoint::from_degrees(
+                    rng.random_range(49.0..51.0),
+                    rng.random_range(4.0..7.0),
+                );
+                (rng.random_range(0..3), p, rng.random_range(20.0..300.0))
+            })
+            .collect();
+        queries.sort_by_key(|(t, p, _)| {
+            (
+                *t,
+                morton_key(p.lat_rad.to_degrees(), p.lon_rad.to_degrees()),
+            )
+        });
+        for max_members in [1, 4, 64] {
+            let runs = batch::runs(
+                queries.iter().map(|&(tree, p, reach_km)| batch::Query {
+                    tree,
+                    xyz: p.unit_vector(),
+                    reach_km,
+                }),
+                max_members,
+            );
+            assert!(runs.iter().all(|r| r.end - r.start <= max_members));
+            assert_eq!(
+                runs.iter().map(|r| r.end - r.start).sum::<usize>(),
+                queries.len()
+            );
+            if max_members == 64 {
+                assert!(runs.len() < queries.len() / 2, "{} runs", runs.len());
+            }
+            let mut found = Vec::new();
+            for run in &runs {
+                let members = &queries[run.start..run.end];
+                assert!(members.iter().all(|q| q.0 == members[0].0));
+                let (pts, index) = &trees[members[0].0 as usize];
+                let largest = members.iter().map(|q| q.2).fold(0.0, f64::max);
+                batch::walk(
+                    index,
+                    &members[0].1.unit_vector(),
+                    largest,
+                    run.spread_km,
+                    &mut found,
+                );
+                for &(_, p, reach_km) in members {
+                    let xyz = p.unit_vector();
+                    let mut got: Vec<u32> = batch::within(&found, &xyz, reach_km)
+                        .map(|(leaf, _)| leaf.data)
+                        .filter(|&i| haversine_km(&p, &pts[i as usize]) <= reach_km)
+                        .collect();
+                    got.sort_unstable();
+                    let want: Vec<u32> = (0..pts.len() as u32)
+                        .filter(|&i| haversine_km(&p, &pts[i as usize]) <= reach_km)
+                        .collect();
+                    assert_eq!(got, want);
+                }
+            }
         }
     }
 
