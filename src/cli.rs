@@ -378,8 +378,8 @@ fn run_match(args: &MatchArgs) -> Result<()> {
         include_failed: args.all,
     };
     // Every candidate the greedy pass could take is held while they fit in about 2 GB;
-    // beyond, 16 per stream and per need, and the others checked (see `allocate_streamed`).
-    let limits = StreamLimits::within_bytes(2 << 30, 16, args.top);
+    // beyond, the pass runs in bands of value of that size (see `allocate_streamed`).
+    let limits = StreamLimits::within_bytes(2 << 30, args.top);
     let mut progress = |line: &str| eprintln!("{line}");
     let streamed = match &args.csv {
         None => allocate_streamed(&engine, &region, &options, limits, |_| {}, &mut progress),
@@ -418,7 +418,7 @@ fn run_match(args: &MatchArgs) -> Result<()> {
     };
     let summary = &streamed.summary;
     eprintln!(
-        "searched {} outputs against {} needs: {} candidates in {:.2} s ({} pass{} over them, greedy pass on {} held)",
+        "searched {} outputs against {} needs: {} candidates in {:.2} s ({} pass{} over them, greedy pass on at most {} held at once)",
         engine.supplies.len(),
         engine.demands.len(),
         summary.viable + summary.near_or_failed,

@@ -341,3 +341,77 @@ impl Held {
         out
     }
 }
+
+/// Bins of a value per source unit that keep its order: the top 16 bits of an order-keeping
+/// key of the float (its sign, exponent and 4 bits of mantissa: a bin spans a factor of
+/// 2^(1/16)).
+pub const VALUE_BINS: usize = 1 << 16;
+
+pub fn value_bin(v: f64) -> usize {
+    let bits = v.to_bits();
+    let key = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    (key >> 48) as usize
+}
+
+/// What the greedy pass has left along the way: per stream, per need and per (need, rule).
+#[derive(Debug)]
+pub struct GreedyState {
+    pub stream_left: Vec<f64>,
+    pub need_left: Vec<f64>,
+    pub share_left: HashMap<(u32, Option<u32>), f64>,
+}
+
+impl GreedyState {
+    /// Nothing taken yet: every stream and need whole.
+    pub fn new(engine: &Engine, region: &Region) -> GreedyState {
+        GreedyState {
+            stream_left: engine.supplies.iter().map(|s| s.quantity_per_yr).collect(),
+            need_left: engine.demands.iter().map(|d| need_cap(region, d)).collect(),
+            share_left: HashMap::new(),
+        }
+    }
+
+    /// What the pass would offer `c` now.
+    pub fn room(&self, engine: &Engine, c: &PlanCandidate) -> f64 {
+        let share = (c.max_share_pct < 100.0).then(|| {
+            self.share_left
+                .get(&(c.hit.demand, c.rule))
+                .copied()
+                .unwrap_or_else(|| share_cap(&engine.demands[c.hit.demand as usize], c))
+        });
+        greedy_room(
+            c.max_source_units_per_yr,
+            c.need_units_per_source_unit,
+            self.stream_left[c.hit.supply as usize],
+            self.need_left[c.hit.demand as usize],
+            share,
+        )
+    }
+
+    /// The greedy pass's step for `c` (not locked, with its column's fixed cost): takes all
+    /// the room it has if the pass would, and returns it.
+    pub fn take(&mut self, engine: &Engine, c: &PlanCandidate, fixed_cost_per_yr: f64) -> f64 {
+        let room = self.room(engine, c);
+        if !greedy_takes(
+            room,
+            c.min_source_units_per_yr,
+            c.value_per_source_unit,
+            fixed_cost_per_yr,
+            false,
+        ) {
+            return 0.0;
+        }
+        let k = c.need_units_per_source_unit;
+        self.stream_left[c.hit.supply as usize] -= room;
+        self.need_left[c.hit.demand as usize] -= room * k;
+        if c.max_share_pct < 100.0 {
+            let cap = share_cap(&engine.demands[c.hit.demand as usize], c);
+            *self.share_left.entry((c.hit.demand, c.rule)).or_insert(cap) -= room * k;
+        }
+        room
+    }
+}

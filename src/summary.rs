@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::catalogue::MatchKind;
 use crate::matching::{Candidate, Engine, PlanCandidate, SearchOptions};
 use crate::model::Region;
-use crate::plan::{column_fixed_cost, greedy, greedy_with_takes, PlanOptions, Problem};
+use crate::plan::{column_fixed_cost, greedy, PlanOptions, Problem};
 
 /// One exchange of the greedy plan.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,42 +71,43 @@ impl Summary {
             if x <= 0.0 {
                 continue;
             }
-            let c = candidates[col.candidate];
-            let half = 0.5 * c.private_value_per_yr(x);
-            let a = Allocation {
-                candidate: c,
-                source_units_per_yr: x,
-                value_per_yr: c.value_per_yr(x),
-                co2_avoided_t_per_yr: x * c.co2_t_per_source_unit,
-                landfill_diverted_t_per_yr: x * c.landfill_t_per_source_unit,
-                sender_gain_per_yr: half,
-                receiver_gain_per_yr: half,
-            };
-            self.value_per_yr += a.value_per_yr;
-            self.co2_avoided_t_per_yr += a.co2_avoided_t_per_yr;
-            self.landfill_diverted_t_per_yr += a.landfill_diverted_t_per_yr;
-            self.allocated.push(a);
+            self.add_allocation(candidates[col.candidate], x);
         }
+    }
+
+    /// One exchange of the greedy pass, added to the totals.
+    fn add_allocation(&mut self, c: PlanCandidate, x: f64) {
+        let half = 0.5 * c.private_value_per_yr(x);
+        let a = Allocation {
+            candidate: c,
+            source_units_per_yr: x,
+            value_per_yr: c.value_per_yr(x),
+            co2_avoided_t_per_yr: x * c.co2_t_per_source_unit,
+            landfill_diverted_t_per_yr: x * c.landfill_t_per_source_unit,
+            sender_gain_per_yr: half,
+            receiver_gain_per_yr: half,
+        };
+        self.value_per_yr += a.value_per_yr;
+        self.co2_avoided_t_per_yr += a.co2_avoided_t_per_yr;
+        self.landfill_diverted_t_per_yr += a.landfill_diverted_t_per_yr;
+        self.allocated.push(a);
     }
 }
 
 /// How much [`allocate_streamed`] holds in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamLimits {
-    /// Candidates kept per stream and per need when they do not all fit.
-    pub keep: usize,
     /// The viable candidates of highest yearly value to return.
     pub top: usize,
     /// Hold every candidate the greedy pass could take while there are at most this many (one
-    /// pass over the region); beyond, keep `keep` per stream and need and check the others.
+    /// pass over the region); beyond, bands of value of at most this many.
     pub hold: usize,
 }
 
 impl StreamLimits {
     /// Holds up to about `bytes` of candidates.
-    pub fn within_bytes(bytes: usize, keep: usize, top: usize) -> StreamLimits {
+    pub fn within_bytes(bytes: usize, top: usize) -> StreamLimits {
         StreamLimits {
-            keep,
             top,
             hold: bytes / std::mem::size_of::<PlanCandidate>(),
         }
@@ -119,21 +120,22 @@ pub struct Streamed {
     pub summary: Summary,
     /// The `top` viable candidates of highest yearly value, best first.
     pub top: Vec<PlanCandidate>,
-    /// Passes over the region's candidates (the first, then one per check).
+    /// Passes over the region's candidates (the first, then one per band of value).
     pub passes: usize,
-    /// Candidates the greedy pass was run on at the end.
+    /// The most candidates held at once for the greedy pass.
     pub kept: usize,
 }
 
 /// The greedy pass of [`allocate`] over every candidate of the region without holding them:
 /// each pass searches the region a chunk at a time ([`Engine::search_chunked`]). The first
 /// pass counts them, hands each chunk to `on_chunk` (the CSV), keeps the `top` of highest
-/// yearly value and, per stream and per need, the `keep` first in the greedy order. The
-/// greedy pass runs on those kept; then a pass over the region checks every candidate left
-/// out against what its stream, need and share had left at its place in the pass: if the pass
-/// would have taken any, they join the kept and the pass runs again. When none would, the
-/// result is the greedy pass over all of them (the induction: every candidate left out is
-/// skipped, so the state at each kept one is the same).
+/// yearly value, and holds every candidate the greedy pass could take while they fit
+/// (`hold`): then the greedy pass runs on them, done. Beyond, it counts them by bin of value
+/// per source unit, and the greedy pass runs in bands of value, the highest first: each band
+/// a pass over the region that holds the band's candidates whose stream, need and share still
+/// have room (the streams with none are not even searched), sorts them in the greedy order
+/// and takes them from where the band before left off. Bins keep the order of values, so the
+/// bands in turn are the greedy order: the result is the greedy pass over every candidate.
 pub fn allocate_streamed(
     engine: &Engine,
     region: &Region,
@@ -142,13 +144,16 @@ pub fn allocate_streamed(
     mut on_chunk: impl FnMut(&[PlanCandidate]),
     progress: &mut dyn FnMut(&str),
 ) -> Streamed {
-    use crate::streamed::{key, sort_dedup, BestPerRow, GreedyTrace, Held, Key, MEMBERS_PER_CHUNK};
-    use std::collections::HashSet;
-    let StreamLimits { keep, top, hold } = limits;
+    use crate::plan::FLOW_EPS;
+    use crate::streamed::{
+        key, sort_dedup, value_bin, GreedyState, Held, MEMBERS_PER_CHUNK, VALUE_BINS,
+    };
+    let StreamLimits { top, hold } = limits;
     let options = PlanOptions::default();
     let admitted = |c: &PlanCandidate| column_fixed_cost(c, &options, false);
     let mut out = Streamed::default();
-    let mut kept_best = BestPerRow::new(engine, keep);
+    // Admitted candidates per bin of value, for the bands (when they do not all fit).
+    let mut histogram = vec![0u64; VALUE_BINS];
     let mut best: Vec<PlanCandidate> = Vec::new();
     // Every admitted candidate while there are at most `hold`.
     let mut held: Option<Held> = Some(Held::default());
@@ -179,20 +184,12 @@ pub fn allocate_streamed(
             .filter(|c| c.hit.viable && admitted(c).is_some())
             .copied()
             .collect();
+        for c in &admitted {
+            histogram[value_bin(c.value_per_source_unit)] += 1;
+        }
         match &mut held {
             Some(all) if all.len() + admitted.len() <= hold => all.push(admitted),
-            Some(all) => {
-                // Too many to hold: from now on only the best per stream and need.
-                for c in all.iter().chain(&admitted) {
-                    kept_best.offer(c, c.value_per_source_unit);
-                }
-                held = None;
-            }
-            None => {
-                for c in &admitted {
-                    kept_best.offer(c, c.value_per_source_unit);
-                }
-            }
+            _ => held = None,
         }
     });
     out.passes = 1;
@@ -207,55 +204,75 @@ pub fn allocate_streamed(
         out.summary.add_greedy(engine, region, &all);
         return out;
     }
-    let mut kept = kept_best.into_sorted();
+    // Too many to hold: the greedy order in bands of value that fit, the highest first, each
+    // one a pass over the region that holds only the band's candidates with room left.
+    let mut state = GreedyState::new(engine, region);
+    let mut taken: Vec<(PlanCandidate, f64)> = Vec::new();
+    let mut hi = VALUE_BINS;
     progress(&format!(
-        "{} candidates, more than are held: {} kept, the others checked",
+        "{} candidates, more than are held: the greedy pass in bands of value",
         out.summary.viable + out.summary.near_or_failed,
-        kept.len()
     ));
     loop {
+        // The band: the highest bins below `hi` whose candidates fit (at least one bin).
+        let mut lo = hi;
+        let mut count = 0u64;
+        while lo > 0 && (lo == hi || count + histogram[lo - 1] <= hold as u64) {
+            count += histogram[lo - 1];
+            lo -= 1;
+        }
+        if histogram[..hi].iter().all(|&n| n == 0) {
+            break;
+        }
         let round = std::time::Instant::now();
-        let problem = Problem::build(engine, region, &kept, &options).unwrap_or_default();
-        let (plan, takes) = greedy_with_takes(&problem);
-        let trace = GreedyTrace::new(&problem, &kept, &plan.x, &takes);
-        let in_kept: HashSet<Key> = kept.iter().map(key).collect();
-        // The first few in the greedy order per stream and need: the very first of them all
-        // is one the whole pass takes, and what they take may leave no room for the others.
-        let mut missed = BestPerRow::new(engine, keep);
-        let mut any = false;
-        engine.search_chunked(region, search, MEMBERS_PER_CHUNK, |hits| {
+        let mut band: Vec<PlanCandidate> = Vec::new();
+        let mut below = vec![0u64; VALUE_BINS];
+        let stream_left = &state.stream_left;
+        let open = |supply: u32| stream_left[supply as usize] > FLOW_EPS;
+        engine.search_chunked_where(region, search, MEMBERS_PER_CHUNK, &open, |hits| {
             for c in &engine.quantify_all(region, hits) {
-                if in_kept.contains(&key(c)) {
+                let b = value_bin(c.value_per_source_unit);
+                if b >= hi || admitted(c).is_none() || state.room(engine, c) <= FLOW_EPS {
                     continue;
                 }
-                if let Some(fixed) = admitted(c) {
-                    if trace.would_take(engine, region, c, fixed) {
-                        missed.offer(c, c.value_per_source_unit);
-                        any = true;
-                    }
+                if b >= lo {
+                    band.push(*c);
+                } else {
+                    below[b] += 1;
                 }
             }
         });
-        out.passes += 1;
-        progress(&format!(
-            "pass {}: greedy pass on {} held, {:.1} s; {}",
-            out.passes,
-            kept.len(),
-            round.elapsed().as_secs_f64(),
-            if any {
-                "some left out would be taken"
-            } else {
-                "none left out would be taken"
+        band.sort_by(|a, b| {
+            b.value_per_source_unit
+                .total_cmp(&a.value_per_source_unit)
+                .then(key(a).cmp(&key(b)))
+        });
+        let before = taken.len();
+        for c in &band {
+            let fixed = admitted(c).unwrap_or(0.0);
+            let x = state.take(engine, c, fixed);
+            if x > 0.0 {
+                taken.push((*c, x));
             }
-        ));
-        if !any {
-            out.kept = kept.len();
-            out.summary.add_greedy(engine, region, &kept);
-            return out;
         }
-        kept.extend(missed.into_sorted());
-        sort_dedup(&mut kept);
+        out.passes += 1;
+        out.kept = out.kept.max(band.len());
+        progress(&format!(
+            "pass {}: {} candidates with room in the band, {} taken, {:.1} s",
+            out.passes,
+            band.len(),
+            taken.len() - before,
+            round.elapsed().as_secs_f64()
+        ));
+        histogram = below;
+        hi = lo;
     }
+    // In the search's order, as the pass over every candidate adds them up.
+    taken.sort_by_key(|(c, _)| key(c));
+    for (c, x) in taken {
+        out.summary.add_allocation(c, x);
+    }
+    out
 }
 
 /// The `n` viable candidates of highest yearly value (each at the most its pair can carry),
