@@ -1,11 +1,14 @@
-//! CPU time of one frame of the real app on a region of 10 000 facilities, headless: the egui
-//! pass (layout, map layers, inspector) plus tessellation, which is everything the UI thread
-//! does before the GPU draws. Three cases:
+//! CPU time of one frame of the real app on a region of 10 000 facilities (or
+//! `SYMBIOMAP_FRAME_FACILITIES`, e.g. 20 000), headless: the egui pass (layout, map layers,
+//! inspector) plus tessellation, which is everything the UI thread does before the GPU draws.
+//! The cases:
 //! - `pan`: the map is dragged a few pixels every frame;
 //! - `slider`: a stream with a compaction step is selected and the step's density slider moves
 //!   every frame (the stream is refreshed and its candidates searched and explained);
 //! - `region_slider`: a region-wide slider (transport cost) is dragged with a stream selected;
 //!   `region_slider_release` is the one frame where it is let go and the region catches up;
+//! - `select`: a facility is clicked and its first stream selected: the frame that searches
+//!   the stream's partners, explains them and shows them (what a click costs);
 //! - `idle`: nothing changes (the floor).
 //!
 //! The goal is under 8 ms per frame (60 frames per second with room for the GPU).
@@ -39,8 +42,9 @@ impl Fixture {
     fn new() -> Self {
         let dir = std::env::temp_dir().join("symbiomap-frame-bench");
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("synthetic-10k.json");
-        let region = symbiomap::synth::generate(10_000, 42);
+        let n = facilities();
+        let path = dir.join(format!("synthetic-{n}.json"));
+        let region = symbiomap::synth::generate(n, 42);
         symbiomap::io::region_file::save(&region, &path).expect("save");
         let ctx = egui::Context::default();
         let app = SymbiomapApp::with_state(&ctx, Some(path), Persisted::default());
@@ -69,8 +73,16 @@ impl Fixture {
     }
 }
 
+/// Facilities of the generated region (default 10 000).
+fn facilities() -> usize {
+    std::env::var("SYMBIOMAP_FRAME_FACILITIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
 fn frames(c: &mut Criterion) {
-    let mut group = c.benchmark_group("frame_10k_facilities");
+    let mut group = c.benchmark_group(format!("frame_{}_facilities", facilities()));
     group.sample_size(30);
 
     let mut f = Fixture::new();
@@ -92,6 +104,39 @@ fn frames(c: &mut Criterion) {
         b.iter(|| {
             x = if x > 700.0 { 300.0 } else { x + 3.0 };
             black_box(f.frame(vec![Event::PointerMoved(Pos2::new(x, 400.0))]))
+        });
+    });
+
+    // A click on a facility: it and its first stream are selected, the stream's partners are
+    // searched and explained, the map and the list show them, in the one frame.
+    let mut f = Fixture::new();
+    let with_streams: Vec<usize> = f
+        .app
+        .doc
+        .region
+        .facilities
+        .iter()
+        .enumerate()
+        .filter(|(_, fac)| !fac.outputs.is_empty())
+        .map(|(i, _)| i)
+        .take(64)
+        .collect();
+    let mut k = 0;
+    group.bench_function("select", |b| {
+        b.iter(|| {
+            k = (k + 1) % with_streams.len();
+            let facility = with_streams[k];
+            f.app.push(Command::SelectFacility(Some(facility)));
+            f.app.push(Command::SelectStream {
+                facility,
+                stream: 0,
+            });
+            let prims = f.frame(Vec::new());
+            assert!(
+                f.app.stream_view.is_some(),
+                "the stream's partners are shown"
+            );
+            black_box(prims)
         });
     });
 

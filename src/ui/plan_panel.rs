@@ -4,7 +4,7 @@
 //! gain, and the exchanges (a click shows the pair on the map).
 
 use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use egui::{Color32, RichText, Ui};
 
@@ -36,6 +36,8 @@ struct Running {
     key: PlanKey,
     rx: Receiver<Result<Solved, String>>,
     started_s: f64,
+    /// The solver's last progress line (what phase it is in).
+    progress: Arc<Mutex<String>>,
 }
 
 /// The Plan tab's state, kept by the app.
@@ -64,6 +66,12 @@ impl PlanState {
         self.running.as_ref().map(|r| now_s - r.started_s)
     }
 
+    /// What the running solve last reported.
+    pub fn progress(&self) -> Option<String> {
+        let r = self.running.as_ref()?;
+        r.progress.lock().ok().map(|p| p.clone())
+    }
+
     /// Starts a solve for `key` unless one is running for it or its plan is here. `done` is
     /// called from the worker when it has finished.
     pub fn ensure(
@@ -79,6 +87,8 @@ impl PlanState {
         // A solve of an older revision runs on; its result is dropped when it comes.
         let region = region.clone();
         let (tx, rx) = mpsc::channel();
+        let progress = Arc::new(Mutex::new(String::from("searching the region")));
+        let report = Arc::clone(&progress);
         let options = PlanOptions {
             exchange_cost_per_yr: key.exchange_cost_per_yr,
             time_limit_s: Some(TIME_LIMIT_S),
@@ -93,8 +103,12 @@ impl PlanState {
                     .and_then(|engine| {
                         let hubs = crate::hubs::resolve(&region, &crate::hubs::HubsFile::default())
                             .map_err(|e| e.to_string())?;
-                        plan_region(&engine, &region, &hubs, &options, &mut |_| {})
-                            .map_err(|e| e.to_string())
+                        plan_region(&engine, &region, &hubs, &options, &mut |line| {
+                            if let Ok(mut p) = report.lock() {
+                                line.clone_into(&mut p);
+                            }
+                        })
+                        .map_err(|e| e.to_string())
                     })
                     .map(|outcome| Solved { key, outcome });
                 let _ = tx.send(result);
@@ -106,6 +120,7 @@ impl PlanState {
                     key,
                     rx,
                     started_s: now_s,
+                    progress,
                 });
             }
             Err(e) => self.error = Some(format!("no thread for the solver: {e}")),
@@ -405,6 +420,9 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
             ui.spinner();
             ui.label(format!("solving... {t:.0} s"));
         });
+        if let Some(line) = state.progress() {
+            ui.label(RichText::new(line).weak().small());
+        }
     }
     if let Some(e) = &state.error {
         ui.colored_label(Color32::from_rgb(200, 40, 40), format!("No plan: {e}"));
