@@ -551,14 +551,7 @@ pub fn greedy_takes(
 /// the stream, the need and the rule's share), skipped when what is left misses its lot or
 /// does not pay its fixed cost. Locks are taken first. One feasible plan, not the optimum.
 pub fn greedy(problem: &Problem) -> Solution {
-    greedy_with_takes(problem).0
-}
-
-/// [`greedy`], and the columns it took in the order it took them, each with whether it was
-/// taken among the locks (first) or in the order of value.
-pub fn greedy_with_takes(problem: &Problem) -> (Solution, Vec<(usize, bool)>) {
     let n = problem.columns.len();
-    let mut takes = Vec::new();
     let mut x = vec![0.0; n];
     let mut stream_left = problem.stream_caps.clone();
     let mut need_left = problem.need_caps.clone();
@@ -575,11 +568,8 @@ pub fn greedy_with_takes(problem: &Problem) -> (Solution, Vec<(usize, bool)>) {
         .iter()
         .flat_map(|(cols, _)| cols.iter().copied())
         .collect();
-    let first = locked
-        .iter()
-        .map(|&i| (i, true))
-        .chain(order.into_iter().map(|i| (i, false)));
-    for (i, as_lock) in first {
+    let first = locked.iter().copied().chain(order);
+    for i in first {
         if x[i] > 0.0 {
             continue;
         }
@@ -606,7 +596,6 @@ pub fn greedy_with_takes(problem: &Problem) -> (Solution, Vec<(usize, bool)>) {
             continue;
         }
         x[i] = room;
-        takes.push((i, as_lock));
         stream_left[c.stream_row] -= room;
         need_left[c.need_row] -= room * k;
         if let Some(r) = c.share_row {
@@ -614,7 +603,7 @@ pub fn greedy_with_takes(problem: &Problem) -> (Solution, Vec<(usize, bool)>) {
         }
     }
     let objective = problem.objective(&x);
-    let solution = Solution {
+    Solution {
         status: Status::Greedy,
         x,
         objective,
@@ -622,8 +611,21 @@ pub fn greedy_with_takes(problem: &Problem) -> (Solution, Vec<(usize, bool)>) {
         gap: f64::NAN,
         solve_seconds: 0.0,
         row_prices: None,
-    };
-    (solution, takes)
+    }
+}
+
+/// A greedy plan given as flows per column (the greedy pass run in bands over more candidates
+/// than the problem holds, read back into it).
+pub fn greedy_solution(problem: &Problem, x: Vec<f64>) -> Solution {
+    Solution {
+        status: Status::Greedy,
+        objective: problem.objective(&x),
+        x,
+        bound: f64::NAN,
+        gap: f64::NAN,
+        solve_seconds: 0.0,
+        row_prices: None,
+    }
 }
 
 /// The optimal plan by HiGHS.
@@ -1300,10 +1302,19 @@ pub fn plan_region(
     )
 }
 
+/// A stream's and a need's (facility, position) pairs.
+type Positions = ((u32, u32), (u32, u32));
+
+fn positions(engine: &Engine, c: &PlanCandidate) -> Positions {
+    let s = &engine.supplies[c.hit.supply as usize];
+    let d = &engine.demands[c.hit.demand as usize];
+    ((s.facility, s.stream), (d.facility, d.need))
+}
+
 /// The candidates a plan must hold whatever it keeps: those of a locked exchange and of a
 /// required facility (their rows count on every one of them).
 struct Forced {
-    locks: Vec<((u32, u32), (u32, u32))>,
+    locks: Vec<Positions>,
     facilities: Vec<u32>,
 }
 
@@ -1338,6 +1349,15 @@ impl Forced {
         }
     }
 
+    fn locked(&self, engine: &Engine, c: &PlanCandidate) -> bool {
+        c.hub.is_none() && self.locks.contains(&positions(engine, c))
+    }
+
+    /// A required facility counts on it.
+    fn counted_on(&self, c: &PlanCandidate) -> bool {
+        self.facilities.contains(&c.from_facility) || self.facilities.contains(&c.to_facility)
+    }
+
     fn holds(&self, engine: &Engine, c: &PlanCandidate) -> bool {
         let s = &engine.supplies[c.hit.supply as usize];
         let d = &engine.demands[c.hit.demand as usize];
@@ -1349,12 +1369,13 @@ impl Forced {
 }
 
 /// [`plan_region`] within `limits`. While the region's candidates fit, the program holds every
-/// one. Beyond, it holds a few per stream and per need and generates the rest of the columns
-/// that matter, a pass over the region per round: those the greedy pass would take, and
-/// those with a positive reduced cost at the relaxation's prices. When a pass finds none, the
-/// greedy pass is the greedy pass over every candidate, the relaxation is the relaxation over
-/// every candidate (its value bounds any plan of the region), and the mixed-integer program
-/// is solved over the columns held, starting from the greedy plan.
+/// one. Beyond, the greedy pass runs in bands of value (exact, `crate::streamed`), and the
+/// program holds the candidates of locks and required facilities, a few per stream and per
+/// need, and those greedy took, and generates the rest of the columns that matter, a pass over
+/// the region per round: those with a positive reduced cost at the relaxation's prices. When a
+/// pass finds none, the relaxation is the relaxation over every candidate (its value bounds any
+/// plan of the region), and the mixed-integer program is solved over the columns held,
+/// starting from the greedy plan.
 pub fn plan_region_with(
     engine: &Engine,
     region: &Region,
@@ -1364,15 +1385,16 @@ pub fn plan_region_with(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Outcome, PlanError> {
     use crate::streamed::{
-        key, sort_dedup, BestPerRow, GreedyTrace, Held, Key, Prices, MEMBERS_PER_CHUNK,
+        greedy_in_bands, key, sort_dedup, value_bin, BestPerRow, GreedyColumn, GreedyState, Held,
+        Key, Prices, MEMBERS_PER_CHUNK, VALUE_BINS,
     };
     use std::collections::HashSet;
     let started = std::time::Instant::now();
     let search = crate::matching::SearchOptions::default();
     let forced = Forced::new(region, options);
     let excluded = excluded_pairs(region, options)?;
-    // The fixed cost of a candidate's column, if it can have one and is not forced.
-    let admitted = |c: &PlanCandidate| {
+    // A candidate's column as `Problem::build` makes it (`None`: it gets none).
+    let column = |c: &PlanCandidate| {
         let pair = (
             c.from_facility.min(c.to_facility),
             c.from_facility.max(c.to_facility),
@@ -1380,7 +1402,19 @@ pub fn plan_region_with(
         if excluded.contains(&pair) {
             return None;
         }
-        column_fixed_cost(c, options, false)
+        let locked = forced.locked(engine, c);
+        let fixed = column_fixed_cost(c, options, locked)?;
+        let min = if forced.counted_on(c) {
+            c.min_source_units_per_yr
+                .max(c.max_source_units_per_yr.min(1.0))
+        } else {
+            c.min_source_units_per_yr
+        };
+        Some(GreedyColumn {
+            fixed_cost_per_yr: fixed,
+            min_source_units_per_yr: min,
+            locked,
+        })
     };
     let mut held: Option<Held> = Some(Held::default());
     let mut gathering = Gathering {
@@ -1389,27 +1423,25 @@ pub fn plan_region_with(
     };
     let mut best = BestPerRow::new(engine, limits.keep);
     let mut kept: Vec<PlanCandidate> = Vec::new();
+    let mut histogram = vec![0u64; VALUE_BINS];
     engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
         let chunk = engine.quantify_all(region, hits);
         gathering.found += chunk.len();
-        let mut offer = |c: &PlanCandidate| {
+        for c in &chunk {
             if forced.holds(engine, c) {
                 kept.push(*c);
-            } else if let Some(fixed) = admitted(c) {
+            }
+            if let Some(col) = column(c) {
+                histogram[value_bin(c.value_per_source_unit)] += 1;
                 best.offer(
                     c,
-                    c.value_per_source_unit - fixed / c.max_source_units_per_yr,
+                    c.value_per_source_unit - col.fixed_cost_per_yr / c.max_source_units_per_yr,
                 );
             }
-        };
+        }
         match &mut held {
             Some(all) if all.len() + chunk.len() <= limits.hold => all.push(chunk),
-            Some(all) => {
-                // Too many to hold: from now on only those that start the generation.
-                all.iter().chain(&chunk).for_each(&mut offer);
-                held = None;
-            }
-            None => chunk.iter().for_each(offer),
+            _ => held = None,
         }
     });
     let hub_candidates = if hubs.is_empty() {
@@ -1439,14 +1471,48 @@ pub fn plan_region_with(
         (all, problem, greedy, None)
     } else {
         gathering.generated = true;
-        kept.extend(best.into_sorted());
         sort_dedup(&mut kept);
         progress(&format!(
-            "{} candidates in {:.2} s, more than are held: {} kept to start, columns generated",
-            gathering.found,
-            search_seconds,
-            kept.len()
+            "{} candidates in {:.2} s, more than are held: the greedy pass in bands, columns generated",
+            gathering.found, search_seconds,
         ));
+        // The greedy pass: the locked exchanges first, in the order of the locks, then every
+        // candidate in bands of value.
+        let mut state = GreedyState::new(engine, region);
+        let mut taken: Vec<(PlanCandidate, f64)> = Vec::new();
+        for lock in &forced.locks {
+            for c in kept
+                .iter()
+                .filter(|c| c.hub.is_none() && positions(engine, c) == *lock)
+            {
+                if taken.iter().any(|(t, _)| key(t) == key(c)) {
+                    continue;
+                }
+                if let Some(col) = column(c) {
+                    let x = state.take(engine, c, &col);
+                    if x > 0.0 {
+                        taken.push((*c, x));
+                    }
+                }
+            }
+        }
+        let first: HashSet<Key> = taken.iter().map(|(c, _)| key(c)).collect();
+        let bands = greedy_in_bands(
+            engine,
+            region,
+            &search,
+            limits.hold,
+            histogram,
+            &mut state,
+            &column,
+            &|c| first.contains(&key(c)),
+            progress,
+        );
+        gathering.passes += bands.passes;
+        taken.extend(bands.taken);
+        kept.extend(taken.iter().map(|(c, _)| *c));
+        kept.extend(best.into_sorted());
+        sort_dedup(&mut kept);
         let relax = PlanOptions {
             relax: true,
             ..options.clone()
@@ -1455,20 +1521,32 @@ pub fn plan_region_with(
             let mut candidates = kept.clone();
             candidates.extend_from_slice(&hub_candidates);
             let problem = Problem::build_with_hubs(engine, region, &candidates, hubs, options)?;
-            let (greedy, takes) = greedy_with_takes(&problem);
             let relaxed = solve(&problem, &relax)?;
+            let greedy_x = |problem: &Problem| {
+                let by_key: HashMap<Key, f64> = taken.iter().map(|(c, x)| (key(c), *x)).collect();
+                problem
+                    .columns
+                    .iter()
+                    .map(|col| {
+                        let c = &candidates[col.candidate];
+                        if c.hub.is_some() {
+                            0.0
+                        } else {
+                            by_key.get(&key(c)).copied().unwrap_or(0.0)
+                        }
+                    })
+                    .collect::<Vec<f64>>()
+            };
             let Some(row_prices) = relaxed.row_prices.as_ref() else {
                 // Infeasible over the columns held, infeasible over all: every column of a
                 // lock or of a required facility is held, and any other only takes room.
+                let x = greedy_x(&problem);
+                let greedy = greedy_solution(&problem, x);
                 break (candidates, problem, greedy, Some(relaxed));
             };
-            let trace = GreedyTrace::new(&problem, &candidates, &greedy.x, &takes);
             let prices = Prices::new(&problem, &candidates, row_prices);
             let in_kept: HashSet<Key> = kept.iter().map(key).collect();
             let round = std::time::Instant::now();
-            // Bounded per stream and need (see `allocate_streamed`).
-            let mut missed = BestPerRow::new(engine, limits.add);
-            let mut greedy_missed = 0usize;
             let mut entering = BestPerRow::new(engine, limits.add);
             let mut priced = 0usize;
             engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
@@ -1476,14 +1554,10 @@ pub fn plan_region_with(
                     if in_kept.contains(&key(c)) {
                         continue;
                     }
-                    let Some(fixed) = admitted(c) else {
+                    let Some(col) = column(c) else {
                         continue;
                     };
-                    if trace.would_take(engine, region, c, fixed) {
-                        missed.offer(c, c.value_per_source_unit);
-                        greedy_missed += 1;
-                    }
-                    let rc = prices.reduced_cost(c, fixed);
+                    let rc = prices.reduced_cost(c, col.fixed_cost_per_yr);
                     if rc > REDUCED_COST_TOL * c.value_per_source_unit.abs().max(1.0) {
                         entering.offer(c, rc);
                         priced += 1;
@@ -1492,19 +1566,17 @@ pub fn plan_region_with(
             });
             gathering.passes += 1;
             progress(&format!(
-                "round {}: {} columns, relaxation {:.0}, greedy {:.0}; pass {:.1} s: {} the greedy pass would take, {} with a positive reduced cost",
-                gathering.passes - 1,
+                "round: {} columns, relaxation {:.0}; pass {:.1} s: {} with a positive reduced cost",
                 problem.columns.len(),
                 relaxed.objective,
-                greedy.objective,
                 round.elapsed().as_secs_f64(),
-                greedy_missed,
                 priced,
             ));
-            if greedy_missed == 0 && priced == 0 {
+            if priced == 0 {
+                let x = greedy_x(&problem);
+                let greedy = greedy_solution(&problem, x);
                 break (candidates, problem, greedy, Some(relaxed));
             }
-            kept.extend(missed.into_sorted());
             kept.extend(entering.into_sorted());
             sort_dedup(&mut kept);
         }

@@ -1,23 +1,20 @@
 //! Passes over every candidate of a region without holding them.
 //!
 //! A region of 100 000 facilities has about 125 million candidates, more than fit in memory.
-//! The greedy pass and the plan therefore work on a kept subset: a few candidates per stream
-//! and per need, plus whatever each pass over the region ([`Engine::search_chunked`]) shows
-//! to matter. Two checks decide what matters (`docs/PLAN.md`):
+//! The greedy pass and the plan therefore work a pass over the region at a time
+//! ([`Engine::search_chunked`], `docs/PLAN.md`):
 //!
-//! - [`GreedyTrace`]: would the greedy pass have taken a candidate left out, given what its
-//!   stream, its need and its rule's share had left at its place in the pass? When no
-//!   candidate left out would be, the greedy pass over the kept ones is the greedy pass over
-//!   all of them.
+//! - [`greedy_in_bands`]: the greedy pass in bands of value, each a pass over the region
+//!   holding only the band's candidates with room left: exactly the greedy pass over all.
 //! - [`Prices`]: the reduced cost of a candidate left out at the linear relaxation's duals.
 //!   When none is positive, the relaxation over the kept ones is the relaxation over all of
 //!   them (column generation), and its value bounds every plan of the region.
 
 use std::collections::HashMap;
 
-use crate::matching::{Engine, PlanCandidate};
+use crate::matching::{Engine, PlanCandidate, SearchOptions};
 use crate::model::Region;
-use crate::plan::{greedy_room, greedy_takes, need_cap, share_cap, Problem};
+use crate::plan::{greedy_room, greedy_takes, need_cap, share_cap, Problem, FLOW_EPS};
 
 /// Stream options searched per chunk of a pass (a few megabytes of candidates).
 pub const MEMBERS_PER_CHUNK: usize = 512;
@@ -27,33 +24,6 @@ pub type Key = (u32, u16, u32);
 
 pub fn key(c: &PlanCandidate) -> Key {
     (c.hit.supply, c.hit.option, c.hit.demand)
-}
-
-/// A candidate's place in the greedy order: by value per source unit, best first, then in
-/// the search's order (stream, option, need), as [`crate::plan::greedy`] breaks ties over a
-/// list in that order.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Place {
-    value_per_source_unit: f64,
-    key: Key,
-}
-
-impl Place {
-    pub fn of(c: &PlanCandidate) -> Place {
-        Place {
-            value_per_source_unit: c.value_per_source_unit,
-            key: key(c),
-        }
-    }
-
-    /// Whether `self` comes before `other` in the greedy order.
-    pub fn before(&self, other: &Place) -> bool {
-        other
-            .value_per_source_unit
-            .total_cmp(&self.value_per_source_unit)
-            .then(self.key.cmp(&other.key))
-            .is_lt()
-    }
 }
 
 /// The best few candidates of every stream and every need by a score (highest first, ties
@@ -113,120 +83,6 @@ impl BestPerRow {
 pub fn sort_dedup(list: &mut Vec<PlanCandidate>) {
     list.sort_by_key(key);
     list.dedup_by_key(|c| key(c));
-}
-
-/// What one row (a stream, a need, a need's share for one rule) has left along the greedy
-/// pass: after each exchange that drew on it, in the pass's order. `None` for a take of the
-/// first phase (the locked exchanges, before any other).
-#[derive(Clone, Debug, Default)]
-struct RowTrace {
-    takes: Vec<(Option<Place>, f64)>,
-}
-
-impl RowTrace {
-    /// What the row has left when the pass reaches `place` in its second phase (`cap` before
-    /// any take).
-    fn left_at(&self, place: &Place, cap: f64) -> f64 {
-        let n = self
-            .takes
-            .partition_point(|(p, _)| p.as_ref().is_none_or(|p| p.before(place)));
-        if n == 0 {
-            cap
-        } else {
-            self.takes[n - 1].1
-        }
-    }
-}
-
-/// The greedy pass over the kept candidates, row by row, to check the candidates left out.
-#[derive(Debug, Default)]
-pub struct GreedyTrace {
-    streams: HashMap<u32, RowTrace>,
-    needs: HashMap<u32, RowTrace>,
-    shares: HashMap<(u32, Option<u32>), RowTrace>,
-}
-
-impl GreedyTrace {
-    /// From the greedy pass over `problem` (built from `candidates`): `takes` are its columns
-    /// in the order it took them, each with whether it was taken as a lock.
-    pub fn new(
-        problem: &Problem,
-        candidates: &[PlanCandidate],
-        x: &[f64],
-        takes: &[(usize, bool)],
-    ) -> GreedyTrace {
-        let mut trace = GreedyTrace::default();
-        let mut stream_left = problem.stream_caps.clone();
-        let mut need_left = problem.need_caps.clone();
-        let mut share_left = problem.share_caps.clone();
-        for &(i, as_lock) in takes {
-            let col = &problem.columns[i];
-            let c = &candidates[col.candidate];
-            let at = (!as_lock).then(|| Place::of(c));
-            let (x, k) = (x[i], col.need_units_per_source_unit);
-            stream_left[col.stream_row] -= x;
-            need_left[col.need_row] -= x * k;
-            trace
-                .streams
-                .entry(c.hit.supply)
-                .or_default()
-                .takes
-                .push((at, stream_left[col.stream_row]));
-            trace
-                .needs
-                .entry(c.hit.demand)
-                .or_default()
-                .takes
-                .push((at, need_left[col.need_row]));
-            if let Some(r) = col.share_row {
-                share_left[r] -= x * k;
-                trace
-                    .shares
-                    .entry((c.hit.demand, c.rule))
-                    .or_default()
-                    .takes
-                    .push((at, share_left[r]));
-            }
-        }
-        trace
-    }
-
-    /// Whether the greedy pass would have taken `c` (not locked, no required facility), whose
-    /// column would carry `fixed_cost_per_yr`.
-    pub fn would_take(
-        &self,
-        engine: &Engine,
-        region: &Region,
-        c: &PlanCandidate,
-        fixed_cost_per_yr: f64,
-    ) -> bool {
-        static EMPTY: RowTrace = RowTrace { takes: Vec::new() };
-        let place = Place::of(c);
-        let supply = &engine.supplies[c.hit.supply as usize];
-        let demand = &engine.demands[c.hit.demand as usize];
-        let stream = self.streams.get(&c.hit.supply).unwrap_or(&EMPTY);
-        let need = self.needs.get(&c.hit.demand).unwrap_or(&EMPTY);
-        let share = (c.max_share_pct < 100.0).then(|| {
-            self.shares
-                .get(&(c.hit.demand, c.rule))
-                .unwrap_or(&EMPTY)
-                .left_at(&place, share_cap(demand, c))
-        });
-        let room = greedy_room(
-            c.max_source_units_per_yr,
-            c.need_units_per_source_unit,
-            stream.left_at(&place, supply.quantity_per_yr),
-            need.left_at(&place, need_cap(region, demand)),
-            share,
-        );
-        greedy_takes(
-            room,
-            c.min_source_units_per_yr,
-            c.value_per_source_unit,
-            fixed_cost_per_yr,
-            false,
-        )
-    }
 }
 
 /// The linear relaxation's shadow prices of the stream, need and share rows, by the engine's
@@ -392,16 +248,16 @@ impl GreedyState {
         )
     }
 
-    /// The greedy pass's step for `c` (not locked, with its column's fixed cost): takes all
-    /// the room it has if the pass would, and returns it.
-    pub fn take(&mut self, engine: &Engine, c: &PlanCandidate, fixed_cost_per_yr: f64) -> f64 {
+    /// The greedy pass's step for `c` with its column `col`: takes all the room it has if the
+    /// pass would, and returns it.
+    pub fn take(&mut self, engine: &Engine, c: &PlanCandidate, col: &GreedyColumn) -> f64 {
         let room = self.room(engine, c);
         if !greedy_takes(
             room,
-            c.min_source_units_per_yr,
+            col.min_source_units_per_yr,
             c.value_per_source_unit,
-            fixed_cost_per_yr,
-            false,
+            col.fixed_cost_per_yr,
+            col.locked,
         ) {
             return 0.0;
         }
@@ -413,5 +269,101 @@ impl GreedyState {
             *self.share_left.entry((c.hit.demand, c.rule)).or_insert(cap) -= room * k;
         }
         room
+    }
+}
+
+/// A candidate's column as the greedy pass sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GreedyColumn {
+    pub fixed_cost_per_yr: f64,
+    pub min_source_units_per_yr: f64,
+    /// Kept by the user: taken whatever its fixed cost.
+    pub locked: bool,
+}
+
+/// What [`greedy_in_bands`] did.
+#[derive(Clone, Debug, Default)]
+pub struct Bands {
+    /// Each candidate taken and the source units a year it takes, in the order taken.
+    pub taken: Vec<(PlanCandidate, f64)>,
+    pub passes: usize,
+    /// The most candidates held at once.
+    pub largest_band: usize,
+}
+
+/// The greedy pass over every candidate of the region in bands of value, the highest first,
+/// going on from `state`: each band is the highest bins below those done whose candidates
+/// (`histogram`, counted by [`value_bin`]) fit `hold` (at least one bin); a pass over the
+/// region holds the band's candidates that have a column and still have room (streams with
+/// none are not searched), and counts those below it for the next band; the band is sorted in
+/// the greedy order and taken from. `column` gives a candidate's column (`None`: it has none);
+/// `skip` leaves out candidates already taken (the locked ones, taken first).
+#[allow(clippy::too_many_arguments)]
+pub fn greedy_in_bands(
+    engine: &Engine,
+    region: &Region,
+    search: &SearchOptions,
+    hold: usize,
+    mut histogram: Vec<u64>,
+    state: &mut GreedyState,
+    column: &(dyn Fn(&PlanCandidate) -> Option<GreedyColumn> + Sync),
+    skip: &(dyn Fn(&PlanCandidate) -> bool + Sync),
+    progress: &mut dyn FnMut(&str),
+) -> Bands {
+    let mut out = Bands::default();
+    let mut hi = VALUE_BINS;
+    loop {
+        if histogram[..hi].iter().all(|&n| n == 0) {
+            return out;
+        }
+        let mut lo = hi;
+        let mut count = 0u64;
+        while lo > 0 && (lo == hi || count + histogram[lo - 1] <= hold as u64) {
+            count += histogram[lo - 1];
+            lo -= 1;
+        }
+        let round = std::time::Instant::now();
+        let mut band: Vec<PlanCandidate> = Vec::new();
+        let mut below = vec![0u64; VALUE_BINS];
+        let stream_left = &state.stream_left;
+        let open = |supply: u32| stream_left[supply as usize] > FLOW_EPS;
+        engine.search_chunked_where(region, search, MEMBERS_PER_CHUNK, &open, |hits| {
+            for c in &engine.quantify_all(region, hits) {
+                let b = value_bin(c.value_per_source_unit);
+                if b >= hi || column(c).is_none() || skip(c) || state.room(engine, c) <= FLOW_EPS {
+                    continue;
+                }
+                if b >= lo {
+                    band.push(*c);
+                } else {
+                    below[b] += 1;
+                }
+            }
+        });
+        band.sort_by(|a, b| {
+            b.value_per_source_unit
+                .total_cmp(&a.value_per_source_unit)
+                .then(key(a).cmp(&key(b)))
+        });
+        let before = out.taken.len();
+        for c in &band {
+            if let Some(col) = column(c) {
+                let x = state.take(engine, c, &col);
+                if x > 0.0 {
+                    out.taken.push((*c, x));
+                }
+            }
+        }
+        out.passes += 1;
+        out.largest_band = out.largest_band.max(band.len());
+        progress(&format!(
+            "greedy band {}: {} candidates with room, {} taken, {:.1} s",
+            out.passes,
+            band.len(),
+            out.taken.len() - before,
+            round.elapsed().as_secs_f64()
+        ));
+        histogram = below;
+        hi = lo;
     }
 }

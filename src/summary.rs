@@ -144,9 +144,9 @@ pub fn allocate_streamed(
     mut on_chunk: impl FnMut(&[PlanCandidate]),
     progress: &mut dyn FnMut(&str),
 ) -> Streamed {
-    use crate::plan::FLOW_EPS;
     use crate::streamed::{
-        key, sort_dedup, value_bin, GreedyState, Held, MEMBERS_PER_CHUNK, VALUE_BINS,
+        greedy_in_bands, key, sort_dedup, value_bin, GreedyColumn, GreedyState, Held,
+        MEMBERS_PER_CHUNK, VALUE_BINS,
     };
     let StreamLimits { top, hold } = limits;
     let options = PlanOptions::default();
@@ -206,67 +206,32 @@ pub fn allocate_streamed(
     }
     // Too many to hold: the greedy order in bands of value that fit, the highest first, each
     // one a pass over the region that holds only the band's candidates with room left.
-    let mut state = GreedyState::new(engine, region);
-    let mut taken: Vec<(PlanCandidate, f64)> = Vec::new();
-    let mut hi = VALUE_BINS;
     progress(&format!(
         "{} candidates, more than are held: the greedy pass in bands of value",
         out.summary.viable + out.summary.near_or_failed,
     ));
-    loop {
-        // The band: the highest bins below `hi` whose candidates fit (at least one bin).
-        let mut lo = hi;
-        let mut count = 0u64;
-        while lo > 0 && (lo == hi || count + histogram[lo - 1] <= hold as u64) {
-            count += histogram[lo - 1];
-            lo -= 1;
-        }
-        if histogram[..hi].iter().all(|&n| n == 0) {
-            break;
-        }
-        let round = std::time::Instant::now();
-        let mut band: Vec<PlanCandidate> = Vec::new();
-        let mut below = vec![0u64; VALUE_BINS];
-        let stream_left = &state.stream_left;
-        let open = |supply: u32| stream_left[supply as usize] > FLOW_EPS;
-        engine.search_chunked_where(region, search, MEMBERS_PER_CHUNK, &open, |hits| {
-            for c in &engine.quantify_all(region, hits) {
-                let b = value_bin(c.value_per_source_unit);
-                if b >= hi || admitted(c).is_none() || state.room(engine, c) <= FLOW_EPS {
-                    continue;
-                }
-                if b >= lo {
-                    band.push(*c);
-                } else {
-                    below[b] += 1;
-                }
-            }
-        });
-        band.sort_by(|a, b| {
-            b.value_per_source_unit
-                .total_cmp(&a.value_per_source_unit)
-                .then(key(a).cmp(&key(b)))
-        });
-        let before = taken.len();
-        for c in &band {
-            let fixed = admitted(c).unwrap_or(0.0);
-            let x = state.take(engine, c, fixed);
-            if x > 0.0 {
-                taken.push((*c, x));
-            }
-        }
-        out.passes += 1;
-        out.kept = out.kept.max(band.len());
-        progress(&format!(
-            "pass {}: {} candidates with room in the band, {} taken, {:.1} s",
-            out.passes,
-            band.len(),
-            taken.len() - before,
-            round.elapsed().as_secs_f64()
-        ));
-        histogram = below;
-        hi = lo;
-    }
+    let mut state = GreedyState::new(engine, region);
+    let column = |c: &PlanCandidate| {
+        admitted(c).map(|fixed| GreedyColumn {
+            fixed_cost_per_yr: fixed,
+            min_source_units_per_yr: c.min_source_units_per_yr,
+            locked: false,
+        })
+    };
+    let bands = greedy_in_bands(
+        engine,
+        region,
+        search,
+        hold,
+        histogram,
+        &mut state,
+        &column,
+        &|_| false,
+        progress,
+    );
+    out.passes += bands.passes;
+    out.kept = bands.largest_band;
+    let mut taken = bands.taken;
     // In the search's order, as the pass over every candidate adds them up.
     taken.sort_by_key(|(c, _)| key(c));
     for (c, x) in taken {
