@@ -702,7 +702,7 @@ pub fn render_plan(
         }
         let _ = writeln!(
             s,
-            "\nCompanies ({} of {}, by gain at transfer prices that halve each exchange's surplus):",
+            "\nCompanies ({} of {}, by gain at transfer prices that share each exchange's surplus equally, in three through a hub):",
             top.min(r.companies.len()),
             r.companies.len()
         );

@@ -489,7 +489,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
         );
     } else {
         ui.label(format!(
-            "All {} companies gain, at transfer prices that halve each exchange's surplus.",
+            "All {} companies gain, at transfer prices that share each exchange's surplus equally (in three through a hub, with its operator).",
             r.companies.len()
         ));
     }
@@ -500,7 +500,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
         ui.separator();
         ui.label(RichText::new(format!("Hub: {}", h.name)).strong());
         ui.label(format!(
-            "{}: {} t/yr of its {} t capacity from {} senders to {} receivers; costs {} {cur}/yr ({} fixed); earns the region {} {cur}/yr against the best plan without it.",
+            "{}: {} t/yr of its {} t capacity from {} senders to {} receivers; costs {} {cur}/yr ({} fixed); earns the region {} {cur}/yr against the best plan without it; its operator{} gains {} {cur}/yr beyond its costs.",
             h.kind.name,
             thousands(u.tonnes_per_yr),
             thousands(h.kind.capacity_t_per_yr),
@@ -509,6 +509,10 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
             thousands(u.fixed_cost_per_yr + u.variable_cost_per_yr),
             thousands(u.fixed_cost_per_yr),
             thousands(u.earns_per_yr),
+            u.host
+                .and_then(|f| region.facilities.get(f))
+                .map_or(String::new(), |f| format!(" ({})", f.name)),
+            thousands(u.operator_gain_per_yr),
         ));
     }
     ui.separator();
