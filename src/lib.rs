@@ -23,6 +23,7 @@ pub mod screen;
 pub mod spatial;
 pub mod summary;
 pub mod synth;
+pub mod unknown;
 
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -76,11 +76,8 @@ D,input,fly_ash,40,t,,,,5-9,
     assert_eq!(a.outputs[0].ewc_code.as_deref(), Some("10 01 02"));
     assert_eq!(a.outputs[0].moisture_pct, Some(12.0));
     assert_eq!(
-        a.outputs[0]
-            .extra
-            .get("supplier_ref")
-            .and_then(|v| v.as_str()),
-        Some("S-1")
+        a.outputs[0].extra.get("supplier_ref"),
+        Some(serde_json::Value::String("S-1".into()))
     );
     assert_eq!(a.needs[0].supply.price_per_unit, Some(95.0));
     let d = &region.facilities[1];

@@ -1123,6 +1123,7 @@ fn read_streams(
                 let availability = Availability {
                     pattern: Pattern::Continuous,
                     months: months_vec(row.months),
+                    extra: Extra::new(),
                 };
                 if row.is_output {
                     facility.outputs.push(OutputStream {

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use crate::io::csv_import::{FileSummary, ImportReport, RowProblem};
 use crate::matching::Candidate;
 use crate::model::{
-    Availability, Extra, Facility, LatLon, Need, OutputStream, Pattern, Region, Specification, Unit,
+    Availability, Extra, Facility, LatLon, Need, OutputStream, Region, Specification, Unit,
 };
 use crate::reference::{ewc_spaced, EwcList, NaceList};
 
@@ -326,10 +326,7 @@ fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flo
             )
         });
     let description = o.get("description").map(scalar_text).unwrap_or_default();
-    let availability = Availability {
-        pattern: Pattern::Continuous,
-        months: Vec::new(),
-    };
+    let availability = Availability::default();
     Ok(if is_output {
         Flow::Output(OutputStream {
             id,
