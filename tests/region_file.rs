@@ -473,3 +473,48 @@ fn unknown_fields_at_every_level_survive_with_their_exact_text() {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), saved, "{name}");
     }
 }
+/// A version-1 file that carries proposals and projects (written by hand, or by a later tool
+/// that kept the old version number): they are read, checked and saved in the current shape.
+#[test]
+fn a_version_1_files_proposals_and_projects_are_kept_by_the_migration() {
+    let v1 = text();
+    assert!(v1.contains("\"format_version\": 1"));
+    let cut = v1.rfind('}').unwrap();
+    let with = format!(
+        "{},{}}}",
+        v1[..cut].trim_end(),
+        r#""proposals": [{"id": "W1", "from_facility": "P1", "stream": "P1-ash", "to_facility": "C1",
+             "need": "C1-cement", "note": "low-carbon ash", "origin": "planner", "created": "2026-11-25",
+             "meeting": 12345678901234567890123}],
+           "projects": [{"id": "J1", "name": "Ash to cement", "stage": "agreement", "proposal": "W1",
+             "stream": "P1-ash", "need": "C1-cement",
+             "members": [{"role": "supplier", "facility": "P1", "phone": "+32 9 000"}],
+             "actions": [{"text": "Send ash samples", "due": "2026-12-15", "done": true}],
+             "notes": "two trucks a week"}]"#
+    );
+    let region = parse(&with).unwrap();
+    assert_eq!(region.format_version, symbiomap::model::FORMAT_VERSION);
+    assert_eq!(region.proposals.len(), 1, "proposals dropped");
+    assert_eq!(region.projects.len(), 1, "projects dropped");
+    let p = &region.projects[0];
+    assert_eq!(p.stage, symbiomap::model::Stage::Agreement);
+    assert_eq!(p.proposal.as_deref(), Some("W1"));
+    assert!(p.actions[0].done);
+    assert_eq!(region.proposals[0].need.as_deref(), Some("C1-cement"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("migrated.json");
+    region_file::save(&region, &path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains("\"meeting\": 12345678901234567890123"),
+        "{saved}"
+    );
+    assert!(saved.contains("\"phone\": \"+32 9 000\""), "{saved}");
+    assert_eq!(region_file::load(&path).unwrap(), region);
+
+    // A broken reference in them is an error in version 1 as in version 3.
+    let broken = with.replace("\"to_facility\": \"C1\"", "\"to_facility\": \"C9\"");
+    let e = parse(&broken).unwrap_err();
+    assert!(e.to_string().contains("proposals[0].to_facility"), "{e}");
+}
