@@ -61,7 +61,7 @@ struct OutFlow {
     facility: u32,
     /// Position of the facility along a space-filling curve ([`morton_key`]).
     map_order: u32,
-    material: u16,
+    material: u32,
     disposal_cost_per_unit: f64,
 }
 
@@ -82,7 +82,8 @@ pub struct ScreenPair {
     /// Indices of the output's and the input's facilities ([`Screen::facility_id`]).
     pub output_facility: u32,
     pub input_facility: u32,
-    pub material: u16,
+    /// Index into [`ScreenTables::materials`].
+    pub material: u32,
     /// Road distance: great-circle km times the material's detour.
     pub distance_km: f64,
     pub break_even_km: f64,
@@ -143,7 +144,7 @@ struct StreamRow {
     /// Data row, counted from the parsing task's first row until [`parse_table`] returns.
     row: u32,
     facility: u32,
-    material: u16,
+    material: u32,
     is_output: bool,
     cost_per_unit: f64,
 }
@@ -419,10 +420,10 @@ impl ScreenTables {
             .ok_or_else(|| missing(dir, "streams.csv", "no streams.csv"))?;
         let mut report = ImportReport::default();
         let materials = read_materials(materials_path, &mut report)?;
-        let material_index: FxHashMap<&str, u16> = materials
+        let material_index: FxHashMap<&str, u32> = materials
             .iter()
             .enumerate()
-            .map(|(i, m)| (m.key.as_str(), i as u16))
+            .map(|(i, m)| (m.key.as_str(), i as u32))
             .collect();
         let (f_table, f_len) = Table::open_header(&sources.facilities)?;
         let (s_table, s_len) = Table::open_header(streams_path)?;
@@ -928,7 +929,7 @@ fn read_streams(
     t: &Table,
     len: u64,
     facilities: &FacilityIndex<'_>,
-    material_index: &FxHashMap<&str, u16>,
+    material_index: &FxHashMap<&str, u32>,
     materials: &[ScreenMaterial],
     report: &mut ImportReport,
 ) -> Result<(Vec<Vec<StreamRow>>, usize), ImportError> {

@@ -257,3 +257,41 @@ fn missing_materials_table_is_a_clear_error() {
     assert!(text.contains("materials.csv"), "{text}");
     assert!(text.contains("transport cost"), "{text}");
 }
+/// More materials than a 16-bit index holds: material 65 536 is not material 0, nor 65 537
+/// material 1. Only the pair of the same material is found, under its own name.
+#[test]
+fn materials_past_65_536_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = 65_536 + 8;
+    let mut materials =
+        String::from("material,transport_eur_per_tkm,processing_eur_per_t,detour\n");
+    for i in 0..count {
+        writeln!(materials, "m{i},0.1,0,1.3").unwrap();
+    }
+    std::fs::write(dir.path().join("materials.csv"), materials).unwrap();
+    std::fs::write(
+        dir.path().join("facilities.csv"),
+        "id,lat,lon\n1,50,4\n2,50,4.01\n3,50,4.02\n4,50,4.03\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("streams.csv"),
+        "facility_id,direction,material,quantity,unit,cost\n\
+         1,output,m0,100,t,20\n\
+         2,input,m65536,100,t,20\n\
+         3,output,m65537,100,t,20\n\
+         4,input,m1,100,t,20\n\
+         4,input,m65537,100,t,20\n",
+    )
+    .unwrap();
+    let screen = screen(dir.path());
+    let pairs = screen.pairs();
+    let found: Vec<(u32, u32, &str)> = pairs
+        .iter()
+        .map(|p| {
+            let key = screen.tables.materials[p.material as usize].key.as_str();
+            (p.output_row, p.input_row, key)
+        })
+        .collect();
+    assert_eq!(found, [(2, 4, "m65537")]);
+}

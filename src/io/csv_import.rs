@@ -1287,9 +1287,10 @@ pub fn read_materials(
     })?;
     let rows = parsed.rows;
     let mut out: Vec<Material> = Vec::with_capacity(parsed.len());
+    let mut keys: FxHashSet<String> = FxHashSet::default();
     let (items, mut problems) = parsed.into_parts();
     for Parsed { line, value: m, .. } in items {
-        if out.iter().any(|x| x.key == m.key) {
+        if !keys.insert(m.key.clone()) {
             problems.push(RowProblem {
                 file: t.path.clone(),
                 line,
