@@ -35,7 +35,7 @@ use crate::economics::{evaluate, DemandSide, ModeRates, SupplySide};
 use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq, haversine_km, SpherePoint};
 use crate::io::csv_import::{
     self, count_lines, parse_direction, parse_number, CsvSources, FileSummary, ImportError,
-    ImportReport, RowProblem, Table,
+    ImportReport, Place, RowProblem, Table,
 };
 use crate::matching::NeumaierSum;
 use crate::model::{ModeKey, Unit};
@@ -224,7 +224,9 @@ fn parse_table<T: Send>(
     let (mut row, mut line) = (0, first_line);
     for mut task in tasks {
         for p in &mut task.problems {
-            p.line += line;
+            if let Place::Line(l) = &mut p.place {
+                *l += line;
+            }
         }
         let rows = task.rows;
         let lines = task.lines;
@@ -390,7 +392,7 @@ fn cell<'a>(cells: &[&'a str], col: Option<usize>) -> &'a str {
 fn problem(t: &Table, line: u64, col: Option<usize>, message: String) -> RowProblem {
     RowProblem {
         file: t.path.clone(),
-        line,
+        place: Place::Line(line),
         column: col.map(|c| t.header[c].clone()),
         message,
     }
@@ -444,7 +446,7 @@ impl ScreenTables {
             .collect();
         report
             .problems
-            .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+            .sort_by(|a, b| a.file.cmp(&b.file).then(a.place.cmp(&b.place)));
 
         let (xyz, morton): (Vec<[f64; 3]>, Vec<u32>) = points
             .par_iter()

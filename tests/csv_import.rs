@@ -300,3 +300,93 @@ fn hotmaps_sites_without_a_position_are_skipped_and_counted() {
         Some("366.01")
     );
 }
+
+/// Saves `region` into `dir` and says why not, if it cannot.
+fn saves(region: &symbiomap::model::Region, dir: &Path) -> Result<(), String> {
+    symbiomap::io::region_file::save(region, &dir.join("imported.json")).map_err(|e| e.to_string())
+}
+
+/// What an import keeps, a save keeps: a value the region file would refuse is refused where
+/// it is read, with its file and line, and the rest of the import saves.
+#[test]
+fn a_detour_the_region_file_refuses_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facilities.csv",
+        "id,name,sector,lat,lon\n1,a,steel,50,4\n2,b,cement,50.1,4\n",
+    );
+    write(dir.path(), "streams.csv", "facility_id,direction,material,tonnes_per_year,cost_eur_per_t\n1,output,slag,100,10\n2,input,slag,100,20\n");
+    write(
+        dir.path(),
+        "materials.csv",
+        "material,transport_eur_per_tkm,processing_eur_per_t,detour\nslag,0.1,5,1.2\nash,0.1,5,6\n",
+    );
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "detour").unwrap();
+    saves(&imported.region, dir.path()).unwrap();
+    let report = imported.report.to_string();
+    assert!(
+        report.contains(
+            "materials.csv line 3, column detour: must be between 1 and 5, found 6; row skipped"
+        ),
+        "{report}"
+    );
+    assert_eq!(imported.region.catalogue.materials.len(), 1);
+}
+
+#[test]
+fn geojson_values_the_region_file_refuses_are_refused_at_their_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let point = |id: &str, outputs: &str| {
+        format!(
+            r#"{{"type": "Feature", "geometry": {{"type": "Point", "coordinates": [4.0, 50.0]}},
+                "properties": {{"id": "{id}", "outputs": [{outputs}]}}}}"#
+        )
+    };
+    let features = [
+        // 0: not numbers once read, though they parse as floats.
+        point(
+            "A",
+            r#"{"material": "fly_ash", "quantity": "NaN"},
+               {"material": "fly_ash", "quantity": "1e400"},
+               {"material": "fly_ash", "quantity": 5, "cost": "NaN"},
+               {"material": "fly_ash", "quantity": 5, "moisture_pct": "150"},
+               {"material": "fly_ash", "quantity": 5}"#,
+        ),
+        // 1: an id given twice, and one that is what A's unnamed output would be called.
+        point(
+            "B",
+            r#"{"id": "S1", "material": "slag", "quantity": 5},
+               {"id": "S1", "material": "slag", "quantity": 6},
+               {"id": "A-o1", "material": "slag", "quantity": 7}"#,
+        ),
+    ];
+    let path = dir.path().join("sites.geojson");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type": "FeatureCollection", "features": [{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let (region, report) = symbiomap::io::geojson::import(&path, "sites").unwrap();
+    saves(&region, dir.path()).unwrap();
+    let text = report.to_string();
+    for expected in [
+        "sites.geojson features[0].properties.outputs[0].quantity: `NaN` is not a number; skipped",
+        "sites.geojson features[0].properties.outputs[1].quantity: `1e400` is not a number; skipped",
+        "sites.geojson features[0].properties.outputs[2].cost: `NaN` is not a number; skipped",
+        "sites.geojson features[0].properties.outputs[3].moisture_pct: must be within 0..100 %, found 150; skipped",
+        "sites.geojson features[1].properties.outputs[1].id: duplicate stream or need id `S1` (also in features[1]); skipped",
+    ] {
+        assert!(text.contains(expected), "{expected}\nnot in:\n{text}");
+    }
+    assert!(!text.contains(" line "), "features are not lines:\n{text}");
+    let ids: Vec<&str> = region
+        .facilities
+        .iter()
+        .flat_map(|f| f.outputs.iter().map(|o| o.id.as_str()))
+        .collect();
+    assert_eq!(ids, ["A-o1~2", "S1", "A-o1"]);
+}

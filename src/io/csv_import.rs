@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalogue::{Category, Material};
+use crate::io::values;
 use crate::model::{
     Availability, Extra, Facility, LatLon, Need, OutputStream, Pattern, PhysicalState, Region, Unit,
 };
@@ -50,13 +51,33 @@ impl CsvSources {
     }
 }
 
+/// Where in its file a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    /// A line of a CSV file (1 = the header).
+    Line(u64),
+    /// A feature of a `GeoJSON` file, by its index in `features` (from 0).
+    Feature(usize),
+}
+
 /// A row that was skipped or a value that was ignored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowProblem {
     pub file: PathBuf,
-    pub line: u64,
+    pub place: Place,
+    /// The CSV column, or the feature's property (`properties.outputs[0].quantity`).
     pub column: Option<String>,
     pub message: String,
+}
+
+impl RowProblem {
+    /// The CSV line, if the problem is in one.
+    pub fn line(&self) -> Option<u64> {
+        match self.place {
+            Place::Line(l) => Some(l),
+            Place::Feature(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for RowProblem {
@@ -65,9 +86,13 @@ impl fmt::Display for RowProblem {
             || self.file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        match &self.column {
-            Some(c) => write!(f, "{name} line {}, column {c}: {}", self.line, self.message),
-            None => write!(f, "{name} line {}: {}", self.line, self.message),
+        match (self.place, &self.column) {
+            (Place::Line(l), Some(c)) => write!(f, "{name} line {l}, column {c}: {}", self.message),
+            (Place::Line(l), None) => write!(f, "{name} line {l}: {}", self.message),
+            (Place::Feature(i), Some(c)) => {
+                write!(f, "{name} features[{i}].{c}: {}", self.message)
+            }
+            (Place::Feature(i), None) => write!(f, "{name} features[{i}]: {}", self.message),
         }
     }
 }
@@ -175,7 +200,7 @@ pub fn import(sources: &CsvSources, name: &str) -> Result<Imported, ImportError>
     }
     report
         .problems
-        .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+        .sort_by(|a, b| a.file.cmp(&b.file).then(a.place.cmp(&b.place)));
     Ok(Imported {
         region,
         report,
@@ -302,7 +327,7 @@ impl RowCtx<'_> {
     fn problem(&mut self, column: Option<usize>, message: String) {
         self.problems.push(RowProblem {
             file: self.path.to_owned(),
-            line: self.line,
+            place: Place::Line(self.line),
             column: column.map(|c| self.header[c].clone()),
             message,
         });
@@ -754,7 +779,7 @@ fn read_facilities(
         if index.contains_key(&f.id) {
             problems.push(RowProblem {
                 file: t.path.clone(),
-                line,
+                place: Place::Line(line),
                 column: Some(t.header[c_id].clone()),
                 message: format!("duplicate facility id `{}`; row skipped", f.id),
             });
@@ -789,9 +814,6 @@ fn parse_state(t: &str) -> Option<PhysicalState> {
 }
 
 /// `5-9`, `5;6;7`, `11-2` (wrapping), or empty.
-/// A numeric column of `materials.csv`, the test its values must pass, and what to say if not.
-type NumberCheck = (Option<usize>, fn(f64) -> bool, &'static str);
-
 fn parse_months(t: &str) -> Result<Vec<u8>, String> {
     let mut months = Vec::new();
     for part in t.split([';', '|', ' ']).filter(|p| !p.is_empty()) {
@@ -1056,7 +1078,7 @@ fn read_streams(
                 if !given_ids.insert(id) {
                     problems.push(RowProblem {
                         file: t.path.clone(),
-                        line: item.line,
+                        place: Place::Line(item.line),
                         column: c_id.map(|c| t.header[c].clone()),
                         message: format!("duplicate stream id `{id}`; row skipped"),
                     });
@@ -1195,7 +1217,8 @@ fn read_streams(
     Ok(rows)
 }
 
-fn dedupe_id(id: &mut String, seen: &mut FxHashSet<String>) {
+/// `id`, or `id~2`, `id~3`... if it is taken; records it.
+pub(crate) fn dedupe_id(id: &mut String, seen: &mut FxHashSet<String>) {
     if seen.insert(id.clone()) {
         return;
     }
@@ -1232,28 +1255,24 @@ pub fn read_materials(
             return None;
         }
         let mut m = Material::named(&key);
-        let checks: [NumberCheck; 4] = [
-            (c_transport, |v| v > 0.0, "a transport cost must be above 0"),
-            (c_processing, |_| true, ""),
-            (c_detour, |v| v >= 1.0, "a detour factor must be at least 1"),
-            (c_density, |v| v > 0.0, "a density must be above 0"),
+        // The checks the region file applies to the material's fields.
+        let checks: [(Option<usize>, values::Check); 4] = [
+            (c_transport, values::positive),
+            (c_processing, values::finite),
+            (c_detour, values::detour_factor),
+            (c_density, values::positive),
         ];
-        let mut values = [None; 4];
-        for (slot, (c, valid, why)) in values.iter_mut().zip(checks) {
-            match number(rec, c, decimal_comma) {
-                Ok(Some(v)) if valid(v) => *slot = Some(v),
-                Ok(None) => {}
-                Ok(Some(v)) => {
-                    ctx.problem(c, format!("{v}: {why}; row skipped"));
-                    return None;
-                }
+        let mut read = [None; 4];
+        for (slot, (c, check)) in read.iter_mut().zip(checks) {
+            match number(rec, c, decimal_comma).and_then(|v| v.map(check).transpose()) {
+                Ok(v) => *slot = v,
                 Err(msg) => {
                     ctx.problem(c, format!("{msg}; row skipped"));
                     return None;
                 }
             }
         }
-        let [transport, processing, detour, density] = values;
+        let [transport, processing, detour, density] = read;
         m.transport_cost_per_unit_km = transport;
         m.processing_cost_per_unit = processing;
         m.detour_factor = detour;
@@ -1293,7 +1312,7 @@ pub fn read_materials(
         if !keys.insert(m.key.clone()) {
             problems.push(RowProblem {
                 file: t.path.clone(),
-                line,
+                place: Place::Line(line),
                 column: Some(t.header[c_key].clone()),
                 message: format!("material `{}` defined twice; row skipped", m.key),
             });
