@@ -258,7 +258,12 @@ fn line_ranges(
             if n == 0 {
                 break end;
             }
-            if let Some(i) = probe[..n].iter().position(|&b| b == b'\n') {
+            // After a LF, or a CR that is not the first half of a CRLF (a CR last in the
+            // probe may be: the next probe finds its LF).
+            let line_end = (0..n).find(|&i| {
+                probe[i] == b'\n' || (probe[i] == b'\r' && i + 1 < n && probe[i + 1] != b'\n')
+            });
+            if let Some(i) = line_end {
                 break at + i as u64 + 1;
             }
             at += n as u64;
@@ -301,7 +306,10 @@ fn parse_range<T>(
         let upto = if eof {
             filled
         } else {
-            match buf[..filled].iter().rposition(|&b| b == b'\n') {
+            // The last line end read, but not a CR last in the buffer (its LF may follow).
+            let line_end = |b: &u8| *b == b'\n' || *b == b'\r';
+            match buf[..filled.saturating_sub(1)].iter().rposition(line_end) {
+                Some(i) if buf[i] == b'\r' && buf[i + 1] == b'\n' => i + 2,
                 Some(i) => i + 1,
                 None => continue,
             }
@@ -310,27 +318,40 @@ fn parse_range<T>(
         if block.contains(&b'"') {
             return Err(Stop::Quoted);
         }
-        // One UTF-8 check per block; a block with invalid bytes is read with replacement
-        // characters, which then show in the messages about its cells.
-        let block = match std::str::from_utf8(block) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(block),
-        };
+        // One UTF-8 check per block; a block that is not UTF-8 is read cell by cell as the
+        // import reads it (`csv_import::cell_text`).
+        let text = std::str::from_utf8(block).ok();
         let mut cells: Vec<&str> = Vec::with_capacity(t.header.len());
-        let delimiter = char::from(t.delimiter);
-        for raw in block.split_inclusive('\n') {
-            let text = raw.strip_suffix('\n').unwrap_or(raw);
-            let text = text.strip_suffix('\r').unwrap_or(text);
-            if !text.is_empty() {
-                cells.clear();
-                cells.extend(text.split(delimiter).map(str::trim));
-                if let Some(v) = parse(
-                    out.rows,
-                    out.lines,
-                    &cells,
-                    &mut out.problems,
-                    &mut out.text,
-                ) {
+        for line in lines(block) {
+            if !line.is_empty() {
+                let parsed = if let Some(text) = text {
+                    // Line ends are ASCII: the line is a slice of the text at char boundaries.
+                    let start = line.as_ptr() as usize - block.as_ptr() as usize;
+                    let line = &text[start..start + line.len()];
+                    cells.clear();
+                    cells.extend(line.split(char::from(t.delimiter)).map(str::trim));
+                    parse(
+                        out.rows,
+                        out.lines,
+                        &cells,
+                        &mut out.problems,
+                        &mut out.text,
+                    )
+                } else {
+                    let decoded: Vec<std::borrow::Cow<'_, str>> = line
+                        .split(|&b| b == t.delimiter)
+                        .map(csv_import::cell_text)
+                        .collect();
+                    let cells: Vec<&str> = decoded.iter().map(|c| c.trim()).collect();
+                    parse(
+                        out.rows,
+                        out.lines,
+                        &cells,
+                        &mut out.problems,
+                        &mut out.text,
+                    )
+                };
+                if let Some(v) = parsed {
                     out.items.push(v);
                 }
                 out.rows += 1;
@@ -338,13 +359,34 @@ fn parse_range<T>(
             out.lines += 1;
         }
         drop(cells);
-        drop(block);
         buf.copy_within(upto..filled, 0);
         filled -= upto;
         if eof {
             return Ok(out);
         }
     }
+}
+
+/// The lines of a block that ends at a line end (or the file's end), without their line ends:
+/// LF, CRLF, or a CR alone, as the csv parser reads them.
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = block;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(i) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            return Some(std::mem::take(&mut rest));
+        };
+        let line = &rest[..i];
+        let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        rest = &rest[i + skip..];
+        Some(line)
+    })
 }
 
 /// A file with quote characters, whole, through the csv parser.
@@ -373,8 +415,7 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
             continue;
         }
         let line = rec.position().map_or(0, |p| p.line() - 1);
-        let cells: Vec<std::borrow::Cow<'_, str>> =
-            rec.iter().map(String::from_utf8_lossy).collect();
+        let cells: Vec<std::borrow::Cow<'_, str>> = rec.iter().map(csv_import::cell_text).collect();
         let cells: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
         if let Some(v) = parse(out.rows, line, &cells, &mut out.problems, &mut out.text) {
             out.items.push(v);

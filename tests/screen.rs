@@ -295,3 +295,105 @@ fn materials_past_65_536_are_told_apart() {
         .collect();
     assert_eq!(found, [(2, 4, "m65537")]);
 }
+
+/// The fixture with CR-only line ends, Latin-1 facility ids (`Café-1`: é is the byte 0xE9)
+/// and a UTF-8 byte-order mark: the import and the screen read the same facilities, streams
+/// and pairs from the same bytes, and the same pairs as from the plain files.
+#[test]
+fn import_and_screen_read_the_same_bytes_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin1_id = |id: &str| {
+        let mut b = b"Caf\xe9-".to_vec();
+        b.extend_from_slice(id.as_bytes());
+        b
+    };
+    for name in ["facilities.csv", "streams.csv", "materials.csv"] {
+        let text = std::fs::read_to_string(fixture().join(name)).unwrap();
+        let mut out: Vec<u8> = Vec::new();
+        if name == "materials.csv" {
+            out.extend_from_slice(b"\xef\xbb\xbf");
+        }
+        for (i, line) in text.lines().enumerate() {
+            match line.split_once(',') {
+                // The id (facilities) or the facility id (streams) is the first cell.
+                Some((first, rest)) if i > 0 && name != "materials.csv" => {
+                    out.extend_from_slice(&latin1_id(first));
+                    out.push(b',');
+                    out.extend_from_slice(rest.as_bytes());
+                }
+                _ => out.extend_from_slice(line.as_bytes()),
+            }
+            out.push(b'\r');
+        }
+        std::fs::write(dir.path().join(name), out).unwrap();
+    }
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "cr").unwrap();
+    assert!(imported.report.problems.is_empty(), "{}", imported.report);
+    let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
+    assert!(tables.report.problems.is_empty(), "{}", tables.report);
+    assert_eq!(tables.facilities(), 1000);
+    assert_eq!(imported.region.facilities.len(), 1000);
+    assert_eq!(tables.stream_rows, imported.stream_rows.len());
+    assert_eq!(imported.region.facilities[0].id, "Café-1");
+    let s = tables.index();
+    assert_eq!(s.facility_id(0), "Café-1");
+    assert_eq!(screen_lines(&s), screen_lines(&screen(&fixture())));
+    assert_same_as_engine(dir.path(), "CR line ends, Latin-1 ids");
+}
+
+/// A table saved as UTF-16 is named as such by both readers.
+#[test]
+fn utf16_tables_are_named_as_utf16() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture().join("facilities.csv")).unwrap();
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("facilities.csv"), utf16).unwrap();
+    for name in ["streams.csv", "materials.csv"] {
+        std::fs::copy(fixture().join(name), dir.path().join(name)).unwrap();
+    }
+    let Err(e) = csv_import::import(&CsvSources::folder(dir.path()), "utf16") else {
+        panic!("a UTF-16 table imported");
+    };
+    assert!(
+        e.to_string().contains("facilities.csv: the file is UTF-16"),
+        "{e}"
+    );
+    let Err(e) = ScreenTables::load(&CsvSources::folder(dir.path())) else {
+        panic!("a UTF-16 table screened");
+    };
+    assert!(
+        e.to_string().contains("facilities.csv: the file is UTF-16"),
+        "{e}"
+    );
+}
+
+/// In a CR-only file a bad row is on the same line for both readers.
+#[test]
+fn a_bad_row_of_a_cr_only_file_is_on_the_same_line_for_both_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("facilities.csv"),
+        "id,lat,lon\r1,50,4\r2,95,4\r3,50.1,4\r",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("streams.csv"),
+        "facility_id,direction,material,quantity\r1,output,ash,5\r3,input,ash,5\r",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("materials.csv"),
+        "material,transport_eur_per_tkm\rash,0.1\r",
+    )
+    .unwrap();
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "cr").unwrap();
+    let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
+    let lines = |r: &csv_import::ImportReport| -> Vec<Option<u64>> {
+        r.problems.iter().map(csv_import::RowProblem::line).collect()
+    };
+    assert_eq!(lines(&imported.report), [Some(3)], "{}", imported.report);
+    assert_eq!(lines(&tables.report), [Some(3)], "{}", tables.report);
+    assert_eq!(imported.region.facilities.len(), 2);
+    assert_eq!(tables.facilities(), 2);
+}

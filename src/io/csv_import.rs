@@ -19,6 +19,7 @@
 //! without an id get `<facility id>-o<n>` or `<facility id>-n<n>`. A bad row is skipped and
 //! reported with its line and column; the import says how many rows of each file it kept.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -165,6 +166,8 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
+    #[error("{path}: {message}")]
+    Encoding { path: PathBuf, message: String },
     #[error(
         "{path}: no column for {wanted} (expected one of: {aliases}); the header has: {found}"
     )]
@@ -360,14 +363,26 @@ impl Table {
                 .take(64 * 1024)
                 .read_to_end(&mut bytes)
                 .map_err(io)?;
-            if bytes.len() == before || bytes[before..].contains(&b'\n') {
+            // The header ends at a line end; a CR at the very end may be half of a CRLF.
+            let ends_line = bytes[before..].contains(&b'\n')
+                || bytes[before..bytes.len().saturating_sub(1)].contains(&b'\r');
+            if bytes.len() == before || ends_line {
                 break;
             }
         }
         Ok((Self::from_bytes(path, bytes)?, len))
     }
 
-    fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, ImportError> {
+    fn from_bytes(path: &Path, mut bytes: Vec<u8>) -> Result<Table, ImportError> {
+        if let Some(message) = utf16(&bytes) {
+            return Err(ImportError::Encoding {
+                path: path.to_owned(),
+                message,
+            });
+        }
+        // Line ends as the csv parser reads them (LF, CRLF or a lone CR) as LF or CRLF, so
+        // that every reader counts the same lines.
+        bare_cr_to_lf(&mut bytes);
         let first_line_end = memchr_newline(&bytes, 0).unwrap_or(bytes.len());
         let first = &bytes[..first_line_end];
         let count = |b: u8| first.iter().filter(|&&c| c == b).count();
@@ -387,7 +402,7 @@ impl Table {
             .byte_headers()
             .map_err(|e| csv_error(path, &e))?
             .iter()
-            .map(|h| normalise(&String::from_utf8_lossy(h)))
+            .map(|h| normalise(&cell_text(h)))
             .collect();
         let data_start = reader.position().byte() as usize;
         Ok(Table {
@@ -555,6 +570,40 @@ impl Table {
     }
 }
 
+/// What to say about a file in UTF-16 (a byte-order mark, or NUL bytes between the letters of
+/// its first line), which the readers do not read; `None` for any other file.
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let order = match bytes {
+        [0xff, 0xfe, ..] => "little-endian",
+        [0xfe, 0xff, ..] => "big-endian",
+        _ => {
+            let start = &bytes[..bytes.len().min(64)];
+            let nuls = start.iter().filter(|&&b| b == 0).count();
+            if nuls * 4 < start.len() {
+                return None;
+            }
+            "without a byte-order mark"
+        }
+    };
+    Some(format!(
+        "the file is UTF-16 text ({order}); save it as UTF-8 (in a spreadsheet: CSV UTF-8) and import it again"
+    ))
+}
+
+/// Turns every carriage return that does not start a CRLF into a line feed, in place: old Mac
+/// files end lines with a CR alone, which the csv parser reads as a line end but counts no
+/// line for.
+pub(crate) fn bare_cr_to_lf(bytes: &mut [u8]) {
+    let mut i = 0;
+    while let Some(at) = bytes[i..].iter().position(|&b| b == b'\r') {
+        let at = i + at;
+        if bytes.get(at + 1) != Some(&b'\n') {
+            bytes[at] = b'\n';
+        }
+        i = at + 1;
+    }
+}
+
 pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
@@ -575,20 +624,44 @@ fn csv_error(path: &Path, e: &csv::Error) -> ImportError {
     }
 }
 
-fn text(rec: &csv::ByteRecord, col: Option<usize>) -> &str {
-    col.and_then(|c| rec.get(c))
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .map_or("", str::trim)
+/// The characters Windows-1252 gives the bytes 0x80..=0x9F (the five it leaves undefined read
+/// as the C1 control characters of the same number, as browsers read them).
+const CP1252_80_9F: [char; 32] = [
+    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
+    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
+];
+
+/// A cell's text: UTF-8 if it is, else Windows-1252, the code page spreadsheets on Western
+/// European systems save CSV in (Latin-1 agrees with it on every letter). The import and the
+/// screen read every cell (and the header) through this, so they see the same ids.
+pub(crate) fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(
+            bytes
+                .iter()
+                .map(|&b| match b {
+                    0x80..=0x9f => CP1252_80_9F[usize::from(b - 0x80)],
+                    _ => char::from(b),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// A cell, trimmed; empty if the row has no such column.
+fn text(rec: &csv::ByteRecord, col: Option<usize>) -> Cow<'_, str> {
+    match col.and_then(|c| rec.get(c)).map(cell_text) {
+        None => Cow::Borrowed(""),
+        Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
+        Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_owned()),
+    }
 }
 
 fn owned_text(rec: &csv::ByteRecord, col: Option<usize>) -> String {
-    match col.and_then(|c| rec.get(c)) {
-        None => String::new(),
-        Some(b) => match std::str::from_utf8(b) {
-            Ok(s) => s.trim().to_owned(),
-            Err(_) => String::from_utf8_lossy(b).trim().to_owned(),
-        },
-    }
+    text(rec, col).into_owned()
 }
 
 /// Parses a number; `Ok(None)` for an empty cell.
@@ -597,7 +670,7 @@ fn number(
     col: Option<usize>,
     decimal_comma: bool,
 ) -> Result<Option<f64>, String> {
-    parse_number(text(rec, col), decimal_comma)
+    parse_number(&text(rec, col), decimal_comma)
 }
 
 /// Parses a trimmed cell as a finite number; `Ok(None)` for an empty cell. A file separated by
@@ -724,7 +797,7 @@ fn read_facilities(
             return None;
         }
         let mut coord = |col: usize, range: f64, what: &str| -> Option<f64> {
-            coordinate(text(rec, Some(col)), range, what, decimal_comma)
+            coordinate(&text(rec, Some(col)), range, what, decimal_comma)
                 .map_err(|m| ctx.problem(Some(col), m))
                 .ok()
         };
@@ -732,7 +805,7 @@ fn read_facilities(
         let lon = coord(c_lon, 180.0, "longitude")?;
         let mut flags = [false; 3];
         for (slot, col) in flags.iter_mut().zip([c_conf, c_rail, c_quay]) {
-            match flag(text(rec, col)) {
+            match flag(&text(rec, col)) {
                 Ok(v) => *slot = v,
                 Err(m) => ctx.problem(col, format!("{m}; taken as no")),
             }
@@ -952,11 +1025,11 @@ fn read_streams(
         Materials::default,
         |mats: &mut Materials, rec, ctx| {
             let key = text(rec, Some(c_fac));
-            let Some(&facility) = index.get(key) else {
+            let Some(&facility) = index.get(key.as_ref()) else {
                 ctx.problem(Some(c_fac), format!("unknown facility `{key}`; row skipped"));
                 return None;
             };
-            let Some(is_output) = parse_direction(text(rec, Some(c_dir))) else {
+            let Some(is_output) = parse_direction(&text(rec, Some(c_dir))) else {
                 ctx.problem(Some(c_dir), format!("`{}` is not output or input; row skipped", text(rec, Some(c_dir))));
                 return None;
             };
@@ -965,14 +1038,14 @@ fn read_streams(
                 ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
                 return None;
             }
-            let quantity = match quantity(text(rec, Some(c_qty)), decimal_comma) {
+            let quantity = match quantity(&text(rec, Some(c_qty)), decimal_comma) {
                 Ok(q) => q,
                 Err(m) => {
                     ctx.problem(Some(c_qty), m);
                     return None;
                 }
             };
-            let unit = match stream_unit(qty_unit, text(rec, c_unit)) {
+            let unit = match stream_unit(qty_unit, &text(rec, c_unit)) {
                 Ok(u) => u,
                 Err(m) => {
                     ctx.problem(c_unit, m);
@@ -1005,7 +1078,7 @@ fn read_streams(
             let ewc_text = text(rec, c_ewc);
             let ewc = if ewc_text.is_empty() {
                 None
-            } else if let Some(e) = ewc_list.lookup(ewc_text) {
+            } else if let Some(e) = ewc_list.lookup(&ewc_text) {
                 e.code.parse::<u32>().ok()
             } else {
                 ctx.problem(c_ewc, format!("`{ewc_text}` is not in the European List of Waste; ignored"));
@@ -1015,17 +1088,17 @@ fn read_streams(
             let physical_state = if state_text.is_empty() {
                 None
             } else {
-                let s = parse_state(state_text);
+                let s = parse_state(&state_text);
                 if s.is_none() {
                     ctx.problem(c_state, format!("`{state_text}` is not a state (solid, sludge, liquid, gas, heat, steam); ignored"));
                 }
                 s
             };
-            let hazardous = flag(text(rec, c_haz)).unwrap_or_else(|m| {
+            let hazardous = flag(&text(rec, c_haz)).unwrap_or_else(|m| {
                 ctx.problem(c_haz, format!("{m}; taken as no"));
                 false
             });
-            let months = parse_months(text(rec, c_months))
+            let months = parse_months(&text(rec, c_months))
                 .unwrap_or_else(|m| {
                     ctx.problem(c_months, format!("{m}; taken as all year"));
                     Vec::new()
@@ -1049,7 +1122,7 @@ fn read_streams(
                 unit,
                 hazardous,
                 physical_state,
-                material: mats.intern(material),
+                material: mats.intern(&material),
                 months,
                 quantity,
                 cost,
@@ -1285,7 +1358,7 @@ pub fn read_materials(
         if !cat.is_empty() {
             match Category::ALL
                 .into_iter()
-                .find(|c| c.label().eq_ignore_ascii_case(cat))
+                .find(|c| c.label().eq_ignore_ascii_case(&cat))
             {
                 Some(c) => m.category = c,
                 None => ctx.problem(
@@ -1296,7 +1369,7 @@ pub fn read_materials(
         }
         let unit = text(rec, c_unit);
         if !unit.is_empty() {
-            match Unit::parse(unit) {
+            match Unit::parse(&unit) {
                 Some(u) => m.unit = u,
                 None => ctx.problem(c_unit, format!("`{unit}` is not a unit; taken as t")),
             }
