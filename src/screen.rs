@@ -399,6 +399,8 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
     let mut rec = csv::ByteRecord::new();
     let mut out = Parsed::new();
     let first_line = count_lines(&t.bytes[..t.data_start]) + 1;
+    let data = &t.bytes[t.data_start..];
+    let unclosed = csv_import::unclosed_quote(data, t.delimiter);
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(true) => {}
@@ -412,6 +414,13 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
             }
         }
         if rec.len() == 1 && rec.get(0).is_some_and(<[u8]>::is_empty) {
+            continue;
+        }
+        if let Some(quote) = unclosed.filter(|&q| q < reader.position().byte() as usize) {
+            // Lines counted from the task's start, as the other problems are.
+            let (line, message) = csv_import::unclosed_quote_problem(data, quote, 0);
+            out.problems.push(problem(t, line, None, message));
+            out.rows += 1;
             continue;
         }
         let line = rec.position().map_or(0, |p| p.line() - 1);

@@ -390,10 +390,57 @@ fn a_bad_row_of_a_cr_only_file_is_on_the_same_line_for_both_readers() {
     let imported = csv_import::import(&CsvSources::folder(dir.path()), "cr").unwrap();
     let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
     let lines = |r: &csv_import::ImportReport| -> Vec<Option<u64>> {
-        r.problems.iter().map(csv_import::RowProblem::line).collect()
+        r.problems
+            .iter()
+            .map(csv_import::RowProblem::line)
+            .collect()
     };
     assert_eq!(lines(&imported.report), [Some(3)], "{}", imported.report);
     assert_eq!(lines(&tables.report), [Some(3)], "{}", tables.report);
     assert_eq!(imported.region.facilities.len(), 2);
     assert_eq!(tables.facilities(), 2);
+}
+
+/// A quote that never closes swallows every row after it into one cell: both readers say so,
+/// at the line where it opens, and keep the rows before it.
+#[test]
+fn an_unclosed_quote_is_reported_where_it_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fac = String::from("id,name,lat,lon\n");
+    for i in 1..=20 {
+        let name = if i == 5 {
+            "\"Acme, Ltd".to_owned()
+        } else {
+            format!("site {i}")
+        };
+        writeln!(fac, "{i},{name},{},4", 50.0 + f64::from(i) * 0.001).unwrap();
+    }
+    std::fs::write(dir.path().join("facilities.csv"), fac).unwrap();
+    std::fs::write(
+        dir.path().join("streams.csv"),
+        "facility_id,direction,material,quantity\n1,output,ash,5\n2,input,ash,5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("materials.csv"),
+        "material,transport_eur_per_tkm\nash,0.1\n",
+    )
+    .unwrap();
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "quote").unwrap();
+    let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
+    for report in [&imported.report, &tables.report] {
+        let text = report.to_string();
+        assert_eq!(report.problems.len(), 1, "{text}");
+        let p = &report.problems[0];
+        assert!(p.file.ends_with("facilities.csv"), "{text}");
+        assert_eq!(p.line(), Some(6), "{text}");
+        assert!(
+            p.message
+                .contains("a quote opens on this line and is never closed")
+                && p.message.contains("15 more lines"),
+            "{text}"
+        );
+    }
+    assert_eq!(imported.region.facilities.len(), 4);
+    assert_eq!(tables.facilities(), 4);
 }

@@ -521,6 +521,7 @@ impl Table {
                     problems: Vec::new(),
                     state: init(),
                 };
+                let unclosed = unclosed_quote(&self.bytes[start..end], self.delimiter);
                 loop {
                     match reader.read_byte_record(&mut rec) {
                         Ok(true) => {}
@@ -538,6 +539,18 @@ impl Table {
                         continue; // blank line
                     }
                     chunk.rows += 1;
+                    if let Some(quote) = unclosed.filter(|&q| q < reader.position().byte() as usize)
+                    {
+                        let (line, message) =
+                            unclosed_quote_problem(&self.bytes[start..end], quote, first_line);
+                        chunk.problems.push(RowProblem {
+                            file: self.path.clone(),
+                            place: Place::Line(line),
+                            column: None,
+                            message,
+                        });
+                        continue;
+                    }
                     let line = rec.position().map_or(0, |p| p.line() + first_line - 1);
                     let mut ctx = RowCtx {
                         path: &self.path,
@@ -602,6 +615,59 @@ pub(crate) fn bare_cr_to_lf(bytes: &mut [u8]) {
         }
         i = at + 1;
     }
+}
+
+/// Where a quote that is never closed opens: its offset in `bytes`. The csv parser reads
+/// quotes so (a quote starts a quoted cell only at the start of a cell; inside one, `""` is a
+/// quote and line ends are text), and at the end of the file it ends such a cell without a
+/// word: every row after the quote becomes part of one cell. The readers report it instead.
+pub(crate) fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        CellStart,
+        InCell,
+        InQuotes,
+        QuoteInQuotes,
+    }
+    if !bytes.contains(&b'"') {
+        return None;
+    }
+    let mut state = State::CellStart;
+    let mut opened = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends_cell = b == delimiter || b == b'\n' || b == b'\r';
+        state = match state {
+            State::CellStart if b == b'"' => {
+                opened = i;
+                State::InQuotes
+            }
+            State::CellStart | State::InCell | State::QuoteInQuotes if ends_cell => {
+                State::CellStart
+            }
+            State::CellStart | State::InCell | State::QuoteInQuotes if b != b'"' => State::InCell,
+            State::CellStart | State::InCell => State::InCell,
+            State::InQuotes if b == b'"' => State::QuoteInQuotes,
+            // Text inside the quotes, or `""` (a quote) after a quote.
+            State::InQuotes | State::QuoteInQuotes => State::InQuotes,
+        };
+    }
+    (state == State::InQuotes).then_some(opened)
+}
+
+/// The line (counting from `first_line` at the start of `bytes`) and message of a quote at
+/// `quote` that is never closed.
+pub(crate) fn unclosed_quote_problem(bytes: &[u8], quote: usize, first_line: u64) -> (u64, String) {
+    let line = first_line + count_lines(&bytes[..quote]);
+    // Lines after this one (the last line end of the file starts none).
+    let after = count_lines(&bytes[quote..]) - u64::from(bytes.ends_with(b"\n"));
+    (
+        line,
+        format!(
+            "a quote opens on this line and is never closed: the rest of the file ({after} more \
+             line{}) reads as one cell; row skipped (close the quote, or double it inside a cell)",
+            if after == 1 { "" } else { "s" }
+        ),
+    )
 }
 
 pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
@@ -1405,6 +1471,26 @@ pub fn read_materials(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_quote_is_found_as_the_csv_parser_reads_quotes() {
+        assert_eq!(unclosed_quote(b"a,\"b\"\"c\",d\n", b','), None);
+        assert_eq!(
+            unclosed_quote(b"a,\"b\nc\",d\n", b','),
+            None,
+            "a cell over two lines"
+        );
+        assert_eq!(
+            unclosed_quote(b"a,b\"c\n", b','),
+            None,
+            "a quote inside a cell is text"
+        );
+        assert_eq!(unclosed_quote(b"a,\"b\n1,2\n", b','), Some(2));
+        assert_eq!(unclosed_quote(b"\"x\"y;\"z\n", b';'), Some(5));
+        let (line, message) = unclosed_quote_problem(b"1,2\n3,\"4\n5,6\n", 6, 2);
+        assert_eq!(line, 3);
+        assert!(message.contains("(1 more line)"), "{message}");
+    }
 
     #[test]
     fn months_parse_ranges_lists_and_wraps() {
