@@ -285,7 +285,15 @@ fn a_kill_during_a_save_leaves_the_old_file_or_the_new_one_never_a_mix() {
             );
             if name != "region.json" {
                 cut_mid_write += 1;
-                std::fs::remove_file(entry.path()).unwrap();
+                // Left by a save killed two hours ago, as far as the next save can tell.
+                std::fs::File::options()
+                    .write(true)
+                    .open(entry.path())
+                    .unwrap()
+                    .set_modified(
+                        std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
+                    )
+                    .unwrap();
             }
         }
     }
@@ -293,6 +301,15 @@ fn a_kill_during_a_save_leaves_the_old_file_or_the_new_one_never_a_mix() {
         cut_mid_write > 0,
         "no kill landed during a write: the test proved nothing"
     );
+    // The next save that runs to its end removes what the killed ones left.
+    let o = symbiomap(&["generate", "--facilities", "10", "-o", s(&target)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["region.json"]);
 }
 
 fn sample(name: &str) -> PathBuf {
