@@ -1,5 +1,5 @@
 //! The command line: `symbiomap check | import | match | plan | screen | export | bench |
-//! generate`.
+//! generate | upgrade`.
 //! With no command, the binary opens the desktop app (see `main.rs`).
 
 use std::fmt::Write as _;
@@ -64,6 +64,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Write a large synthetic region for benchmarks, with catalogue materials.
     Generate(GenerateArgs),
+    /// Read a region file of any version this build reads, migrate it and save it in the
+    /// current version (with every field it does not know kept).
+    Upgrade(UpgradeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -226,6 +229,15 @@ pub struct GenerateArgs {
     pub output: PathBuf,
 }
 
+#[derive(Args, Debug)]
+pub struct UpgradeArgs {
+    /// Region file to read (any `format_version` up to this build's).
+    pub region: PathBuf,
+    /// Region file to write (may be the same file: the save is atomic).
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
 /// Runs a command; the caller prints the error.
 pub fn run(command: Command) -> Result<()> {
     match command {
@@ -237,6 +249,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Export(args) => export(&args),
         Command::Bench(args) => bench(&args),
         Command::Generate(args) => generate(&args),
+        Command::Upgrade(args) => upgrade(&args),
     }
 }
 
@@ -1238,6 +1251,26 @@ fn write_pairs_csv(
         Ok(())
     })
     .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// `symbiomap upgrade`: load (which migrates), save in the current version.
+fn upgrade(args: &UpgradeArgs) -> Result<()> {
+    let (region, was) = region_file::load_versioned(&args.region)?;
+    region_file::save(&region, &args.output)?;
+    let now = crate::model::FORMAT_VERSION;
+    let (outputs, needs) = region.stream_counts();
+    outln!(
+        "{}: {} (format {was}{}): {} facilities, {outputs} outputs, {needs} needs",
+        args.output.display(),
+        args.region.display(),
+        if was == now {
+            ", already the current one".to_owned()
+        } else {
+            format!(", upgraded to {now}")
+        },
+        region.facilities.len()
+    );
+    Ok(())
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {

@@ -112,6 +112,12 @@ impl LoadError {
 
 /// Reads and validates a region file.
 pub fn load(path: &Path) -> Result<Region, LoadError> {
+    load_versioned(path).map(|(region, _)| region)
+}
+
+/// Reads and validates a region file; also returns the `format_version` the file had before it
+/// was migrated.
+pub fn load_versioned(path: &Path) -> Result<(Region, u32), LoadError> {
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
@@ -131,7 +137,7 @@ pub fn load(path: &Path) -> Result<Region, LoadError> {
             });
         }
     };
-    parse(&text, path)
+    parse_versioned(&text, path)
 }
 
 fn line_col_at(bytes: &[u8], pos: usize) -> (usize, usize) {
@@ -144,6 +150,11 @@ fn line_col_at(bytes: &[u8], pos: usize) -> (usize, usize) {
 
 /// Parses and validates region JSON; `path` is only used in messages.
 pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
+    parse_versioned(text, path).map(|(region, _)| region)
+}
+
+/// [`parse`], also returning the `format_version` the text had before migration.
+pub fn parse_versioned(text: &str, path: &Path) -> Result<(Region, u32), LoadError> {
     #[derive(Deserialize)]
     struct Probe {
         format_version: Option<serde_json::Value>,
@@ -156,7 +167,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
         path: path.to_owned(),
         problem: at(text, &JsonPath::root().key("format_version"), message),
     };
-    match probe.format_version {
+    let version = match probe.format_version {
         None => {
             return Err(LoadError::Field {
                 path: path.to_owned(),
@@ -181,9 +192,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
                     "expected a whole number from 1 to {FORMAT_VERSION}, found {v}"
                 )))
             }
-            Some(_) => {}
+            // At most FORMAT_VERSION, checked above.
+            Some(found) => found as u32,
         },
-    }
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let mut region: Region = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
@@ -195,7 +207,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
     migrate(&mut region);
     let problems = validate(&region);
     if problems.is_empty() {
-        Ok(region)
+        Ok((region, version))
     } else {
         Err(LoadError::Invalid {
             path: path.to_owned(),
