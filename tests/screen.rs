@@ -444,3 +444,25 @@ fn an_unclosed_quote_is_reported_where_it_opens() {
     assert_eq!(imported.region.facilities.len(), 4);
     assert_eq!(tables.facilities(), 4);
 }
+
+/// Found by fuzzing (`fuzz/artifacts/screen`): a table without a single line end made the
+/// screen's header reader slice past its buffer.
+#[test]
+fn a_table_without_a_line_end_is_read_by_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("facilities.csv"), "id,lat,lon").unwrap();
+    std::fs::write(
+        dir.path().join("streams.csv"),
+        "facility_id,direction,material,quantity",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("materials.csv"),
+        "material,transport_eur_per_tkm",
+    )
+    .unwrap();
+    let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
+    assert_eq!((tables.facilities(), tables.stream_rows), (0, 0));
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "empty").unwrap();
+    assert_eq!(imported.region.facilities.len(), 0);
+}

@@ -363,10 +363,13 @@ impl Table {
                 .take(64 * 1024)
                 .read_to_end(&mut bytes)
                 .map_err(io)?;
-            // The header ends at a line end; a CR at the very end may be half of a CRLF.
-            let ends_line = bytes[before..].contains(&b'\n')
-                || bytes[before..bytes.len().saturating_sub(1)].contains(&b'\r');
-            if bytes.len() == before || ends_line {
+            // The header ends at a line end; a CR last in the buffer may be half of a CRLF.
+            let read = &bytes[before..];
+            let ends_line = read.contains(&b'\n')
+                || read
+                    .split_last()
+                    .is_some_and(|(_, init)| init.contains(&b'\r'));
+            if read.is_empty() || ends_line {
                 break;
             }
         }
