@@ -521,6 +521,53 @@ macro_rules! keep_unknown_fields {
 }
 pub(crate) use keep_unknown_fields;
 
+/// The names of the fields a struct reads (serde's list, passed to `deserialize_struct`): for
+/// code that adds fields to an `extra` and must not shadow one the struct writes itself.
+pub fn field_names<T: de::DeserializeOwned>() -> &'static [&'static str] {
+    use std::cell::Cell;
+
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("field names found")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+
+    /// Gives the names it is asked for with and stops.
+    struct Names<'a>(&'a Cell<&'static [&'static str]>);
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0.set(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    let names = Cell::new(&[][..]);
+    let _ = T::deserialize(Names(&names));
+    names.get()
+}
+
 /// A region's hub sites ([`crate::hubs::HubSite`]), which keep their unknown fields through
 /// serde's `flatten`: read and written here so that those fields keep their text too, and the
 /// unknown fields of a site's `location` survive (kept in the site's `extra`).
@@ -696,6 +743,13 @@ mod tests {
         assert!(e.inner().to_string().contains("expected f64"), "{e}");
         let latlon: LatLon = serde_json::from_str("[50.5, 4.25]").unwrap();
         assert_eq!(latlon, LatLon::new(50.5, 4.25));
+    }
+
+    #[test]
+    fn field_names_are_serdes_list() {
+        let names = super::field_names::<crate::model::Constituent>();
+        assert_eq!(names, ["name", "mass_pct"]);
+        assert!(super::field_names::<Need>().contains(&"virgin_price_per_unit"));
     }
 
     #[test]

@@ -390,3 +390,44 @@ fn geojson_values_the_region_file_refuses_are_refused_at_their_feature() {
         .collect();
     assert_eq!(ids, ["A-o1~2", "S1", "A-o1"]);
 }
+
+/// Found by fuzzing (`fuzz/artifacts/csv_streams`): a second `material` column was kept in the
+/// stream's extra fields as `material`, so the saved file had the field twice and did not load.
+#[test]
+fn columns_named_like_a_stream_field_are_kept_under_another_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facilities.csv",
+        "id,name,sector,lat,lon\n1,a,steel,50,4\n2,b,cement,50.1,4\n",
+    );
+    write(
+        dir.path(),
+        "streams.csv",
+        "facility_id,direction,material,quantity,material,outlet,note,note\n\
+         1,output,slag,100,scrap,landfill,first,second\n\
+         2,input,slag,100,,,x,\n",
+    );
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "columns").unwrap();
+    let path = dir.path().join("columns.json");
+    symbiomap::io::region_file::save(&imported.region, &path).unwrap();
+    let region = symbiomap::io::region_file::load(&path).unwrap();
+    let o = &region.facilities[0].outputs[0];
+    assert_eq!(o.material, "slag");
+    let text = |k: &str| o.extra.get(k).and_then(|v| v.as_str().map(str::to_owned));
+    assert_eq!(text("csv_material").as_deref(), Some("scrap"));
+    assert_eq!(text("csv_outlet").as_deref(), Some("landfill"));
+    assert_eq!(text("note").as_deref(), Some("first"));
+    assert_eq!(text("csv_note").as_deref(), Some("second"));
+    let report = imported.report.to_string();
+    assert!(
+        report.contains("streams.csv line 1, column material: a stream or need has a field of this name; the column is kept as `csv_material`"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "column note: an earlier column has this name; the column is kept as `csv_note`"
+        ),
+        "{report}"
+    );
+}

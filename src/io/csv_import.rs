@@ -1088,6 +1088,7 @@ fn read_streams(
     ]);
     let decimal_comma = t.decimal_comma;
     let ewc_list = crate::reference::EwcList::get();
+    let extra_cols = extra_keys(t, extra_cols, report);
 
     // Materials are interned per chunk (the chunk's parser state).
     let parsed = t.parse_rows_with(
@@ -1357,6 +1358,48 @@ fn read_streams(
         }
     }
     Ok(rows)
+}
+
+/// The keys the other columns of `streams.csv` are kept under in a stream's (or need's) extra
+/// fields: the column's name, unless a stream or a need has a field of that name (a second
+/// `material` column, an `outlet` column), which would be written twice and not read back,
+/// or an earlier column has it; then `csv_<name>` (and `~2`... if that is taken), reported
+/// once at the header.
+fn extra_keys(
+    t: &Table,
+    columns: Vec<(usize, String)>,
+    report: &mut ImportReport,
+) -> Vec<(usize, String)> {
+    let fields: FxHashSet<&str> = crate::unknown::field_names::<OutputStream>()
+        .iter()
+        .chain(crate::unknown::field_names::<Need>())
+        .copied()
+        .collect();
+    let mut taken: FxHashSet<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+    columns
+        .into_iter()
+        .map(|(c, name)| {
+            let mut key = name.clone();
+            if taken.contains(&key) {
+                key = format!("csv_{name}");
+                dedupe_id(&mut key, &mut taken);
+                let why = if fields.contains(name.as_str()) {
+                    "a stream or need has a field of this name"
+                } else {
+                    "an earlier column has this name"
+                };
+                report.problems.push(RowProblem {
+                    file: t.path.clone(),
+                    place: Place::Line(1),
+                    column: Some(name),
+                    message: format!("{why}; the column is kept as `{key}`"),
+                });
+            } else {
+                taken.insert(key.clone());
+            }
+            (c, key)
+        })
+        .collect()
 }
 
 /// `id`, or `id~2`, `id~3`... if it is taken; records it.
