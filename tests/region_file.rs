@@ -518,3 +518,24 @@ fn a_version_1_files_proposals_and_projects_are_kept_by_the_migration() {
     let e = parse(&broken).unwrap_err();
     assert!(e.to_string().contains("proposals[0].to_facility"), "{e}");
 }
+
+/// `save` writes the region as it encodes it (no text of the whole region in memory): the
+/// same bytes as `to_text`.
+#[test]
+fn a_saved_file_is_to_text_byte_for_byte() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "sample-regions/scheldt-valley.json",
+        "tests/fixtures/small_region.json",
+    ] {
+        let region = region_file::load(&root.join(file)).unwrap();
+        let path = dir.path().join("saved.json");
+        region_file::save(&region, &path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            region_file::to_text(&region).unwrap(),
+            "{file}"
+        );
+    }
+}

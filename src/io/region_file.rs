@@ -803,8 +803,13 @@ pub fn save(region: &Region, path: &Path) -> Result<(), SaveError> {
             problems,
         });
     }
-    let text = to_text(region)?;
-    crate::io::atomic::write_atomic(path, text.as_bytes()).map_err(|source| SaveError::Io {
+    // Written as it is encoded, into the atomic writer's buffer: a region of a million
+    // streams is never held as text as well (the same text as [`to_text`]).
+    crate::io::atomic::write_atomic_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, region)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|source| SaveError::Io {
         path: path.to_owned(),
         source,
     })
