@@ -34,7 +34,7 @@ use rustc_hash::FxHashMap;
 use crate::economics::{evaluate, DemandSide, ModeRates, SupplySide};
 use crate::geodesy::{chord_sq_bound, chord_sq_to_km, dist_sq, haversine_km, SpherePoint};
 use crate::io::csv_import::{
-    self, count_lines, parse_direction, parse_number, CsvSources, FileSummary, ImportError,
+    self, count_lines, parse_direction, parse_number, shown, CsvSources, FileSummary, ImportError,
     ImportReport, Place, RowProblem, Table,
 };
 use crate::matching::NeumaierSum;
@@ -958,7 +958,7 @@ fn index_facilities<'a>(
                     t,
                     first_line + f.line,
                     c_id,
-                    format!("duplicate facility id `{id}`; row skipped"),
+                    format!("duplicate facility id `{}`; row skipped", shown(id)),
                 ));
                 continue;
             }
@@ -1005,7 +1005,7 @@ fn read_streams(
             let Some(facility) = facilities.get(key) else {
                 return skip(
                     Some(c_fac),
-                    format!("unknown facility `{key}`; row skipped"),
+                    format!("unknown facility `{}`; row skipped", shown(key)),
                 );
             };
             let dir = cell(cells, Some(c_dir));
@@ -1017,7 +1017,7 @@ fn read_streams(
                     None => {
                         return skip(
                             Some(c_dir),
-                            format!("`{dir}` is not output or input; row skipped"),
+                            format!("`{}` is not output or input; row skipped", shown(dir)),
                         )
                     }
                 },
@@ -1040,21 +1040,28 @@ fn read_streams(
             let Some(&material) = material_index.get(name) else {
                 return skip(
                     Some(c_mat),
-                    format!("material `{name}` is not in materials.csv; not screened"),
+                    format!(
+                        "material `{}` is not in materials.csv; not screened",
+                        shown(name)
+                    ),
                 );
             };
             let m = &materials[material as usize];
             if m.transport_cost_per_unit_km.is_none() {
                 return skip(
                     Some(c_mat),
-                    format!("materials.csv gives `{name}` no transport cost; not screened"),
+                    format!(
+                        "materials.csv gives `{}` no transport cost; not screened",
+                        shown(name)
+                    ),
                 );
             }
             if unit != m.unit {
                 return skip(
                     c_unit.or(Some(c_qty)),
                     format!(
-                        "quantity in {unit}, material `{name}` in {}; not screened",
+                        "quantity in {unit}, material `{}` in {}; not screened",
+                        shown(name),
                         m.unit
                     ),
                 );

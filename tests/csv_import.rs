@@ -431,3 +431,43 @@ fn columns_named_like_a_stream_field_are_kept_under_another_name() {
         "{report}"
     );
 }
+
+/// A message quotes the start of a huge cell, not the cell.
+#[test]
+fn messages_quote_a_short_prefix_of_a_huge_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(1_000_000);
+    write(
+        dir.path(),
+        "facilities.csv",
+        &format!("id,name,sector,lat,lon\n1,a,steel,50,4\n2,b,cement,{huge},4\n"),
+    );
+    write(
+        dir.path(),
+        "streams.csv",
+        &format!("facility_id,direction,material,quantity\n{huge},output,ash,5\n1,{huge},ash,5\n1,output,ash,{huge}\n"),
+    );
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "huge").unwrap();
+    assert_eq!(imported.report.problems.len(), 4, "{}", imported.report);
+    for p in &imported.report.problems {
+        assert!(
+            p.message.len() < 200,
+            "{} bytes: {}...",
+            p.message.len(),
+            &p.message[..200]
+        );
+        assert!(
+            p.message.contains("xxxxxxxxxx... (1000000 bytes)"),
+            "{}",
+            p.message
+        );
+    }
+    // A region file's value of the wrong type too.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small_region.json"),
+    )
+    .unwrap()
+    .replacen("51.10", &format!("\"{huge}\""), 1);
+    let e = symbiomap::io::region_file::parse(&text, Path::new("huge.json")).unwrap_err();
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+}

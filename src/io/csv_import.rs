@@ -733,6 +733,26 @@ fn owned_text(rec: &csv::ByteRecord, col: Option<usize>) -> String {
     text(rec, col).into_owned()
 }
 
+/// Characters of a cell a message quotes: a cell of a megabyte (a quote that swallowed the
+/// file, a pasted blob) is shown by its start and its length.
+const SHOWN_CHARS: usize = 60;
+
+/// A cell as a message quotes it: whole if short, else its start and its length.
+pub(crate) fn shown(t: &str) -> Cow<'_, str> {
+    match t.char_indices().nth(SHOWN_CHARS) {
+        None => Cow::Borrowed(t),
+        Some((end, _)) => Cow::Owned(format!("{}... ({} bytes)", &t[..end], t.len())),
+    }
+}
+
+/// A message that quotes a value whole (a parser's), cut to a few lines' length.
+pub(crate) fn shown_message(m: &str) -> Cow<'_, str> {
+    match m.char_indices().nth(4 * SHOWN_CHARS) {
+        None => Cow::Borrowed(m),
+        Some((end, _)) => Cow::Owned(format!("{}... ({} bytes)", &m[..end], m.len())),
+    }
+}
+
 /// Parses a number; `Ok(None)` for an empty cell.
 fn number(
     rec: &csv::ByteRecord,
@@ -755,7 +775,7 @@ pub(crate) fn parse_number(t: &str, decimal_comma: bool) -> Result<Option<f64>, 
     };
     match parsed {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(format!("`{t}` is not a number")),
+        _ => Err(format!("`{}` is not a number", shown(t))),
     }
 }
 
@@ -794,9 +814,8 @@ pub(crate) fn stream_unit(implied: Option<Unit>, t: &str) -> Result<Unit, String
     match (implied, t) {
         (Some(u), _) => Ok(u),
         (None, "") => Ok(Unit::Tonne),
-        (None, u) => {
-            Unit::parse(u).ok_or_else(|| format!("`{u}` is not a unit (t, m3 or MWh); row skipped"))
-        }
+        (None, u) => Unit::parse(u)
+            .ok_or_else(|| format!("`{}` is not a unit (t, m3 or MWh); row skipped", shown(u))),
     }
 }
 
@@ -804,7 +823,7 @@ pub(crate) fn flag(t: &str) -> Result<bool, String> {
     match t.to_ascii_lowercase().as_str() {
         "" | "0" | "no" | "n" | "false" | "f" => Ok(false),
         "1" | "yes" | "y" | "true" | "t" | "x" => Ok(true),
-        _ => Err(format!("`{t}` is not yes or no")),
+        _ => Err(format!("`{}` is not yes or no", shown(t))),
     }
 }
 
@@ -923,7 +942,7 @@ fn read_facilities(
                 file: t.path.clone(),
                 place: Place::Line(line),
                 column: Some(t.header[c_id].clone()),
-                message: format!("duplicate facility id `{}`; row skipped", f.id),
+                message: format!("duplicate facility id `{}`; row skipped", shown(&f.id)),
             });
             continue;
         }
@@ -959,7 +978,12 @@ fn parse_state(t: &str) -> Option<PhysicalState> {
 fn parse_months(t: &str) -> Result<Vec<u8>, String> {
     let mut months = Vec::new();
     for part in t.split([';', '|', ' ']).filter(|p| !p.is_empty()) {
-        let bad = || format!("`{t}` is not a list of months (1-12, e.g. `5-9` or `5;6;7`)");
+        let bad = || {
+            format!(
+                "`{}` is not a list of months (1-12, e.g. `5-9` or `5;6;7`)",
+                shown(t)
+            )
+        };
         if let Some((a, b)) = part.split_once('-') {
             let (a, b) = (
                 a.trim().parse::<u8>().map_err(|_| bad())?,
@@ -1091,118 +1115,141 @@ fn read_streams(
     let extra_cols = extra_keys(t, extra_cols, report);
 
     // Materials are interned per chunk (the chunk's parser state).
-    let parsed = t.parse_rows_with(
-        Materials::default,
-        |mats: &mut Materials, rec, ctx| {
-            let key = text(rec, Some(c_fac));
-            let Some(&facility) = index.get(key.as_ref()) else {
-                ctx.problem(Some(c_fac), format!("unknown facility `{key}`; row skipped"));
-                return None;
-            };
-            let Some(is_output) = parse_direction(&text(rec, Some(c_dir))) else {
-                ctx.problem(Some(c_dir), format!("`{}` is not output or input; row skipped", text(rec, Some(c_dir))));
-                return None;
-            };
-            let material = text(rec, Some(c_mat));
-            if material.is_empty() {
-                ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
+    let parsed = t.parse_rows_with(Materials::default, |mats: &mut Materials, rec, ctx| {
+        let key = text(rec, Some(c_fac));
+        let Some(&facility) = index.get(key.as_ref()) else {
+            ctx.problem(
+                Some(c_fac),
+                format!("unknown facility `{}`; row skipped", shown(&key)),
+            );
+            return None;
+        };
+        let Some(is_output) = parse_direction(&text(rec, Some(c_dir))) else {
+            ctx.problem(
+                Some(c_dir),
+                format!(
+                    "`{}` is not output or input; row skipped",
+                    shown(&text(rec, Some(c_dir)))
+                ),
+            );
+            return None;
+        };
+        let material = text(rec, Some(c_mat));
+        if material.is_empty() {
+            ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
+            return None;
+        }
+        let quantity = match quantity(&text(rec, Some(c_qty)), decimal_comma) {
+            Ok(q) => q,
+            Err(m) => {
+                ctx.problem(Some(c_qty), m);
                 return None;
             }
-            let quantity = match quantity(&text(rec, Some(c_qty)), decimal_comma) {
-                Ok(q) => q,
+        };
+        let unit = match stream_unit(qty_unit, &text(rec, c_unit)) {
+            Ok(u) => u,
+            Err(m) => {
+                ctx.problem(c_unit, m);
+                return None;
+            }
+        };
+        let cost = match number(rec, c_cost, decimal_comma) {
+            Ok(v) => v.unwrap_or(f64::NAN),
+            Err(m) => {
+                ctx.problem(c_cost, format!("{m}; row skipped"));
+                return None;
+            }
+        };
+        let mut optional = |c: Option<usize>, lo: f64, hi: f64| -> f64 {
+            match number(rec, c, decimal_comma) {
+                Ok(Some(v)) if (lo..=hi).contains(&v) => v,
+                Ok(None) => f64::NAN,
+                Ok(Some(v)) => {
+                    ctx.problem(c, format!("{v} is outside {lo}..{hi}; ignored"));
+                    f64::NAN
+                }
                 Err(m) => {
-                    ctx.problem(Some(c_qty), m);
-                    return None;
-                }
-            };
-            let unit = match stream_unit(qty_unit, &text(rec, c_unit)) {
-                Ok(u) => u,
-                Err(m) => {
-                    ctx.problem(c_unit, m);
-                    return None;
-                }
-            };
-            let cost = match number(rec, c_cost, decimal_comma) {
-                Ok(v) => v.unwrap_or(f64::NAN),
-                Err(m) => {
-                    ctx.problem(c_cost, format!("{m}; row skipped"));
-                    return None;
-                }
-            };
-            let mut optional = |c: Option<usize>, lo: f64, hi: f64| -> f64 {
-                match number(rec, c, decimal_comma) {
-                    Ok(Some(v)) if (lo..=hi).contains(&v) => v,
-                    Ok(None) => f64::NAN,
-                    Ok(Some(v)) => {
-                        ctx.problem(c, format!("{v} is outside {lo}..{hi}; ignored"));
-                        f64::NAN
-                    }
-                    Err(m) => {
-                        ctx.problem(c, format!("{m}; ignored"));
-                        f64::NAN
-                    }
-                }
-            };
-            let moisture_pct = optional(c_moist, 0.0, 100.0);
-            let variability_cv_pct = optional(c_var, 0.0, 1000.0);
-            let ewc_text = text(rec, c_ewc);
-            let ewc = if ewc_text.is_empty() {
-                None
-            } else if let Some(e) = ewc_list.lookup(&ewc_text) {
-                e.code.parse::<u32>().ok()
-            } else {
-                ctx.problem(c_ewc, format!("`{ewc_text}` is not in the European List of Waste; ignored"));
-                None
-            };
-            let state_text = text(rec, c_state);
-            let physical_state = if state_text.is_empty() {
-                None
-            } else {
-                let s = parse_state(&state_text);
-                if s.is_none() {
-                    ctx.problem(c_state, format!("`{state_text}` is not a state (solid, sludge, liquid, gas, heat, steam); ignored"));
-                }
-                s
-            };
-            let hazardous = flag(&text(rec, c_haz)).unwrap_or_else(|m| {
-                ctx.problem(c_haz, format!("{m}; taken as no"));
-                false
-            });
-            let months = parse_months(&text(rec, c_months))
-                .unwrap_or_else(|m| {
-                    ctx.problem(c_months, format!("{m}; taken as all year"));
-                    Vec::new()
-                })
-                .iter()
-                .fold(0u16, |mask, m| mask | (1 << (m - 1)));
-            let id = owned_text(rec, c_id);
-            let description = owned_text(rec, c_desc);
-            let mut extra = Extra::new();
-            for (c, h) in &extra_cols {
-                let v = owned_text(rec, Some(*c));
-                if !v.is_empty() {
-                    extra.insert(h.clone(), serde_json::Value::String(v));
+                    ctx.problem(c, format!("{m}; ignored"));
+                    f64::NAN
                 }
             }
-            let rare = (!id.is_empty() || !description.is_empty() || !extra.is_empty())
-                .then(|| Box::new(RareFields { id, description, extra }));
-            Some(FlowRow {
-                facility,
-                is_output,
-                unit,
-                hazardous,
-                physical_state,
-                material: mats.intern(&material),
-                months,
-                quantity,
-                cost,
-                moisture_pct,
-                variability_cv_pct,
-                ewc,
-                rare,
+        };
+        let moisture_pct = optional(c_moist, 0.0, 100.0);
+        let variability_cv_pct = optional(c_var, 0.0, 1000.0);
+        let ewc_text = text(rec, c_ewc);
+        let ewc = if ewc_text.is_empty() {
+            None
+        } else if let Some(e) = ewc_list.lookup(&ewc_text) {
+            e.code.parse::<u32>().ok()
+        } else {
+            ctx.problem(
+                c_ewc,
+                format!(
+                    "`{}` is not in the European List of Waste; ignored",
+                    shown(&ewc_text)
+                ),
+            );
+            None
+        };
+        let state_text = text(rec, c_state);
+        let physical_state = if state_text.is_empty() {
+            None
+        } else {
+            let s = parse_state(&state_text);
+            if s.is_none() {
+                ctx.problem(
+                    c_state,
+                    format!(
+                        "`{}` is not a state (solid, sludge, liquid, gas, heat, steam); ignored",
+                        shown(&state_text)
+                    ),
+                );
+            }
+            s
+        };
+        let hazardous = flag(&text(rec, c_haz)).unwrap_or_else(|m| {
+            ctx.problem(c_haz, format!("{m}; taken as no"));
+            false
+        });
+        let months = parse_months(&text(rec, c_months))
+            .unwrap_or_else(|m| {
+                ctx.problem(c_months, format!("{m}; taken as all year"));
+                Vec::new()
             })
-        },
-    )?;
+            .iter()
+            .fold(0u16, |mask, m| mask | (1 << (m - 1)));
+        let id = owned_text(rec, c_id);
+        let description = owned_text(rec, c_desc);
+        let mut extra = Extra::new();
+        for (c, h) in &extra_cols {
+            let v = owned_text(rec, Some(*c));
+            if !v.is_empty() {
+                extra.insert(h.clone(), serde_json::Value::String(v));
+            }
+        }
+        let rare = (!id.is_empty() || !description.is_empty() || !extra.is_empty()).then(|| {
+            Box::new(RareFields {
+                id,
+                description,
+                extra,
+            })
+        });
+        Some(FlowRow {
+            facility,
+            is_output,
+            unit,
+            hazardous,
+            physical_state,
+            material: mats.intern(&material),
+            months,
+            quantity,
+            cost,
+            moisture_pct,
+            variability_cv_pct,
+            ewc,
+            rare,
+        })
+    })?;
 
     // Where every row goes, in file order: its facility and its index there.
     let mut rows = vec![FlowRef::Skipped; parsed.rows];
@@ -1223,7 +1270,7 @@ fn read_streams(
                         file: t.path.clone(),
                         place: Place::Line(item.line),
                         column: c_id.map(|c| t.header[c].clone()),
-                        message: format!("duplicate stream id `{id}`; row skipped"),
+                        message: format!("duplicate stream id `{}`; row skipped", shown(id)),
                     });
                     continue;
                 }
@@ -1475,7 +1522,7 @@ pub fn read_materials(
                 Some(c) => m.category = c,
                 None => ctx.problem(
                     c_category,
-                    format!("`{cat}` is not a category; taken as other"),
+                    format!("`{}` is not a category; taken as other", shown(&cat)),
                 ),
             }
         }
@@ -1483,7 +1530,10 @@ pub fn read_materials(
         if !unit.is_empty() {
             match Unit::parse(&unit) {
                 Some(u) => m.unit = u,
-                None => ctx.problem(c_unit, format!("`{unit}` is not a unit; taken as t")),
+                None => ctx.problem(
+                    c_unit,
+                    format!("`{}` is not a unit; taken as t", shown(&unit)),
+                ),
             }
         }
         m.sources.insert("all".to_owned(), source.clone());
@@ -1499,7 +1549,7 @@ pub fn read_materials(
                 file: t.path.clone(),
                 place: Place::Line(line),
                 column: Some(t.header[c_key].clone()),
-                message: format!("material `{}` defined twice; row skipped", m.key),
+                message: format!("material `{}` defined twice; row skipped", shown(&m.key)),
             });
             continue;
         }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::io::csv_import::{FileSummary, ImportReport, Place, RowProblem};
+use crate::io::csv_import::{shown, FileSummary, ImportReport, Place, RowProblem};
 use crate::io::values;
 use crate::matching::Candidate;
 use crate::model::{
@@ -123,7 +123,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
                 "geometry",
                 format!(
                     "only Point facilities are imported, found {}; skipped",
-                    kind.unwrap_or("no geometry")
+                    shown(kind.unwrap_or("no geometry"))
                 ),
             );
             continue;
@@ -166,7 +166,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
             problem(
                 i,
                 "properties.id",
-                format!("duplicate facility id `{id}`; skipped"),
+                format!("duplicate facility id `{}`; skipped", shown(&id)),
             );
             continue;
         }
@@ -240,7 +240,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
                         problem(
                             i,
                             &format!("{at}.id"),
-                            format!("duplicate stream or need id `{id}` (also in features[{first}]); skipped"),
+                            format!("duplicate stream or need id `{}` (also in features[{first}]); skipped", shown(id)),
                         );
                         continue;
                     }
@@ -321,7 +321,9 @@ fn flow_from_json(v: &Value, is_output: bool) -> Result<(Flow, Option<String>), 
                 Some(Value::String(s)) => {
                     crate::io::csv_import::parse_number(s.trim(), false).map_err(at)?
                 }
-                Some(other) => return Err(at(format!("{other} is not a number"))),
+                Some(other) => {
+                    return Err(at(format!("{} is not a number", shown(&other.to_string()))))
+                }
             };
             let Some(v) = v else { continue };
             return check(v).map(Some).map_err(at);
@@ -349,7 +351,7 @@ fn flow_from_json(v: &Value, is_output: bool) -> Result<(Flow, Option<String>), 
         (None, Some(u)) => Unit::parse(&u).ok_or_else(|| {
             (
                 "unit".to_owned(),
-                format!("`{u}` is not a unit (t, m3 or MWh)"),
+                format!("`{}` is not a unit (t, m3 or MWh)", shown(&u)),
             )
         })?,
     };
@@ -371,7 +373,7 @@ fn flow_from_json(v: &Value, is_output: bool) -> Result<(Flow, Option<String>), 
             None => {
                 return Err((
                     "ewc_code".to_owned(),
-                    format!("`{code}` is not in the European List of Waste"),
+                    format!("`{}` is not in the European List of Waste", shown(&code)),
                 ))
             }
         },

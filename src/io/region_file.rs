@@ -279,7 +279,8 @@ fn json_problem(e: &serde_json::Error, field: String) -> Problem {
         serde_json::error::Category::Eof => {
             "the file ends too early (truncated or not closed)".to_owned()
         }
-        _ => strip_position(&e.to_string()),
+        // serde_json quotes a value of the wrong type whole: at most the start of it.
+        _ => crate::io::csv_import::shown_message(&strip_position(&e.to_string())).into_owned(),
     };
     Problem {
         field,
