@@ -111,6 +111,94 @@ impl ScreenTotals {
     }
 }
 
+/// What [`Screen::summary`] finds without keeping the pairs.
+#[derive(Clone, Debug)]
+pub struct ScreenSummary {
+    pub pairs: u64,
+    /// Per material (index into [`ScreenTables::materials`]): its pairs and their best net
+    /// value per unit (`-inf` with none).
+    pub by_material: Vec<(u64, f64)>,
+    /// The best pairs by net value per unit (ties: output row, then input row), best first.
+    pub best: Vec<ScreenPair>,
+    top: std::collections::BinaryHeap<Ranked>,
+    /// Pairs of each data row of `streams.csv` as the output.
+    per_output_row: Vec<u32>,
+}
+
+impl ScreenSummary {
+    fn new(materials: usize, rows: usize) -> Self {
+        Self {
+            pairs: 0,
+            by_material: vec![(0, f64::NEG_INFINITY); materials],
+            best: Vec::new(),
+            top: std::collections::BinaryHeap::new(),
+            per_output_row: vec![0; rows],
+        }
+    }
+
+    fn add(&mut self, p: &ScreenPair, top: usize) {
+        self.pairs += 1;
+        let m = &mut self.by_material[p.material as usize];
+        m.0 += 1;
+        m.1 = m.1.max(p.net_value_per_unit);
+        self.per_output_row[p.output_row as usize] += 1;
+        if top > 0 {
+            self.top.push(Ranked(*p));
+            if self.top.len() > top {
+                self.top.pop();
+            }
+        }
+    }
+
+    fn merge(mut self, other: Self, top: usize) -> Self {
+        self.pairs += other.pairs;
+        for (a, b) in self.by_material.iter_mut().zip(&other.by_material) {
+            a.0 += b.0;
+            a.1 = a.1.max(b.1);
+        }
+        for (a, b) in self.per_output_row.iter_mut().zip(&other.per_output_row) {
+            *a += b;
+        }
+        self.top.extend(other.top);
+        while self.top.len() > top {
+            self.top.pop();
+        }
+        self
+    }
+}
+
+/// A pair ordered for the best-pairs heap: greater is worse (lower net value per unit, then a
+/// later output row, then a later input row), so the heap's top is the pair to drop.
+#[derive(Clone, Copy, Debug)]
+struct Ranked(ScreenPair);
+
+impl Ranked {
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        let (a, b) = (&self.0, &other.0);
+        b.net_value_per_unit
+            .total_cmp(&a.net_value_per_unit)
+            .then(a.output_row.cmp(&b.output_row))
+            .then(a.input_row.cmp(&b.input_row))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.order(other).is_eq()
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order(other)
+    }
+}
+
 /// Tables loaded for screening: facilities as coordinate arrays, streams by material.
 pub struct ScreenTables {
     pub materials: Vec<ScreenMaterial>,
@@ -625,8 +713,35 @@ impl Screen {
         add: impl Fn(&mut A, &ScreenPair) + Sync + Send,
         merge: impl Fn(A, A) -> A + Sync + Send,
     ) -> A {
-        self.tables
+        self.fold_over(&self.tables.outputs, init, add, merge)
+    }
+
+    /// [`Self::fold`] over the pairs of the outputs whose row of `streams.csv` is in `rows`.
+    pub fn fold_rows<A: Send>(
+        &self,
+        rows: std::ops::Range<u32>,
+        init: impl Fn() -> A + Sync + Send,
+        add: impl Fn(&mut A, &ScreenPair) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
+        let outputs: Vec<OutFlow> = self
+            .tables
             .outputs
+            .iter()
+            .filter(|o| rows.contains(&o.row))
+            .copied()
+            .collect();
+        self.fold_over(&outputs, init, add, merge)
+    }
+
+    fn fold_over<A: Send>(
+        &self,
+        outputs: &[OutFlow],
+        init: impl Fn() -> A + Sync + Send,
+        add: impl Fn(&mut A, &ScreenPair) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
+        outputs
             .par_chunks(TASK_OUTPUTS)
             .fold(
                 || (init(), Vec::new(), Vec::new()),
@@ -646,6 +761,63 @@ impl Screen {
             ScreenTotals::add,
             ScreenTotals::merge,
         )
+    }
+
+    /// The pairs per material, the `top` best and the pairs of each output, without keeping
+    /// the pairs: a screen of a large register finds hundreds of millions.
+    pub fn summary(&self, top: usize) -> ScreenSummary {
+        let materials = self.tables.materials.len();
+        let rows = self.tables.stream_rows;
+        let mut summary = self.fold(
+            || ScreenSummary::new(materials, rows),
+            |s, p| s.add(p, top),
+            |a, b| a.merge(b, top),
+        );
+        // Ascending in the heap's order: best first.
+        summary.best = std::mem::take(&mut summary.top)
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        summary
+    }
+
+    /// Every viable pair in the order of [`Self::pairs`] (by output row, then input row), to
+    /// `emit`, holding the pairs of at most about `max_pairs` (at least one output's) at a
+    /// time: the search runs once more per slice of output rows.
+    pub fn for_each_pair_sorted<E>(
+        &self,
+        summary: &ScreenSummary,
+        max_pairs: usize,
+        mut emit: impl FnMut(&ScreenPair) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let counts = &summary.per_output_row;
+        let mut start = 0usize;
+        while start < counts.len() {
+            let mut end = start;
+            let mut held = 0usize;
+            while end < counts.len() && (end == start || held + counts[end] as usize <= max_pairs) {
+                held += counts[end] as usize;
+                end += 1;
+            }
+            if held > 0 {
+                let mut pairs = self.fold_rows(
+                    start as u32..end as u32,
+                    Vec::new,
+                    |v, p| v.push(*p),
+                    |mut a, b| {
+                        a.extend(b);
+                        a
+                    },
+                );
+                pairs.par_sort_unstable_by_key(|p| (p.output_row, p.input_row));
+                for p in &pairs {
+                    emit(p)?;
+                }
+            }
+            start = end;
+        }
+        Ok(())
     }
 
     /// Every viable pair, sorted by output row, then input row.

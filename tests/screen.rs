@@ -466,3 +466,39 @@ fn a_table_without_a_line_end_is_read_by_both() {
     let imported = csv_import::import(&CsvSources::folder(dir.path()), "empty").unwrap();
     assert_eq!(imported.region.facilities.len(), 0);
 }
+
+/// The summary (counts, best pairs) and the pairs written a slice of rows at a time are what
+/// the list of every pair gives, whatever the slice.
+#[test]
+fn the_summary_and_the_sliced_pairs_are_the_pairs() {
+    let screen = screen(&fixture());
+    let all = screen.pairs();
+    let summary = screen.summary(25);
+    assert_eq!(summary.pairs, all.len() as u64);
+    let mut by_material = vec![(0u64, f64::NEG_INFINITY); screen.tables.materials.len()];
+    for p in &all {
+        let m = &mut by_material[p.material as usize];
+        m.0 += 1;
+        m.1 = m.1.max(p.net_value_per_unit);
+    }
+    assert_eq!(summary.by_material, by_material);
+    let mut best = all.clone();
+    best.sort_by(|a, b| {
+        b.net_value_per_unit
+            .total_cmp(&a.net_value_per_unit)
+            .then(a.output_row.cmp(&b.output_row))
+            .then(a.input_row.cmp(&b.input_row))
+    });
+    best.truncate(25);
+    assert_eq!(summary.best, best);
+    for held in [1, 7, 1000, usize::MAX] {
+        let mut sliced = Vec::new();
+        screen
+            .for_each_pair_sorted(&summary, held, |p| {
+                sliced.push(*p);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!(sliced, all, "{held} pairs at a time");
+    }
+}
