@@ -106,6 +106,7 @@ impl std::fmt::Display for MatchKind {
 
 /// A material: what streams and needs are made of.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Material {
     pub key: String,
     #[serde(default)]
@@ -183,9 +184,10 @@ pub struct Material {
     /// Source id of each numeric field, e.g. `"bulk_density_t_per_m3": "S3"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+crate::unknown::keep_unknown_fields!(Material);
 
 fn other_category() -> Category {
     Category::Other
@@ -247,13 +249,17 @@ impl Material {
 
 /// The treatment an indirect substitution needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Treatment {
     pub name: String,
     /// Per unit of by-product treated.
     pub cost_per_unit: f64,
     #[serde(default)]
     pub co2_kg_per_unit: f64,
+    #[serde(skip)]
+    pub extra: Extra,
 }
+crate::unknown::keep_unknown_fields!(Treatment);
 
 /// What a substitution ratio counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -270,6 +276,7 @@ pub enum Basis {
 
 /// A documented way in which one material replaces another.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Rule {
     pub id: String,
     pub from: String,
@@ -298,9 +305,10 @@ pub struct Rule {
     pub description: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+crate::unknown::keep_unknown_fields!(Rule);
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
 fn is_mass(b: &Basis) -> bool {

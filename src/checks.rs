@@ -207,6 +207,7 @@ pub fn check_pair(
     for Constituent {
         name,
         mass_pct: min,
+        ..
     } in mins
     {
         out.push(match find(name) {
@@ -235,6 +236,7 @@ pub fn check_pair(
     for Constituent {
         name,
         mass_pct: max,
+        ..
     } in maxes
     {
         out.push(match find(name) {

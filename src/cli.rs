@@ -1,5 +1,5 @@
 //! The command line: `symbiomap check | import | match | plan | screen | export | bench |
-//! generate`.
+//! generate | upgrade`.
 //! With no command, the binary opens the desktop app (see `main.rs`).
 
 use std::fmt::Write as _;
@@ -15,7 +15,7 @@ use crate::io::csv_import::{self, CsvSources, FlowRef};
 use crate::io::{geojson, region_file};
 use crate::matching::{Candidate, Engine, PairHit, PlanCandidate, SearchOptions, Totals};
 use crate::model::Region;
-use crate::screen::{ScreenPair, ScreenTables};
+use crate::screen::ScreenTables;
 use crate::summary::{allocate_streamed, StreamLimits, Summary};
 
 /// `println!` for the commands' output: when stdout is closed (`symbiomap match ... | head`)
@@ -64,6 +64,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Write a large synthetic region for benchmarks, with catalogue materials.
     Generate(GenerateArgs),
+    /// Read a region file of any version this build reads, migrate it and save it in the
+    /// current version (with every field it does not know kept).
+    Upgrade(UpgradeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +234,15 @@ pub struct GenerateArgs {
     pub output: PathBuf,
 }
 
+#[derive(Args, Debug)]
+pub struct UpgradeArgs {
+    /// Region file to read (any `format_version` up to this build's).
+    pub region: PathBuf,
+    /// Region file to write (may be the same file: the save is atomic).
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
 /// Runs a command; the caller prints the error.
 pub fn run(command: Command) -> Result<()> {
     match command {
@@ -242,6 +254,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Export(args) => export(&args),
         Command::Bench(args) => bench(&args),
         Command::Generate(args) => generate(&args),
+        Command::Upgrade(args) => upgrade(&args),
     }
 }
 
@@ -1144,6 +1157,10 @@ fn bench_engine(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// Pairs `screen --csv` holds at a time (56 bytes each; more slices only cost a scan of the
+/// outputs each).
+const SCREEN_PAIRS_HELD: usize = 1_000_000;
+
 /// Screens CSV tables and prints what it found.
 fn screen(args: &ScreenArgs) -> Result<()> {
     let sources = csv_sources(args.folder.as_deref(), &args.tables, "--facilities")?;
@@ -1154,7 +1171,8 @@ fn screen(args: &ScreenArgs) -> Result<()> {
     }
     let (outputs, inputs) = tables.flows();
     let screen = tables.index();
-    let pairs = screen.pairs();
+    // Counts, the best pairs and each output's pairs, without keeping the pairs.
+    let summary = screen.summary(args.top);
     let elapsed = started.elapsed().as_secs_f64();
     let t = &screen.tables;
     outln!(
@@ -1162,17 +1180,15 @@ fn screen(args: &ScreenArgs) -> Result<()> {
         t.facilities(),
         t.stream_rows
     );
-    outln!("{} pairs within break-even ({elapsed:.2} s)", pairs.len());
+    outln!("{} pairs within break-even ({elapsed:.2} s)", summary.pairs);
     // Per material: pairs and the best net value per unit.
-    let mut by_material: Vec<(usize, u64, f64)> = (0..t.materials.len())
-        .map(|m| (m, 0, f64::NEG_INFINITY))
+    let mut by_material: Vec<(usize, u64, f64)> = summary
+        .by_material
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(m, (n, best))| (m, *n, *best))
         .collect();
-    for p in &pairs {
-        let slot = &mut by_material[p.material as usize];
-        slot.1 += 1;
-        slot.2 = slot.2.max(p.net_value_per_unit);
-    }
-    by_material.retain(|r| r.1 > 0);
     by_material.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     if !by_material.is_empty() {
         outln!("\nPairs by material (and the best net value per unit):");
@@ -1183,16 +1199,9 @@ fn screen(args: &ScreenArgs) -> Result<()> {
             outln!("  ... and {} more materials", by_material.len() - 15);
         }
     }
-    let mut best: Vec<&ScreenPair> = pairs.iter().collect();
-    best.sort_by(|a, b| {
-        b.net_value_per_unit
-            .total_cmp(&a.net_value_per_unit)
-            .then(a.output_row.cmp(&b.output_row))
-            .then(a.input_row.cmp(&b.input_row))
-    });
-    if args.top > 0 && !best.is_empty() {
+    if !summary.best.is_empty() {
         outln!("\nBest pairs (net value per unit; rows of streams.csv from 0):");
-        for p in best.iter().take(args.top) {
+        for p in &summary.best {
             outln!(
                 "  row {} (facility {}) -> row {} (facility {}): {}, {:.1} km of {:.1} km break-even, {:.2} per unit",
                 p.output_row,
@@ -1212,7 +1221,9 @@ fn screen(args: &ScreenArgs) -> Result<()> {
                 w,
                 "output_stream_row,input_stream_row,output_facility_id,input_facility_id,material,distance_km,break_even_km,net_value_per_unit"
             )?;
-            for p in &pairs {
+            // In row order, a slice of output rows at a time (the search runs again per
+            // slice): never every pair in memory.
+            screen.for_each_pair_sorted(&summary, SCREEN_PAIRS_HELD, |p| {
                 writeln!(
                     w,
                     "{},{},{},{},{},{:.6},{:.6},{:.6}",
@@ -1224,12 +1235,11 @@ fn screen(args: &ScreenArgs) -> Result<()> {
                     p.distance_km,
                     p.break_even_km,
                     p.net_value_per_unit
-                )?;
-            }
-            Ok(())
+                )
+            })
         })
         .with_context(|| format!("{}: cannot write", path.display()))?;
-        outln!("\n{}: {} pairs", path.display(), pairs.len());
+        outln!("\n{}: {} pairs", path.display(), summary.pairs);
     }
     Ok(())
 }
@@ -1304,6 +1314,26 @@ fn write_pairs_csv(
         Ok(())
     })
     .with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// `symbiomap upgrade`: load (which migrates), save in the current version.
+fn upgrade(args: &UpgradeArgs) -> Result<()> {
+    let (region, was) = region_file::load_versioned(&args.region)?;
+    region_file::save(&region, &args.output)?;
+    let now = crate::model::FORMAT_VERSION;
+    let (outputs, needs) = region.stream_counts();
+    outln!(
+        "{}: {} (format {was}{}): {} facilities, {outputs} outputs, {needs} needs",
+        args.output.display(),
+        args.region.display(),
+        if was == now {
+            ", already the current one".to_owned()
+        } else {
+            format!(", upgraded to {now}")
+        },
+        region.facilities.len()
+    );
+    Ok(())
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {

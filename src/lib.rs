@@ -24,6 +24,7 @@ pub mod spatial;
 pub mod streamed;
 pub mod summary;
 pub mod synth;
+pub mod unknown;
 
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -7,7 +7,9 @@
 //! version does not know in `extra`, so a file saved again loses nothing.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+
+use crate::unknown::keep_unknown_fields;
+pub use crate::unknown::Extra;
 
 /// The region file format this build writes. Files with a larger number are refused; older
 /// ones are migrated on load (`io::region_file`).
@@ -21,53 +23,9 @@ use serde_json::{Map, Value};
 ///   region's settings name their `country`.
 pub const FORMAT_VERSION: u32 = 3;
 
-/// Fields of a JSON object that this version does not know; written back unchanged. Boxed on
-/// demand: almost every object has none, and a large region holds millions of objects.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Extra(Option<Box<Map<String, Value>>>);
-
-impl Extra {
-    pub fn new() -> Self {
-        Self(None)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.as_ref().is_none_or(|m| m.is_empty())
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.as_ref()?.get(key)
-    }
-
-    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
-        self.0.get_or_insert_with(Box::default).insert(key, value)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().flat_map(|m| m.iter())
-    }
-}
-
-impl Serialize for Extra {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        for (k, v) in self.iter() {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for Extra {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = Map::<String, Value>::deserialize(deserializer)?;
-        Ok(Self((!map.is_empty()).then(|| Box::new(map))))
-    }
-}
-
 /// A region: the unit of work a planner opens, edits and saves.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Region {
     pub format_version: u32,
     pub name: String,
@@ -92,11 +50,16 @@ pub struct Region {
     #[serde(default)]
     pub projects: Vec<Project>,
     /// Candidate places for shared hubs (`crate::hubs`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::unknown::hub_sites"
+    )]
     pub hubs: Vec<crate::hubs::HubSite>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Region);
 
 fn default_currency() -> String {
     "EUR".to_owned()
@@ -185,6 +148,7 @@ impl Region {
 
 /// Region-wide economic settings. The defaults and their sources are in `docs/ECONOMICS.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Settings {
     /// Road distance / great-circle distance. Default 1.3: European road circuity factors lie
     /// between about 1.2 and 1.4 (Ballou, Rahardja & Sakai 2002, "Selected country circuity
@@ -207,9 +171,10 @@ pub struct Settings {
     /// A facility's own `country` takes precedence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Settings);
 
 fn default_detour() -> f64 {
     1.3
@@ -233,6 +198,7 @@ impl Default for Settings {
 
 /// A site that gives away by-products and buys materials.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Facility {
     /// Stable identifier, unique in the region.
     pub id: String,
@@ -270,9 +236,10 @@ pub struct Facility {
     /// Extra columns of an imported table, kept as text.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub attributes: std::collections::BTreeMap<String, String>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Facility, within: ["location"]);
 
 impl Facility {
     /// A site with nothing but its id, name and position.
@@ -445,20 +412,35 @@ impl std::fmt::Display for ModeKey {
 }
 
 /// One constituent of a composition, in mass % of dry matter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Constituent {
     pub name: String,
     pub mass_pct: f64,
+    #[serde(skip)]
+    pub extra: Extra,
+}
+keep_unknown_fields!(Constituent);
+
+impl Constituent {
+    pub fn new(name: &str, mass_pct: f64) -> Self {
+        Self {
+            name: name.to_owned(),
+            mass_pct,
+            extra: Extra::new(),
+        }
+    }
 }
 
-/// When a stream flows, or when a need must be served.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// When a stream flows, or when a need must be served. Written as one object: the pattern's
+/// fields beside the months (`{"pattern": "batches", "batch_quantity": 500, "every_days": 30,
+/// "months": [5, 6]}`).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Availability {
-    #[serde(flatten)]
     pub pattern: Pattern,
     /// Months of the year (1 = January) in which the flow exists. Empty means all year.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub months: Vec<u8>,
+    pub extra: Extra,
 }
 
 impl Default for Availability {
@@ -466,7 +448,87 @@ impl Default for Availability {
         Self {
             pattern: Pattern::Continuous,
             months: Vec::new(),
+            extra: Extra::new(),
         }
+    }
+}
+
+/// An availability as the file has it.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Self")]
+struct AvailabilityFields {
+    pattern: PatternKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    batch_quantity: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    every_days: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    months: Vec<u8>,
+    #[serde(skip)]
+    extra: Extra,
+}
+keep_unknown_fields!(AvailabilityFields);
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PatternKind {
+    Continuous,
+    Batches,
+}
+
+impl Serialize for Availability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (pattern, batch_quantity, every_days) = match self.pattern {
+            Pattern::Continuous => (PatternKind::Continuous, None, None),
+            Pattern::Batches {
+                batch_quantity,
+                every_days,
+            } => (PatternKind::Batches, Some(batch_quantity), Some(every_days)),
+        };
+        let fields = AvailabilityFields {
+            pattern,
+            batch_quantity,
+            every_days,
+            months: self.months.clone(),
+            extra: self.extra.clone(),
+        };
+        <AvailabilityFields as Serialize>::serialize(&fields, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Availability {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // The trait's, which keeps the unknown fields (the inherent one is serde's derived code).
+        let f = <AvailabilityFields as Deserialize>::deserialize(deserializer)?;
+        let mut extra = f.extra;
+        let pattern = match f.pattern {
+            PatternKind::Continuous => {
+                // Batch fields beside a continuous pattern mean nothing to it: kept as they were.
+                for (key, v) in [
+                    ("batch_quantity", f.batch_quantity),
+                    ("every_days", f.every_days),
+                ] {
+                    if let Some(v) = v {
+                        extra.insert(key.to_owned(), serde_json::Value::from(v));
+                    }
+                }
+                Pattern::Continuous
+            }
+            PatternKind::Batches => Pattern::Batches {
+                batch_quantity: f
+                    .batch_quantity
+                    .ok_or_else(|| D::Error::missing_field("batch_quantity"))?,
+                every_days: f
+                    .every_days
+                    .ok_or_else(|| D::Error::missing_field("every_days"))?,
+            },
+        };
+        Ok(Self {
+            pattern,
+            months: f.months,
+            extra,
+        })
     }
 }
 
@@ -488,9 +550,8 @@ impl Availability {
     }
 }
 
-/// How a flow is spread over time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "pattern", rename_all = "snake_case")]
+/// How a flow is spread over time (written as the availability's `pattern`).
+#[derive(Clone, Debug, PartialEq)]
 pub enum Pattern {
     /// Steady flow while available.
     Continuous,
@@ -503,6 +564,7 @@ pub enum Pattern {
 
 /// A by-product or waste a facility gives away, characterised well enough to judge reuse.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct OutputStream {
     /// Stable identifier, unique in the region.
     pub id: String,
@@ -552,9 +614,10 @@ pub struct OutputStream {
     /// Transport mode the planner fixed for this stream; `None`: choose per pair.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ModeKey>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(OutputStream);
 
 impl OutputStream {
     /// A stream of `material` with everything else the material's typical value.
@@ -697,6 +760,7 @@ impl std::fmt::Display for OutletKind {
 
 /// Today's outlet of a stream: its kind, and what it costs or earns per unit of the stream.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Outlet {
     pub kind: OutletKind,
     /// What the facility pays per unit today: gate fee and tax, the contractor, the haulage to
@@ -710,9 +774,10 @@ pub struct Outlet {
     /// Who takes it today (a facility id or a name), when known.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub buyer: String,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Outlet);
 
 impl Outlet {
     pub fn new(kind: OutletKind) -> Self {
@@ -762,6 +827,7 @@ impl Outlet {
 
 /// One preprocessing step applied to a stream, with its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct PreprocessStep {
     /// Key of a preprocessing option in the catalogue (`dewatering`, `thermal_drying`, ...).
     pub step: String,
@@ -771,9 +837,10 @@ pub struct PreprocessStep {
     /// Bulk density the step brings the material to (compaction, baling, pelletising).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_density_t_per_m3: Option<f64>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(PreprocessStep);
 
 impl PreprocessStep {
     pub fn new(step: &str) -> Self {
@@ -788,6 +855,7 @@ impl PreprocessStep {
 
 /// A material a facility buys today and could replace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Need {
     /// Stable identifier, unique in the region.
     pub id: String,
@@ -807,9 +875,10 @@ pub struct Need {
     /// Version-2 field, read only: moved into `supply.price_per_unit` on load.
     #[serde(default, skip_serializing)]
     pub virgin_price_per_unit: Option<f64>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Need);
 
 impl Need {
     /// A need of `material` with no specification, all year, at the catalogue's price.
@@ -889,6 +958,7 @@ impl HeatSource {
 /// (the material's price, virgin origin unless the material is itself secondary, no transport
 /// today, a gas boiler for heat).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CurrentSupply {
     /// What one unit costs the facility delivered today, its transport included. `None`: the
     /// catalogue's price of the material.
@@ -909,9 +979,10 @@ pub struct CurrentSupply {
     /// For heat and steam: what makes the receiver's heat today. `None`: a gas boiler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heat_source: Option<HeatSource>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(CurrentSupply);
 
 impl CurrentSupply {
     pub fn is_empty(&self) -> bool {
@@ -928,6 +999,7 @@ impl CurrentSupply {
 
 /// What a receiver (or a substitution rule) accepts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Specification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_moisture_pct: Option<f64>,
@@ -955,7 +1027,10 @@ pub struct Specification {
     /// suppliers and rules together, % (a kiln that keeps a virgin base load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_secondary_share_pct: Option<f64>,
+    #[serde(skip)]
+    pub extra: Extra,
 }
+keep_unknown_fields!(Specification);
 
 impl Specification {
     pub fn is_empty(&self) -> bool {
@@ -965,6 +1040,7 @@ impl Specification {
 
 /// The region's additions to the catalogue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CatalogueOverrides {
     /// Materials defined or redefined by the region (a key equal to a built-in one replaces it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -975,9 +1051,10 @@ pub struct CatalogueOverrides {
     /// off: streams then match needs of the same material only, or the region's own rules.
     #[serde(default = "yes")]
     pub builtin_rules: bool,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(CatalogueOverrides);
 
 fn yes() -> bool {
     true
@@ -996,13 +1073,15 @@ impl Default for CatalogueOverrides {
 
 /// A free-text note, optionally about one facility.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Note {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facility_id: Option<String>,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Note);
 
 /// Who proposed an exchange.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1018,6 +1097,7 @@ pub enum ProposalOrigin {
 /// An exchange someone proposed between two facilities: evaluated by the engine like any
 /// candidate once its stream and need are named.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Proposal {
     pub id: String,
     /// Facility id of the supplier.
@@ -1038,9 +1118,10 @@ pub struct Proposal {
     /// Day it was captured, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub created: String,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Proposal);
 
 /// Where a project stands, in order.
 #[derive(
@@ -1113,7 +1194,8 @@ impl Role {
 }
 
 /// A facility or a person in a project.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Member {
     pub role: Role,
     /// The facility's id, for suppliers, receivers and intermediaries on the map.
@@ -1122,10 +1204,14 @@ pub struct Member {
     /// A person or organisation (always shown; the facility's name if empty).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(skip)]
+    pub extra: Extra,
 }
+keep_unknown_fields!(Member);
 
 /// Something to do, by a date.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Action {
     pub text: String,
     /// `YYYY-MM-DD`, or empty.
@@ -1133,10 +1219,14 @@ pub struct Action {
     pub due: String,
     #[serde(default)]
     pub done: bool,
+    #[serde(skip)]
+    pub extra: Extra,
 }
+keep_unknown_fields!(Action);
 
 /// An exchange on its way from opportunity to operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Project {
     pub id: String,
     pub name: String,
@@ -1156,9 +1246,10 @@ pub struct Project {
     pub actions: Vec<Action>,
     #[serde(default)]
     pub notes: String,
-    #[serde(flatten)]
+    #[serde(skip)]
     pub extra: Extra,
 }
+keep_unknown_fields!(Project);
 
 #[cfg(test)]
 mod tests {
@@ -1171,6 +1262,7 @@ mod tests {
         let summer = Availability {
             pattern: Pattern::Continuous,
             months: vec![6, 7, 8, 13],
+            extra: Extra::new(),
         };
         assert_eq!(summer.month_mask(), 0b0000_1110_0000);
         assert_eq!(summer.active_months(), 3);
@@ -1190,7 +1282,7 @@ mod tests {
         let need: Need = serde_json::from_str(text).unwrap();
         assert_eq!(
             need.extra.get("colour"),
-            Some(&Value::String("grey".into()))
+            Some(serde_json::Value::String("grey".into()))
         );
         let back = serde_json::to_value(&need).unwrap();
         assert_eq!(back["audit"]["by"], "ann");
@@ -1210,6 +1302,7 @@ mod tests {
                 every_days: 7.0,
             },
             months: vec![1, 2],
+            extra: Extra::new(),
         };
         let json = serde_json::to_string(&a).unwrap();
         assert_eq!(
@@ -1218,5 +1311,11 @@ mod tests {
         );
         let back: Availability = serde_json::from_str(&json).unwrap();
         assert_eq!(back, a);
+        let e = serde_json::from_str::<Availability>(r#"{"pattern":"batches","every_days":7}"#)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("missing field `batch_quantity`"),
+            "{e}"
+        );
     }
 }

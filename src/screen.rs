@@ -34,8 +34,8 @@ use rustc_hash::FxHashMap;
 use crate::economics::{evaluate, DemandSide, ModeRates, SupplySide};
 use crate::geodesy::{chord_sq_to_km, haversine_km, SpherePoint};
 use crate::io::csv_import::{
-    self, count_lines, parse_direction, parse_number, CsvSources, FileSummary, ImportError,
-    ImportReport, RowProblem, Table,
+    self, count_lines, parse_direction, parse_number, shown, CsvSources, FileSummary, ImportError,
+    ImportReport, Place, RowProblem, Table,
 };
 use crate::matching::NeumaierSum;
 use crate::model::{ModeKey, Unit};
@@ -61,7 +61,7 @@ struct OutFlow {
     facility: u32,
     /// Position of the facility along a space-filling curve ([`morton_key`]).
     map_order: u32,
-    material: u16,
+    material: u32,
     disposal_cost_per_unit: f64,
 }
 
@@ -82,7 +82,8 @@ pub struct ScreenPair {
     /// Indices of the output's and the input's facilities ([`Screen::facility_id`]).
     pub output_facility: u32,
     pub input_facility: u32,
-    pub material: u16,
+    /// Index into [`ScreenTables::materials`].
+    pub material: u32,
     /// Road distance: great-circle km times the material's detour.
     pub distance_km: f64,
     pub break_even_km: f64,
@@ -107,6 +108,94 @@ impl ScreenTotals {
         self.pairs += later.pairs;
         self.net_value_sum.merge(&later.net_value_sum);
         self
+    }
+}
+
+/// What [`Screen::summary`] finds without keeping the pairs.
+#[derive(Clone, Debug)]
+pub struct ScreenSummary {
+    pub pairs: u64,
+    /// Per material (index into [`ScreenTables::materials`]): its pairs and their best net
+    /// value per unit (`-inf` with none).
+    pub by_material: Vec<(u64, f64)>,
+    /// The best pairs by net value per unit (ties: output row, then input row), best first.
+    pub best: Vec<ScreenPair>,
+    top: std::collections::BinaryHeap<Ranked>,
+    /// Pairs of each data row of `streams.csv` as the output.
+    per_output_row: Vec<u32>,
+}
+
+impl ScreenSummary {
+    fn new(materials: usize, rows: usize) -> Self {
+        Self {
+            pairs: 0,
+            by_material: vec![(0, f64::NEG_INFINITY); materials],
+            best: Vec::new(),
+            top: std::collections::BinaryHeap::new(),
+            per_output_row: vec![0; rows],
+        }
+    }
+
+    fn add(&mut self, p: &ScreenPair, top: usize) {
+        self.pairs += 1;
+        let m = &mut self.by_material[p.material as usize];
+        m.0 += 1;
+        m.1 = m.1.max(p.net_value_per_unit);
+        self.per_output_row[p.output_row as usize] += 1;
+        if top > 0 {
+            self.top.push(Ranked(*p));
+            if self.top.len() > top {
+                self.top.pop();
+            }
+        }
+    }
+
+    fn merge(mut self, other: Self, top: usize) -> Self {
+        self.pairs += other.pairs;
+        for (a, b) in self.by_material.iter_mut().zip(&other.by_material) {
+            a.0 += b.0;
+            a.1 = a.1.max(b.1);
+        }
+        for (a, b) in self.per_output_row.iter_mut().zip(&other.per_output_row) {
+            *a += b;
+        }
+        self.top.extend(other.top);
+        while self.top.len() > top {
+            self.top.pop();
+        }
+        self
+    }
+}
+
+/// A pair ordered for the best-pairs heap: greater is worse (lower net value per unit, then a
+/// later output row, then a later input row), so the heap's top is the pair to drop.
+#[derive(Clone, Copy, Debug)]
+struct Ranked(ScreenPair);
+
+impl Ranked {
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        let (a, b) = (&self.0, &other.0);
+        b.net_value_per_unit
+            .total_cmp(&a.net_value_per_unit)
+            .then(a.output_row.cmp(&b.output_row))
+            .then(a.input_row.cmp(&b.input_row))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.order(other).is_eq()
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order(other)
     }
 }
 
@@ -143,7 +232,7 @@ struct StreamRow {
     /// Data row, counted from the parsing task's first row until [`parse_table`] returns.
     row: u32,
     facility: u32,
-    material: u16,
+    material: u32,
     is_output: bool,
     cost_per_unit: f64,
 }
@@ -223,7 +312,9 @@ fn parse_table<T: Send>(
     let (mut row, mut line) = (0, first_line);
     for mut task in tasks {
         for p in &mut task.problems {
-            p.line += line;
+            if let Place::Line(l) = &mut p.place {
+                *l += line;
+            }
         }
         let rows = task.rows;
         let lines = task.lines;
@@ -255,7 +346,12 @@ fn line_ranges(
             if n == 0 {
                 break end;
             }
-            if let Some(i) = probe[..n].iter().position(|&b| b == b'\n') {
+            // After a LF, or a CR that is not the first half of a CRLF (a CR last in the
+            // probe may be: the next probe finds its LF).
+            let line_end = (0..n).find(|&i| {
+                probe[i] == b'\n' || (probe[i] == b'\r' && i + 1 < n && probe[i + 1] != b'\n')
+            });
+            if let Some(i) = line_end {
                 break at + i as u64 + 1;
             }
             at += n as u64;
@@ -298,7 +394,10 @@ fn parse_range<T>(
         let upto = if eof {
             filled
         } else {
-            match buf[..filled].iter().rposition(|&b| b == b'\n') {
+            // The last line end read, but not a CR last in the buffer (its LF may follow).
+            let line_end = |b: &u8| *b == b'\n' || *b == b'\r';
+            match buf[..filled.saturating_sub(1)].iter().rposition(line_end) {
+                Some(i) if buf[i] == b'\r' && buf[i + 1] == b'\n' => i + 2,
                 Some(i) => i + 1,
                 None => continue,
             }
@@ -307,27 +406,40 @@ fn parse_range<T>(
         if block.contains(&b'"') {
             return Err(Stop::Quoted);
         }
-        // One UTF-8 check per block; a block with invalid bytes is read with replacement
-        // characters, which then show in the messages about its cells.
-        let block = match std::str::from_utf8(block) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(block),
-        };
+        // One UTF-8 check per block; a block that is not UTF-8 is read cell by cell as the
+        // import reads it (`csv_import::cell_text`).
+        let text = std::str::from_utf8(block).ok();
         let mut cells: Vec<&str> = Vec::with_capacity(t.header.len());
-        let delimiter = char::from(t.delimiter);
-        for raw in block.split_inclusive('\n') {
-            let text = raw.strip_suffix('\n').unwrap_or(raw);
-            let text = text.strip_suffix('\r').unwrap_or(text);
-            if !text.is_empty() {
-                cells.clear();
-                cells.extend(text.split(delimiter).map(str::trim));
-                if let Some(v) = parse(
-                    out.rows,
-                    out.lines,
-                    &cells,
-                    &mut out.problems,
-                    &mut out.text,
-                ) {
+        for line in lines(block) {
+            if !line.is_empty() {
+                let parsed = if let Some(text) = text {
+                    // Line ends are ASCII: the line is a slice of the text at char boundaries.
+                    let start = line.as_ptr() as usize - block.as_ptr() as usize;
+                    let line = &text[start..start + line.len()];
+                    cells.clear();
+                    cells.extend(line.split(char::from(t.delimiter)).map(str::trim));
+                    parse(
+                        out.rows,
+                        out.lines,
+                        &cells,
+                        &mut out.problems,
+                        &mut out.text,
+                    )
+                } else {
+                    let decoded: Vec<std::borrow::Cow<'_, str>> = line
+                        .split(|&b| b == t.delimiter)
+                        .map(csv_import::cell_text)
+                        .collect();
+                    let cells: Vec<&str> = decoded.iter().map(|c| c.trim()).collect();
+                    parse(
+                        out.rows,
+                        out.lines,
+                        &cells,
+                        &mut out.problems,
+                        &mut out.text,
+                    )
+                };
+                if let Some(v) = parsed {
                     out.items.push(v);
                 }
                 out.rows += 1;
@@ -335,13 +447,34 @@ fn parse_range<T>(
             out.lines += 1;
         }
         drop(cells);
-        drop(block);
         buf.copy_within(upto..filled, 0);
         filled -= upto;
         if eof {
             return Ok(out);
         }
     }
+}
+
+/// The lines of a block that ends at a line end (or the file's end), without their line ends:
+/// LF, CRLF, or a CR alone, as the csv parser reads them.
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = block;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(i) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            return Some(std::mem::take(&mut rest));
+        };
+        let line = &rest[..i];
+        let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        rest = &rest[i + skip..];
+        Some(line)
+    })
 }
 
 /// A file with quote characters, whole, through the csv parser.
@@ -354,6 +487,8 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
     let mut rec = csv::ByteRecord::new();
     let mut out = Parsed::new();
     let first_line = count_lines(&t.bytes[..t.data_start]) + 1;
+    let data = &t.bytes[t.data_start..];
+    let unclosed = csv_import::unclosed_quote(data, t.delimiter);
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(true) => {}
@@ -369,9 +504,15 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
         if rec.len() == 1 && rec.get(0).is_some_and(<[u8]>::is_empty) {
             continue;
         }
+        if let Some(quote) = unclosed.filter(|&q| q < reader.position().byte() as usize) {
+            // Lines counted from the task's start, as the other problems are.
+            let (line, message) = csv_import::unclosed_quote_problem(data, quote, 0);
+            out.problems.push(problem(t, line, None, message));
+            out.rows += 1;
+            continue;
+        }
         let line = rec.position().map_or(0, |p| p.line() - 1);
-        let cells: Vec<std::borrow::Cow<'_, str>> =
-            rec.iter().map(String::from_utf8_lossy).collect();
+        let cells: Vec<std::borrow::Cow<'_, str>> = rec.iter().map(csv_import::cell_text).collect();
         let cells: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
         if let Some(v) = parse(out.rows, line, &cells, &mut out.problems, &mut out.text) {
             out.items.push(v);
@@ -389,7 +530,7 @@ fn cell<'a>(cells: &[&'a str], col: Option<usize>) -> &'a str {
 fn problem(t: &Table, line: u64, col: Option<usize>, message: String) -> RowProblem {
     RowProblem {
         file: t.path.clone(),
-        line,
+        place: Place::Line(line),
         column: col.map(|c| t.header[c].clone()),
         message,
     }
@@ -419,10 +560,10 @@ impl ScreenTables {
             .ok_or_else(|| missing(dir, "streams.csv", "no streams.csv"))?;
         let mut report = ImportReport::default();
         let materials = read_materials(materials_path, &mut report)?;
-        let material_index: FxHashMap<&str, u16> = materials
+        let material_index: FxHashMap<&str, u32> = materials
             .iter()
             .enumerate()
-            .map(|(i, m)| (m.key.as_str(), i as u16))
+            .map(|(i, m)| (m.key.as_str(), i as u32))
             .collect();
         let (f_table, f_len) = Table::open_header(&sources.facilities)?;
         let (s_table, s_len) = Table::open_header(streams_path)?;
@@ -443,7 +584,7 @@ impl ScreenTables {
             .collect();
         report
             .problems
-            .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+            .sort_by(|a, b| a.file.cmp(&b.file).then(a.place.cmp(&b.place)));
 
         let (xyz, morton): (Vec<[f64; 3]>, Vec<u32>) = points
             .par_iter()
@@ -569,8 +710,35 @@ impl Screen {
         add: impl Fn(&mut A, &ScreenPair) + Sync + Send,
         merge: impl Fn(A, A) -> A + Sync + Send,
     ) -> A {
-        self.tables
+        self.fold_over(&self.tables.outputs, init, add, merge)
+    }
+
+    /// [`Self::fold`] over the pairs of the outputs whose row of `streams.csv` is in `rows`.
+    pub fn fold_rows<A: Send>(
+        &self,
+        rows: std::ops::Range<u32>,
+        init: impl Fn() -> A + Sync + Send,
+        add: impl Fn(&mut A, &ScreenPair) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
+        let outputs: Vec<OutFlow> = self
+            .tables
             .outputs
+            .iter()
+            .filter(|o| rows.contains(&o.row))
+            .copied()
+            .collect();
+        self.fold_over(&outputs, init, add, merge)
+    }
+
+    fn fold_over<A: Send>(
+        &self,
+        outputs: &[OutFlow],
+        init: impl Fn() -> A + Sync + Send,
+        add: impl Fn(&mut A, &ScreenPair) + Sync + Send,
+        merge: impl Fn(A, A) -> A + Sync + Send,
+    ) -> A {
+        outputs
             .par_chunks(TASK_OUTPUTS)
             .fold(
                 || (init(), Vec::new(), Vec::new()),
@@ -590,6 +758,63 @@ impl Screen {
             ScreenTotals::add,
             ScreenTotals::merge,
         )
+    }
+
+    /// The pairs per material, the `top` best and the pairs of each output, without keeping
+    /// the pairs: a screen of a large register finds hundreds of millions.
+    pub fn summary(&self, top: usize) -> ScreenSummary {
+        let materials = self.tables.materials.len();
+        let rows = self.tables.stream_rows;
+        let mut summary = self.fold(
+            || ScreenSummary::new(materials, rows),
+            |s, p| s.add(p, top),
+            |a, b| a.merge(b, top),
+        );
+        // Ascending in the heap's order: best first.
+        summary.best = std::mem::take(&mut summary.top)
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        summary
+    }
+
+    /// Every viable pair in the order of [`Self::pairs`] (by output row, then input row), to
+    /// `emit`, holding the pairs of at most about `max_pairs` (at least one output's) at a
+    /// time: the search runs once more per slice of output rows.
+    pub fn for_each_pair_sorted<E>(
+        &self,
+        summary: &ScreenSummary,
+        max_pairs: usize,
+        mut emit: impl FnMut(&ScreenPair) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let counts = &summary.per_output_row;
+        let mut start = 0usize;
+        while start < counts.len() {
+            let mut end = start;
+            let mut held = 0usize;
+            while end < counts.len() && (end == start || held + counts[end] as usize <= max_pairs) {
+                held += counts[end] as usize;
+                end += 1;
+            }
+            if held > 0 {
+                let mut pairs = self.fold_rows(
+                    start as u32..end as u32,
+                    Vec::new,
+                    |v, p| v.push(*p),
+                    |mut a, b| {
+                        a.extend(b);
+                        a
+                    },
+                );
+                pairs.par_sort_unstable_by_key(|p| (p.output_row, p.input_row));
+                for p in &pairs {
+                    emit(p)?;
+                }
+            }
+            start = end;
+        }
+        Ok(())
     }
 
     /// Every viable pair, sorted by output row, then input row.
@@ -638,7 +863,7 @@ impl Screen {
         batch.clear();
         batch.extend(chunk.iter().filter_map(|out| self.prepare(out)));
         let queries = batch.iter().map(|p| spatial::batch::Query {
-            tree: u32::from(p.out.material),
+            tree: p.out.material,
             xyz: xyz[p.out.facility as usize],
             reach_km: p.reach_km,
         });
@@ -887,7 +1112,7 @@ fn index_facilities<'a>(
                     t,
                     first_line + f.line,
                     c_id,
-                    format!("duplicate facility id `{id}`; row skipped"),
+                    format!("duplicate facility id `{}`; row skipped", shown(id)),
                 ));
                 continue;
             }
@@ -910,7 +1135,7 @@ fn read_streams(
     t: &Table,
     len: u64,
     facilities: &FacilityIndex<'_>,
-    material_index: &FxHashMap<&str, u16>,
+    material_index: &FxHashMap<&str, u32>,
     materials: &[ScreenMaterial],
     report: &mut ImportReport,
 ) -> Result<(Vec<Vec<StreamRow>>, usize), ImportError> {
@@ -934,7 +1159,7 @@ fn read_streams(
             let Some(facility) = facilities.get(key) else {
                 return skip(
                     Some(c_fac),
-                    format!("unknown facility `{key}`; row skipped"),
+                    format!("unknown facility `{}`; row skipped", shown(key)),
                 );
             };
             let dir = cell(cells, Some(c_dir));
@@ -946,7 +1171,7 @@ fn read_streams(
                     None => {
                         return skip(
                             Some(c_dir),
-                            format!("`{dir}` is not output or input; row skipped"),
+                            format!("`{}` is not output or input; row skipped", shown(dir)),
                         )
                     }
                 },
@@ -969,21 +1194,28 @@ fn read_streams(
             let Some(&material) = material_index.get(name) else {
                 return skip(
                     Some(c_mat),
-                    format!("material `{name}` is not in materials.csv; not screened"),
+                    format!(
+                        "material `{}` is not in materials.csv; not screened",
+                        shown(name)
+                    ),
                 );
             };
             let m = &materials[material as usize];
             if m.transport_cost_per_unit_km.is_none() {
                 return skip(
                     Some(c_mat),
-                    format!("materials.csv gives `{name}` no transport cost; not screened"),
+                    format!(
+                        "materials.csv gives `{}` no transport cost; not screened",
+                        shown(name)
+                    ),
                 );
             }
             if unit != m.unit {
                 return skip(
                     c_unit.or(Some(c_qty)),
                     format!(
-                        "quantity in {unit}, material `{name}` in {}; not screened",
+                        "quantity in {unit}, material `{}` in {}; not screened",
+                        shown(name),
                         m.unit
                     ),
                 );

@@ -285,7 +285,15 @@ fn a_kill_during_a_save_leaves_the_old_file_or_the_new_one_never_a_mix() {
             );
             if name != "region.json" {
                 cut_mid_write += 1;
-                std::fs::remove_file(entry.path()).unwrap();
+                // Left by a save killed two hours ago, as far as the next save can tell.
+                std::fs::File::options()
+                    .write(true)
+                    .open(entry.path())
+                    .unwrap()
+                    .set_modified(
+                        std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
+                    )
+                    .unwrap();
             }
         }
     }
@@ -293,6 +301,15 @@ fn a_kill_during_a_save_leaves_the_old_file_or_the_new_one_never_a_mix() {
         cut_mid_write > 0,
         "no kill landed during a write: the test proved nothing"
     );
+    // The next save that runs to its end removes what the killed ones left.
+    let o = symbiomap(&["generate", "--facilities", "10", "-o", s(&target)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["region.json"]);
 }
 
 fn sample(name: &str) -> PathBuf {
@@ -457,4 +474,72 @@ fn the_samples_transfer_station_pools_the_joineries_and_an_expensive_one_does_no
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn upgrade_migrates_a_file_of_any_version_and_keeps_what_it_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    // Version 1 (the fixture, a stream with a disposal cost), and version 2 with its route.
+    let v1 = std::fs::read_to_string(fixture("small_region.json")).unwrap();
+    let v2 = v1.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    let v2 = v2.replacen(
+        "\"id\": \"P1-ash\",",
+        "\"id\": \"P1-ash\", \"disposal_route\": \"landfill\", \"lims_batch\": 12345678901234567890123,",
+        1,
+    );
+    assert!(v2.contains("lims_batch"), "the fixture changed");
+    for (version, text) in [(1, &v1), (2, &v2)] {
+        let input = dir.path().join(format!("v{version}.json"));
+        std::fs::write(&input, text).unwrap();
+        let output = dir.path().join(format!("v{version}-upgraded.json"));
+        let o = symbiomap(&["upgrade", s(&input), "-o", s(&output)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!(
+                "(format {version}, upgraded to {})",
+                symbiomap::model::FORMAT_VERSION
+            )),
+            "{}",
+            stdout(&o)
+        );
+        let saved = std::fs::read_to_string(&output).unwrap();
+        assert!(saved.contains("\"format_version\": 3"), "{saved}");
+        assert!(saved.contains("purchasing_contact"), "unknown field lost");
+        let region = symbiomap::io::region_file::load(&output).unwrap();
+        assert_eq!(
+            region,
+            symbiomap::io::region_file::load(&input).unwrap(),
+            "v{version}"
+        );
+        if version == 2 {
+            assert!(saved.contains("\"lims_batch\": 12345678901234567890123"));
+            assert!(
+                !saved.contains("disposal_cost_per_unit"),
+                "old field written"
+            );
+            let outlet = &region.facilities[0].outputs[0].outlet;
+            assert_eq!(outlet.kind, symbiomap::model::OutletKind::Landfill);
+            assert_eq!(outlet.cost_per_unit, Some(45.0));
+        }
+        // Upgrading the current version in place changes nothing.
+        let o = symbiomap(&["upgrade", s(&output), "-o", s(&output)]);
+        assert!(
+            stdout(&o).contains("already the current one"),
+            "{}",
+            stdout(&o)
+        );
+        assert_eq!(std::fs::read_to_string(&output).unwrap(), saved);
+    }
+    // A newer file is refused, and nothing is written.
+    let newer = dir.path().join("newer.json");
+    std::fs::write(
+        &newer,
+        v1.replacen("\"format_version\": 1", "\"format_version\": 9", 1),
+    )
+    .unwrap();
+    let out = dir.path().join("never.json");
+    let o = symbiomap(&["upgrade", s(&newer), "-o", s(&out)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("format_version 9"), "{}", stderr(&o));
+    assert!(!out.exists());
 }

@@ -76,11 +76,8 @@ D,input,fly_ash,40,t,,,,5-9,
     assert_eq!(a.outputs[0].ewc_code.as_deref(), Some("10 01 02"));
     assert_eq!(a.outputs[0].moisture_pct, Some(12.0));
     assert_eq!(
-        a.outputs[0]
-            .extra
-            .get("supplier_ref")
-            .and_then(|v| v.as_str()),
-        Some("S-1")
+        a.outputs[0].extra.get("supplier_ref"),
+        Some(serde_json::Value::String("S-1".into()))
     );
     assert_eq!(a.needs[0].supply.price_per_unit, Some(95.0));
     let d = &region.facilities[1];
@@ -302,4 +299,175 @@ fn hotmaps_sites_without_a_position_are_skipped_and_counted() {
             .map(String::as_str),
         Some("366.01")
     );
+}
+
+/// Saves `region` into `dir` and says why not, if it cannot.
+fn saves(region: &symbiomap::model::Region, dir: &Path) -> Result<(), String> {
+    symbiomap::io::region_file::save(region, &dir.join("imported.json")).map_err(|e| e.to_string())
+}
+
+/// What an import keeps, a save keeps: a value the region file would refuse is refused where
+/// it is read, with its file and line, and the rest of the import saves.
+#[test]
+fn a_detour_the_region_file_refuses_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facilities.csv",
+        "id,name,sector,lat,lon\n1,a,steel,50,4\n2,b,cement,50.1,4\n",
+    );
+    write(dir.path(), "streams.csv", "facility_id,direction,material,tonnes_per_year,cost_eur_per_t\n1,output,slag,100,10\n2,input,slag,100,20\n");
+    write(
+        dir.path(),
+        "materials.csv",
+        "material,transport_eur_per_tkm,processing_eur_per_t,detour\nslag,0.1,5,1.2\nash,0.1,5,6\n",
+    );
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "detour").unwrap();
+    saves(&imported.region, dir.path()).unwrap();
+    let report = imported.report.to_string();
+    assert!(
+        report.contains(
+            "materials.csv line 3, column detour: must be between 1 and 5, found 6; row skipped"
+        ),
+        "{report}"
+    );
+    assert_eq!(imported.region.catalogue.materials.len(), 1);
+}
+
+#[test]
+fn geojson_values_the_region_file_refuses_are_refused_at_their_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let point = |id: &str, outputs: &str| {
+        format!(
+            r#"{{"type": "Feature", "geometry": {{"type": "Point", "coordinates": [4.0, 50.0]}},
+                "properties": {{"id": "{id}", "outputs": [{outputs}]}}}}"#
+        )
+    };
+    let features = [
+        // 0: not numbers once read, though they parse as floats.
+        point(
+            "A",
+            r#"{"material": "fly_ash", "quantity": "NaN"},
+               {"material": "fly_ash", "quantity": "1e400"},
+               {"material": "fly_ash", "quantity": 5, "cost": "NaN"},
+               {"material": "fly_ash", "quantity": 5, "moisture_pct": "150"},
+               {"material": "fly_ash", "quantity": 5}"#,
+        ),
+        // 1: an id given twice, and one that is what A's unnamed output would be called.
+        point(
+            "B",
+            r#"{"id": "S1", "material": "slag", "quantity": 5},
+               {"id": "S1", "material": "slag", "quantity": 6},
+               {"id": "A-o1", "material": "slag", "quantity": 7}"#,
+        ),
+    ];
+    let path = dir.path().join("sites.geojson");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"type": "FeatureCollection", "features": [{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    let (region, report) = symbiomap::io::geojson::import(&path, "sites").unwrap();
+    saves(&region, dir.path()).unwrap();
+    let text = report.to_string();
+    for expected in [
+        "sites.geojson features[0].properties.outputs[0].quantity: `NaN` is not a number; skipped",
+        "sites.geojson features[0].properties.outputs[1].quantity: `1e400` is not a number; skipped",
+        "sites.geojson features[0].properties.outputs[2].cost: `NaN` is not a number; skipped",
+        "sites.geojson features[0].properties.outputs[3].moisture_pct: must be within 0..100 %, found 150; skipped",
+        "sites.geojson features[1].properties.outputs[1].id: duplicate stream or need id `S1` (also in features[1]); skipped",
+    ] {
+        assert!(text.contains(expected), "{expected}\nnot in:\n{text}");
+    }
+    assert!(!text.contains(" line "), "features are not lines:\n{text}");
+    let ids: Vec<&str> = region
+        .facilities
+        .iter()
+        .flat_map(|f| f.outputs.iter().map(|o| o.id.as_str()))
+        .collect();
+    assert_eq!(ids, ["A-o1~2", "S1", "A-o1"]);
+}
+
+/// Found by fuzzing (`fuzz/artifacts/csv_streams`): a second `material` column was kept in the
+/// stream's extra fields as `material`, so the saved file had the field twice and did not load.
+#[test]
+fn columns_named_like_a_stream_field_are_kept_under_another_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "facilities.csv",
+        "id,name,sector,lat,lon\n1,a,steel,50,4\n2,b,cement,50.1,4\n",
+    );
+    write(
+        dir.path(),
+        "streams.csv",
+        "facility_id,direction,material,quantity,material,outlet,note,note\n\
+         1,output,slag,100,scrap,landfill,first,second\n\
+         2,input,slag,100,,,x,\n",
+    );
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "columns").unwrap();
+    let path = dir.path().join("columns.json");
+    symbiomap::io::region_file::save(&imported.region, &path).unwrap();
+    let region = symbiomap::io::region_file::load(&path).unwrap();
+    let o = &region.facilities[0].outputs[0];
+    assert_eq!(o.material, "slag");
+    let text = |k: &str| o.extra.get(k).and_then(|v| v.as_str().map(str::to_owned));
+    assert_eq!(text("csv_material").as_deref(), Some("scrap"));
+    assert_eq!(text("csv_outlet").as_deref(), Some("landfill"));
+    assert_eq!(text("note").as_deref(), Some("first"));
+    assert_eq!(text("csv_note").as_deref(), Some("second"));
+    let report = imported.report.to_string();
+    assert!(
+        report.contains("streams.csv line 1, column material: a stream or need has a field of this name; the column is kept as `csv_material`"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "column note: an earlier column has this name; the column is kept as `csv_note`"
+        ),
+        "{report}"
+    );
+}
+
+/// A message quotes the start of a huge cell, not the cell.
+#[test]
+fn messages_quote_a_short_prefix_of_a_huge_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(1_000_000);
+    write(
+        dir.path(),
+        "facilities.csv",
+        &format!("id,name,sector,lat,lon\n1,a,steel,50,4\n2,b,cement,{huge},4\n"),
+    );
+    write(
+        dir.path(),
+        "streams.csv",
+        &format!("facility_id,direction,material,quantity\n{huge},output,ash,5\n1,{huge},ash,5\n1,output,ash,{huge}\n"),
+    );
+    let imported = csv_import::import(&CsvSources::folder(dir.path()), "huge").unwrap();
+    assert_eq!(imported.report.problems.len(), 4, "{}", imported.report);
+    for p in &imported.report.problems {
+        assert!(
+            p.message.len() < 200,
+            "{} bytes: {}...",
+            p.message.len(),
+            &p.message[..200]
+        );
+        assert!(
+            p.message.contains("xxxxxxxxxx... (1000000 bytes)"),
+            "{}",
+            p.message
+        );
+    }
+    // A region file's value of the wrong type too.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small_region.json"),
+    )
+    .unwrap()
+    .replacen("51.10", &format!("\"{huge}\""), 1);
+    let e = symbiomap::io::region_file::parse(&text, Path::new("huge.json")).unwrap_err();
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
 }

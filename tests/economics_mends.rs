@@ -89,14 +89,8 @@ fn the_greedy_plan_keeps_a_rules_blending_share_across_suppliers() {
         let mut p = facility(&format!("power{i}"), 51.0, lon);
         let mut s = stream(&format!("ash{i}"), "fly_ash", 100_000.0, Unit::Tonne);
         s.composition = vec![
-            symbiomap::model::Constituent {
-                name: "unburnt_carbon".into(),
-                mass_pct: 3.0,
-            },
-            symbiomap::model::Constituent {
-                name: "Cl".into(),
-                mass_pct: 0.01,
-            },
+            symbiomap::model::Constituent::new("unburnt_carbon", 3.0),
+            symbiomap::model::Constituent::new("Cl", 0.01),
         ];
         s.moisture_pct = Some(0.5);
         p.outputs.push(s);
@@ -137,7 +131,7 @@ fn the_minimum_lot_is_compared_in_the_needs_unit() {
             batch_quantity: 30.0,
             every_days: 7.0,
         },
-        months: Vec::new(),
+        ..Availability::default()
     };
     brewery.outputs.push(s);
     let mut farm = facility("farm", 51.05, 3.8);

@@ -296,7 +296,7 @@ fn a_version_1_file_is_migrated_and_saved_as_the_current_version() {
     assert_eq!(again, region);
     assert_eq!(
         again.settings.extra.get("projector_theme"),
-        Some(&serde_json::Value::String("dark".into()))
+        Some(serde_json::Value::String("dark".into()))
     );
 }
 
@@ -335,4 +335,207 @@ fn proposals_and_projects_round_trip_and_their_references_are_checked() {
     assert!(fields.contains(&"projects[0].id"), "duplicate id: {e}");
     assert!(fields.contains(&"projects[0].actions[0].due"), "{e}");
     assert!(problems.iter().all(|p| p.line.is_some()), "{e}");
+}
+
+/// Objects whose every key is data (string values), not a field name.
+const STRING_MAPS: [&str; 2] = ["attributes", "sources"];
+/// Objects keyed by a list of names (outlet kinds): a key outside it is an error, not a field.
+const KEYED_MAPS: [&str; 1] = ["outlet_costs_per_unit"];
+
+/// Values whose text a parse into numbers would change.
+const EXACT: [&str; 4] = [
+    "12345678901234567890123",
+    "1.50",
+    "-0.0",
+    r#"{"deep": [1e400, 0.1000000000000000055511151231257827]}"#,
+];
+
+/// Adds a field `zz_unknown_<n>` to every object of `v` (at every depth), each with one of the
+/// [`EXACT`] texts (as a placeholder string first; [`with_exact_texts`] puts in the text).
+/// Returns each field's JSON pointer and text.
+fn inject_everywhere(v: &mut serde_json::Value, at: &str, out: &mut Vec<(String, String, String)>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for k in keys {
+                let child = map.get_mut(&k).expect("key");
+                inject_everywhere(child, &format!("{at}/{k}"), out);
+            }
+            if KEYED_MAPS.iter().any(|m| at.ends_with(&format!("/{m}"))) {
+                return;
+            }
+            let n = out.len();
+            let key = format!("zz_unknown_{n}");
+            let is_string_map = STRING_MAPS.iter().any(|m| at.ends_with(&format!("/{m}")));
+            let text = if is_string_map {
+                // Any key is data here: the unknown field is one more entry.
+                "\"kept as text\"".to_owned()
+            } else {
+                EXACT[n % EXACT.len()].to_owned()
+            };
+            map.insert(key.clone(), Value::String(format!("@EXACT{n}@")));
+            out.push((at.to_owned(), key, text));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                inject_everywhere(item, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn with_exact_texts(text: &str, injected: &[(String, String, String)]) -> String {
+    let mut text = text.to_owned();
+    for (n, (_, _, exact)) in injected.iter().enumerate() {
+        text = text.replacen(&format!("\"@EXACT{n}@\""), exact, 1);
+    }
+    text
+}
+
+/// The fixture with one of everything the samples lack: the region's own material and rule
+/// (with a treatment and a specification), a preprocessing step, batches, an outlet, a supply.
+fn every_kind_of_object() -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(&text()).expect("the fixture parses");
+    v["catalogue"]["materials"] = serde_json::json!([{
+        "key": "slag_sand", "name": "Slag sand", "transport_cost_per_unit_km": 0.1,
+        "outlet_costs_per_unit": {"landfill": 40.0}, "sources": {"all": "test"}
+    }]);
+    v["catalogue"]["rules"] = serde_json::json!([{
+        "id": "R1", "from": "slag_sand", "to": "sand", "kind": "indirect",
+        "substitution_ratio": 1.0, "treatment": {"name": "screening", "cost_per_unit": 2.0},
+        "spec": {"max_constituents": [{"name": "Cl", "mass_pct": 0.1}]}
+    }]);
+    let output = &mut v["facilities"][0]["outputs"][0];
+    output["preprocessing"] =
+        serde_json::json!([{"step": "dewatering", "target_moisture_pct": 60.0}]);
+    output["availability"] =
+        serde_json::json!({"pattern": "batches", "batch_quantity": 5.0, "every_days": 7.0});
+    output["outlet"] = serde_json::json!({"kind": "landfill", "cost_per_unit": 80.0});
+    v["facilities"][0]["needs"] = serde_json::json!([{
+        "id": "P1-n1", "material": "sand", "quantity_per_yr": 10.0, "unit": "t",
+        "supply": {"price_per_unit": 12.0}
+    }]);
+    v
+}
+
+#[test]
+fn unknown_fields_at_every_level_survive_with_their_exact_text() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut cases: Vec<(String, serde_json::Value)> = [
+        "sample-regions/scheldt-valley.json",
+        "sample-regions/rhine-scheldt-delta.json",
+        "sample-regions/calibration-cases.json",
+        "tests/fixtures/small_region.json",
+    ]
+    .iter()
+    .map(|f| {
+        let text = std::fs::read_to_string(root.join(f)).unwrap();
+        (f.to_string(), serde_json::from_str(&text).unwrap())
+    })
+    .collect();
+    cases.push(("every kind of object".to_owned(), every_kind_of_object()));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, mut value) in cases {
+        let mut injected = Vec::new();
+        inject_everywhere(&mut value, "", &mut injected);
+        let text = with_exact_texts(&serde_json::to_string_pretty(&value).unwrap(), &injected);
+        let region = parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let path = dir.path().join("saved.json");
+        region_file::save(&region, &path).unwrap();
+        let saved = std::fs::read_to_string(&path).unwrap();
+        let saved_value: serde_json::Value =
+            serde_json::from_str(&saved.replace("1e400", "1")).unwrap();
+        let mut lost = Vec::new();
+        for (pointer, key, exact) in &injected {
+            // Still in the same object, and with the same text.
+            let there = saved_value
+                .pointer(pointer)
+                .and_then(|o| o.get(key))
+                .is_some();
+            let exact_text = saved.contains(&format!("\"{key}\": {exact}"));
+            if !(there && exact_text) {
+                lost.push(format!("{pointer}/{key} = {exact} (present: {there})"));
+            }
+        }
+        assert!(
+            lost.is_empty(),
+            "{name}: {} of {} unknown fields lost or changed:\n{}",
+            lost.len(),
+            injected.len(),
+            lost.join("\n")
+        );
+        // What was read is what was saved, and saving again changes nothing.
+        let again = region_file::load(&path).unwrap();
+        assert_eq!(again, region, "{name}");
+        region_file::save(&again, &path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), saved, "{name}");
+    }
+}
+/// A version-1 file that carries proposals and projects (written by hand, or by a later tool
+/// that kept the old version number): they are read, checked and saved in the current shape.
+#[test]
+fn a_version_1_files_proposals_and_projects_are_kept_by_the_migration() {
+    let v1 = text();
+    assert!(v1.contains("\"format_version\": 1"));
+    let cut = v1.rfind('}').unwrap();
+    let with = format!(
+        "{},{}}}",
+        v1[..cut].trim_end(),
+        r#""proposals": [{"id": "W1", "from_facility": "P1", "stream": "P1-ash", "to_facility": "C1",
+             "need": "C1-cement", "note": "low-carbon ash", "origin": "planner", "created": "2026-11-25",
+             "meeting": 12345678901234567890123}],
+           "projects": [{"id": "J1", "name": "Ash to cement", "stage": "agreement", "proposal": "W1",
+             "stream": "P1-ash", "need": "C1-cement",
+             "members": [{"role": "supplier", "facility": "P1", "phone": "+32 9 000"}],
+             "actions": [{"text": "Send ash samples", "due": "2026-12-15", "done": true}],
+             "notes": "two trucks a week"}]"#
+    );
+    let region = parse(&with).unwrap();
+    assert_eq!(region.format_version, symbiomap::model::FORMAT_VERSION);
+    assert_eq!(region.proposals.len(), 1, "proposals dropped");
+    assert_eq!(region.projects.len(), 1, "projects dropped");
+    let p = &region.projects[0];
+    assert_eq!(p.stage, symbiomap::model::Stage::Agreement);
+    assert_eq!(p.proposal.as_deref(), Some("W1"));
+    assert!(p.actions[0].done);
+    assert_eq!(region.proposals[0].need.as_deref(), Some("C1-cement"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("migrated.json");
+    region_file::save(&region, &path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains("\"meeting\": 12345678901234567890123"),
+        "{saved}"
+    );
+    assert!(saved.contains("\"phone\": \"+32 9 000\""), "{saved}");
+    assert_eq!(region_file::load(&path).unwrap(), region);
+
+    // A broken reference in them is an error in version 1 as in version 3.
+    let broken = with.replace("\"to_facility\": \"C1\"", "\"to_facility\": \"C9\"");
+    let e = parse(&broken).unwrap_err();
+    assert!(e.to_string().contains("proposals[0].to_facility"), "{e}");
+}
+
+/// `save` writes the region as it encodes it (no text of the whole region in memory): the
+/// same bytes as `to_text`.
+#[test]
+fn a_saved_file_is_to_text_byte_for_byte() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "sample-regions/scheldt-valley.json",
+        "tests/fixtures/small_region.json",
+    ] {
+        let region = region_file::load(&root.join(file)).unwrap();
+        let path = dir.path().join("saved.json");
+        region_file::save(&region, &path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            region_file::to_text(&region).unwrap(),
+            "{file}"
+        );
+    }
 }

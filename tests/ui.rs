@@ -940,6 +940,7 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
             text: "Call the dairy cooperative".into(),
             due: "2026-12-10".into(),
             done: false,
+            ..Default::default()
         }],
         ..harness.state().doc.region.projects[projects].clone()
     };

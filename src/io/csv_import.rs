@@ -19,6 +19,7 @@
 //! without an id get `<facility id>-o<n>` or `<facility id>-n<n>`. A bad row is skipped and
 //! reported with its line and column; the import says how many rows of each file it kept.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalogue::{Category, Material};
+use crate::io::values;
 use crate::model::{
     Availability, Extra, Facility, LatLon, Need, OutputStream, Pattern, PhysicalState, Region, Unit,
 };
@@ -50,13 +52,33 @@ impl CsvSources {
     }
 }
 
+/// Where in its file a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Place {
+    /// A line of a CSV file (1 = the header).
+    Line(u64),
+    /// A feature of a `GeoJSON` file, by its index in `features` (from 0).
+    Feature(usize),
+}
+
 /// A row that was skipped or a value that was ignored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowProblem {
     pub file: PathBuf,
-    pub line: u64,
+    pub place: Place,
+    /// The CSV column, or the feature's property (`properties.outputs[0].quantity`).
     pub column: Option<String>,
     pub message: String,
+}
+
+impl RowProblem {
+    /// The CSV line, if the problem is in one.
+    pub fn line(&self) -> Option<u64> {
+        match self.place {
+            Place::Line(l) => Some(l),
+            Place::Feature(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for RowProblem {
@@ -65,9 +87,13 @@ impl fmt::Display for RowProblem {
             || self.file.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        match &self.column {
-            Some(c) => write!(f, "{name} line {}, column {c}: {}", self.line, self.message),
-            None => write!(f, "{name} line {}: {}", self.line, self.message),
+        match (self.place, &self.column) {
+            (Place::Line(l), Some(c)) => write!(f, "{name} line {l}, column {c}: {}", self.message),
+            (Place::Line(l), None) => write!(f, "{name} line {l}: {}", self.message),
+            (Place::Feature(i), Some(c)) => {
+                write!(f, "{name} features[{i}].{c}: {}", self.message)
+            }
+            (Place::Feature(i), None) => write!(f, "{name} features[{i}]: {}", self.message),
         }
     }
 }
@@ -140,6 +166,8 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
+    #[error("{path}: {message}")]
+    Encoding { path: PathBuf, message: String },
     #[error(
         "{path}: no column for {wanted} (expected one of: {aliases}); the header has: {found}"
     )]
@@ -175,7 +203,7 @@ pub fn import(sources: &CsvSources, name: &str) -> Result<Imported, ImportError>
     }
     report
         .problems
-        .sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+        .sort_by(|a, b| a.file.cmp(&b.file).then(a.place.cmp(&b.place)));
     Ok(Imported {
         region,
         report,
@@ -302,7 +330,7 @@ impl RowCtx<'_> {
     fn problem(&mut self, column: Option<usize>, message: String) {
         self.problems.push(RowProblem {
             file: self.path.to_owned(),
-            line: self.line,
+            place: Place::Line(self.line),
             column: column.map(|c| self.header[c].clone()),
             message,
         });
@@ -335,14 +363,29 @@ impl Table {
                 .take(64 * 1024)
                 .read_to_end(&mut bytes)
                 .map_err(io)?;
-            if bytes.len() == before || bytes[before..].contains(&b'\n') {
+            // The header ends at a line end; a CR last in the buffer may be half of a CRLF.
+            let read = &bytes[before..];
+            let ends_line = read.contains(&b'\n')
+                || read
+                    .split_last()
+                    .is_some_and(|(_, init)| init.contains(&b'\r'));
+            if read.is_empty() || ends_line {
                 break;
             }
         }
         Ok((Self::from_bytes(path, bytes)?, len))
     }
 
-    fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Table, ImportError> {
+    fn from_bytes(path: &Path, mut bytes: Vec<u8>) -> Result<Table, ImportError> {
+        if let Some(message) = utf16(&bytes) {
+            return Err(ImportError::Encoding {
+                path: path.to_owned(),
+                message,
+            });
+        }
+        // Line ends as the csv parser reads them (LF, CRLF or a lone CR) as LF or CRLF, so
+        // that every reader counts the same lines.
+        bare_cr_to_lf(&mut bytes);
         let first_line_end = memchr_newline(&bytes, 0).unwrap_or(bytes.len());
         let first = &bytes[..first_line_end];
         let count = |b: u8| first.iter().filter(|&&c| c == b).count();
@@ -362,7 +405,7 @@ impl Table {
             .byte_headers()
             .map_err(|e| csv_error(path, &e))?
             .iter()
-            .map(|h| normalise(&String::from_utf8_lossy(h)))
+            .map(|h| normalise(&cell_text(h)))
             .collect();
         let data_start = reader.position().byte() as usize;
         Ok(Table {
@@ -481,6 +524,7 @@ impl Table {
                     problems: Vec::new(),
                     state: init(),
                 };
+                let unclosed = unclosed_quote(&self.bytes[start..end], self.delimiter);
                 loop {
                     match reader.read_byte_record(&mut rec) {
                         Ok(true) => {}
@@ -498,6 +542,18 @@ impl Table {
                         continue; // blank line
                     }
                     chunk.rows += 1;
+                    if let Some(quote) = unclosed.filter(|&q| q < reader.position().byte() as usize)
+                    {
+                        let (line, message) =
+                            unclosed_quote_problem(&self.bytes[start..end], quote, first_line);
+                        chunk.problems.push(RowProblem {
+                            file: self.path.clone(),
+                            place: Place::Line(line),
+                            column: None,
+                            message,
+                        });
+                        continue;
+                    }
                     let line = rec.position().map_or(0, |p| p.line() + first_line - 1);
                     let mut ctx = RowCtx {
                         path: &self.path,
@@ -530,6 +586,93 @@ impl Table {
     }
 }
 
+/// What to say about a file in UTF-16 (a byte-order mark, or NUL bytes between the letters of
+/// its first line), which the readers do not read; `None` for any other file.
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let order = match bytes {
+        [0xff, 0xfe, ..] => "little-endian",
+        [0xfe, 0xff, ..] => "big-endian",
+        _ => {
+            let start = &bytes[..bytes.len().min(64)];
+            let nuls = start.iter().filter(|&&b| b == 0).count();
+            if nuls * 4 < start.len() {
+                return None;
+            }
+            "without a byte-order mark"
+        }
+    };
+    Some(format!(
+        "the file is UTF-16 text ({order}); save it as UTF-8 (in a spreadsheet: CSV UTF-8) and import it again"
+    ))
+}
+
+/// Turns every carriage return that does not start a CRLF into a line feed, in place: old Mac
+/// files end lines with a CR alone, which the csv parser reads as a line end but counts no
+/// line for.
+pub(crate) fn bare_cr_to_lf(bytes: &mut [u8]) {
+    let mut i = 0;
+    while let Some(at) = bytes[i..].iter().position(|&b| b == b'\r') {
+        let at = i + at;
+        if bytes.get(at + 1) != Some(&b'\n') {
+            bytes[at] = b'\n';
+        }
+        i = at + 1;
+    }
+}
+
+/// Where a quote that is never closed opens: its offset in `bytes`. The csv parser reads
+/// quotes so (a quote starts a quoted cell only at the start of a cell; inside one, `""` is a
+/// quote and line ends are text), and at the end of the file it ends such a cell without a
+/// word: every row after the quote becomes part of one cell. The readers report it instead.
+pub(crate) fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        CellStart,
+        InCell,
+        InQuotes,
+        QuoteInQuotes,
+    }
+    if !bytes.contains(&b'"') {
+        return None;
+    }
+    let mut state = State::CellStart;
+    let mut opened = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends_cell = b == delimiter || b == b'\n' || b == b'\r';
+        state = match state {
+            State::CellStart if b == b'"' => {
+                opened = i;
+                State::InQuotes
+            }
+            State::CellStart | State::InCell | State::QuoteInQuotes if ends_cell => {
+                State::CellStart
+            }
+            State::CellStart | State::InCell | State::QuoteInQuotes if b != b'"' => State::InCell,
+            State::CellStart | State::InCell => State::InCell,
+            State::InQuotes if b == b'"' => State::QuoteInQuotes,
+            // Text inside the quotes, or `""` (a quote) after a quote.
+            State::InQuotes | State::QuoteInQuotes => State::InQuotes,
+        };
+    }
+    (state == State::InQuotes).then_some(opened)
+}
+
+/// The line (counting from `first_line` at the start of `bytes`) and message of a quote at
+/// `quote` that is never closed.
+pub(crate) fn unclosed_quote_problem(bytes: &[u8], quote: usize, first_line: u64) -> (u64, String) {
+    let line = first_line + count_lines(&bytes[..quote]);
+    // Lines after this one (the last line end of the file starts none).
+    let after = count_lines(&bytes[quote..]) - u64::from(bytes.ends_with(b"\n"));
+    (
+        line,
+        format!(
+            "a quote opens on this line and is never closed: the rest of the file ({after} more \
+             line{}) reads as one cell; row skipped (close the quote, or double it inside a cell)",
+            if after == 1 { "" } else { "s" }
+        ),
+    )
+}
+
 pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
@@ -550,19 +693,63 @@ fn csv_error(path: &Path, e: &csv::Error) -> ImportError {
     }
 }
 
-fn text(rec: &csv::ByteRecord, col: Option<usize>) -> &str {
-    col.and_then(|c| rec.get(c))
-        .and_then(|b| std::str::from_utf8(b).ok())
-        .map_or("", str::trim)
+/// The characters Windows-1252 gives the bytes 0x80..=0x9F (the five it leaves undefined read
+/// as the C1 control characters of the same number, as browsers read them).
+const CP1252_80_9F: [char; 32] = [
+    '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}', '\u{017D}', '\u{008F}',
+    '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
+];
+
+/// A cell's text: UTF-8 if it is, else Windows-1252, the code page spreadsheets on Western
+/// European systems save CSV in (Latin-1 agrees with it on every letter). The import and the
+/// screen read every cell (and the header) through this, so they see the same ids.
+pub(crate) fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(
+            bytes
+                .iter()
+                .map(|&b| match b {
+                    0x80..=0x9f => CP1252_80_9F[usize::from(b - 0x80)],
+                    _ => char::from(b),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// A cell, trimmed; empty if the row has no such column.
+fn text(rec: &csv::ByteRecord, col: Option<usize>) -> Cow<'_, str> {
+    match col.and_then(|c| rec.get(c)).map(cell_text) {
+        None => Cow::Borrowed(""),
+        Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
+        Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_owned()),
+    }
 }
 
 fn owned_text(rec: &csv::ByteRecord, col: Option<usize>) -> String {
-    match col.and_then(|c| rec.get(c)) {
-        None => String::new(),
-        Some(b) => match std::str::from_utf8(b) {
-            Ok(s) => s.trim().to_owned(),
-            Err(_) => String::from_utf8_lossy(b).trim().to_owned(),
-        },
+    text(rec, col).into_owned()
+}
+
+/// Characters of a cell a message quotes: a cell of a megabyte (a quote that swallowed the
+/// file, a pasted blob) is shown by its start and its length.
+const SHOWN_CHARS: usize = 60;
+
+/// A cell as a message quotes it: whole if short, else its start and its length.
+pub(crate) fn shown(t: &str) -> Cow<'_, str> {
+    match t.char_indices().nth(SHOWN_CHARS) {
+        None => Cow::Borrowed(t),
+        Some((end, _)) => Cow::Owned(format!("{}... ({} bytes)", &t[..end], t.len())),
+    }
+}
+
+/// A message that quotes a value whole (a parser's), cut to a few lines' length.
+pub(crate) fn shown_message(m: &str) -> Cow<'_, str> {
+    match m.char_indices().nth(4 * SHOWN_CHARS) {
+        None => Cow::Borrowed(m),
+        Some((end, _)) => Cow::Owned(format!("{}... ({} bytes)", &m[..end], m.len())),
     }
 }
 
@@ -572,7 +759,7 @@ fn number(
     col: Option<usize>,
     decimal_comma: bool,
 ) -> Result<Option<f64>, String> {
-    parse_number(text(rec, col), decimal_comma)
+    parse_number(&text(rec, col), decimal_comma)
 }
 
 /// Parses a trimmed cell as a finite number; `Ok(None)` for an empty cell. A file separated by
@@ -588,7 +775,7 @@ pub(crate) fn parse_number(t: &str, decimal_comma: bool) -> Result<Option<f64>, 
     };
     match parsed {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(format!("`{t}` is not a number")),
+        _ => Err(format!("`{}` is not a number", shown(t))),
     }
 }
 
@@ -627,9 +814,8 @@ pub(crate) fn stream_unit(implied: Option<Unit>, t: &str) -> Result<Unit, String
     match (implied, t) {
         (Some(u), _) => Ok(u),
         (None, "") => Ok(Unit::Tonne),
-        (None, u) => {
-            Unit::parse(u).ok_or_else(|| format!("`{u}` is not a unit (t, m3 or MWh); row skipped"))
-        }
+        (None, u) => Unit::parse(u)
+            .ok_or_else(|| format!("`{}` is not a unit (t, m3 or MWh); row skipped", shown(u))),
     }
 }
 
@@ -637,7 +823,7 @@ pub(crate) fn flag(t: &str) -> Result<bool, String> {
     match t.to_ascii_lowercase().as_str() {
         "" | "0" | "no" | "n" | "false" | "f" => Ok(false),
         "1" | "yes" | "y" | "true" | "t" | "x" => Ok(true),
-        _ => Err(format!("`{t}` is not yes or no")),
+        _ => Err(format!("`{}` is not yes or no", shown(t))),
     }
 }
 
@@ -699,7 +885,7 @@ fn read_facilities(
             return None;
         }
         let mut coord = |col: usize, range: f64, what: &str| -> Option<f64> {
-            coordinate(text(rec, Some(col)), range, what, decimal_comma)
+            coordinate(&text(rec, Some(col)), range, what, decimal_comma)
                 .map_err(|m| ctx.problem(Some(col), m))
                 .ok()
         };
@@ -707,7 +893,7 @@ fn read_facilities(
         let lon = coord(c_lon, 180.0, "longitude")?;
         let mut flags = [false; 3];
         for (slot, col) in flags.iter_mut().zip([c_conf, c_rail, c_quay]) {
-            match flag(text(rec, col)) {
+            match flag(&text(rec, col)) {
                 Ok(v) => *slot = v,
                 Err(m) => ctx.problem(col, format!("{m}; taken as no")),
             }
@@ -754,9 +940,9 @@ fn read_facilities(
         if index.contains_key(&f.id) {
             problems.push(RowProblem {
                 file: t.path.clone(),
-                line,
+                place: Place::Line(line),
                 column: Some(t.header[c_id].clone()),
-                message: format!("duplicate facility id `{}`; row skipped", f.id),
+                message: format!("duplicate facility id `{}`; row skipped", shown(&f.id)),
             });
             continue;
         }
@@ -789,13 +975,15 @@ fn parse_state(t: &str) -> Option<PhysicalState> {
 }
 
 /// `5-9`, `5;6;7`, `11-2` (wrapping), or empty.
-/// A numeric column of `materials.csv`, the test its values must pass, and what to say if not.
-type NumberCheck = (Option<usize>, fn(f64) -> bool, &'static str);
-
 fn parse_months(t: &str) -> Result<Vec<u8>, String> {
     let mut months = Vec::new();
     for part in t.split([';', '|', ' ']).filter(|p| !p.is_empty()) {
-        let bad = || format!("`{t}` is not a list of months (1-12, e.g. `5-9` or `5;6;7`)");
+        let bad = || {
+            format!(
+                "`{}` is not a list of months (1-12, e.g. `5-9` or `5;6;7`)",
+                shown(t)
+            )
+        };
         if let Some((a, b)) = part.split_once('-') {
             let (a, b) = (
                 a.trim().parse::<u8>().map_err(|_| bad())?,
@@ -924,120 +1112,144 @@ fn read_streams(
     ]);
     let decimal_comma = t.decimal_comma;
     let ewc_list = crate::reference::EwcList::get();
+    let extra_cols = extra_keys(t, extra_cols, report);
 
     // Materials are interned per chunk (the chunk's parser state).
-    let parsed = t.parse_rows_with(
-        Materials::default,
-        |mats: &mut Materials, rec, ctx| {
-            let key = text(rec, Some(c_fac));
-            let Some(&facility) = index.get(key) else {
-                ctx.problem(Some(c_fac), format!("unknown facility `{key}`; row skipped"));
-                return None;
-            };
-            let Some(is_output) = parse_direction(text(rec, Some(c_dir))) else {
-                ctx.problem(Some(c_dir), format!("`{}` is not output or input; row skipped", text(rec, Some(c_dir))));
-                return None;
-            };
-            let material = text(rec, Some(c_mat));
-            if material.is_empty() {
-                ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
+    let parsed = t.parse_rows_with(Materials::default, |mats: &mut Materials, rec, ctx| {
+        let key = text(rec, Some(c_fac));
+        let Some(&facility) = index.get(key.as_ref()) else {
+            ctx.problem(
+                Some(c_fac),
+                format!("unknown facility `{}`; row skipped", shown(&key)),
+            );
+            return None;
+        };
+        let Some(is_output) = parse_direction(&text(rec, Some(c_dir))) else {
+            ctx.problem(
+                Some(c_dir),
+                format!(
+                    "`{}` is not output or input; row skipped",
+                    shown(&text(rec, Some(c_dir)))
+                ),
+            );
+            return None;
+        };
+        let material = text(rec, Some(c_mat));
+        if material.is_empty() {
+            ctx.problem(Some(c_mat), "no material; row skipped".to_owned());
+            return None;
+        }
+        let quantity = match quantity(&text(rec, Some(c_qty)), decimal_comma) {
+            Ok(q) => q,
+            Err(m) => {
+                ctx.problem(Some(c_qty), m);
                 return None;
             }
-            let quantity = match quantity(text(rec, Some(c_qty)), decimal_comma) {
-                Ok(q) => q,
+        };
+        let unit = match stream_unit(qty_unit, &text(rec, c_unit)) {
+            Ok(u) => u,
+            Err(m) => {
+                ctx.problem(c_unit, m);
+                return None;
+            }
+        };
+        let cost = match number(rec, c_cost, decimal_comma) {
+            Ok(v) => v.unwrap_or(f64::NAN),
+            Err(m) => {
+                ctx.problem(c_cost, format!("{m}; row skipped"));
+                return None;
+            }
+        };
+        let mut optional = |c: Option<usize>, lo: f64, hi: f64| -> f64 {
+            match number(rec, c, decimal_comma) {
+                Ok(Some(v)) if (lo..=hi).contains(&v) => v,
+                Ok(None) => f64::NAN,
+                Ok(Some(v)) => {
+                    ctx.problem(c, format!("{v} is outside {lo}..{hi}; ignored"));
+                    f64::NAN
+                }
                 Err(m) => {
-                    ctx.problem(Some(c_qty), m);
-                    return None;
-                }
-            };
-            let unit = match stream_unit(qty_unit, text(rec, c_unit)) {
-                Ok(u) => u,
-                Err(m) => {
-                    ctx.problem(c_unit, m);
-                    return None;
-                }
-            };
-            let cost = match number(rec, c_cost, decimal_comma) {
-                Ok(v) => v.unwrap_or(f64::NAN),
-                Err(m) => {
-                    ctx.problem(c_cost, format!("{m}; row skipped"));
-                    return None;
-                }
-            };
-            let mut optional = |c: Option<usize>, lo: f64, hi: f64| -> f64 {
-                match number(rec, c, decimal_comma) {
-                    Ok(Some(v)) if (lo..=hi).contains(&v) => v,
-                    Ok(None) => f64::NAN,
-                    Ok(Some(v)) => {
-                        ctx.problem(c, format!("{v} is outside {lo}..{hi}; ignored"));
-                        f64::NAN
-                    }
-                    Err(m) => {
-                        ctx.problem(c, format!("{m}; ignored"));
-                        f64::NAN
-                    }
-                }
-            };
-            let moisture_pct = optional(c_moist, 0.0, 100.0);
-            let variability_cv_pct = optional(c_var, 0.0, 1000.0);
-            let ewc_text = text(rec, c_ewc);
-            let ewc = if ewc_text.is_empty() {
-                None
-            } else if let Some(e) = ewc_list.lookup(ewc_text) {
-                e.code.parse::<u32>().ok()
-            } else {
-                ctx.problem(c_ewc, format!("`{ewc_text}` is not in the European List of Waste; ignored"));
-                None
-            };
-            let state_text = text(rec, c_state);
-            let physical_state = if state_text.is_empty() {
-                None
-            } else {
-                let s = parse_state(state_text);
-                if s.is_none() {
-                    ctx.problem(c_state, format!("`{state_text}` is not a state (solid, sludge, liquid, gas, heat, steam); ignored"));
-                }
-                s
-            };
-            let hazardous = flag(text(rec, c_haz)).unwrap_or_else(|m| {
-                ctx.problem(c_haz, format!("{m}; taken as no"));
-                false
-            });
-            let months = parse_months(text(rec, c_months))
-                .unwrap_or_else(|m| {
-                    ctx.problem(c_months, format!("{m}; taken as all year"));
-                    Vec::new()
-                })
-                .iter()
-                .fold(0u16, |mask, m| mask | (1 << (m - 1)));
-            let id = owned_text(rec, c_id);
-            let description = owned_text(rec, c_desc);
-            let mut extra = Extra::new();
-            for (c, h) in &extra_cols {
-                let v = owned_text(rec, Some(*c));
-                if !v.is_empty() {
-                    extra.insert(h.clone(), serde_json::Value::String(v));
+                    ctx.problem(c, format!("{m}; ignored"));
+                    f64::NAN
                 }
             }
-            let rare = (!id.is_empty() || !description.is_empty() || !extra.is_empty())
-                .then(|| Box::new(RareFields { id, description, extra }));
-            Some(FlowRow {
-                facility,
-                is_output,
-                unit,
-                hazardous,
-                physical_state,
-                material: mats.intern(material),
-                months,
-                quantity,
-                cost,
-                moisture_pct,
-                variability_cv_pct,
-                ewc,
-                rare,
+        };
+        let moisture_pct = optional(c_moist, 0.0, 100.0);
+        let variability_cv_pct = optional(c_var, 0.0, 1000.0);
+        let ewc_text = text(rec, c_ewc);
+        let ewc = if ewc_text.is_empty() {
+            None
+        } else if let Some(e) = ewc_list.lookup(&ewc_text) {
+            e.code.parse::<u32>().ok()
+        } else {
+            ctx.problem(
+                c_ewc,
+                format!(
+                    "`{}` is not in the European List of Waste; ignored",
+                    shown(&ewc_text)
+                ),
+            );
+            None
+        };
+        let state_text = text(rec, c_state);
+        let physical_state = if state_text.is_empty() {
+            None
+        } else {
+            let s = parse_state(&state_text);
+            if s.is_none() {
+                ctx.problem(
+                    c_state,
+                    format!(
+                        "`{}` is not a state (solid, sludge, liquid, gas, heat, steam); ignored",
+                        shown(&state_text)
+                    ),
+                );
+            }
+            s
+        };
+        let hazardous = flag(&text(rec, c_haz)).unwrap_or_else(|m| {
+            ctx.problem(c_haz, format!("{m}; taken as no"));
+            false
+        });
+        let months = parse_months(&text(rec, c_months))
+            .unwrap_or_else(|m| {
+                ctx.problem(c_months, format!("{m}; taken as all year"));
+                Vec::new()
             })
-        },
-    )?;
+            .iter()
+            .fold(0u16, |mask, m| mask | (1 << (m - 1)));
+        let id = owned_text(rec, c_id);
+        let description = owned_text(rec, c_desc);
+        let mut extra = Extra::new();
+        for (c, h) in &extra_cols {
+            let v = owned_text(rec, Some(*c));
+            if !v.is_empty() {
+                extra.insert(h.clone(), serde_json::Value::String(v));
+            }
+        }
+        let rare = (!id.is_empty() || !description.is_empty() || !extra.is_empty()).then(|| {
+            Box::new(RareFields {
+                id,
+                description,
+                extra,
+            })
+        });
+        Some(FlowRow {
+            facility,
+            is_output,
+            unit,
+            hazardous,
+            physical_state,
+            material: mats.intern(&material),
+            months,
+            quantity,
+            cost,
+            moisture_pct,
+            variability_cv_pct,
+            ewc,
+            rare,
+        })
+    })?;
 
     // Where every row goes, in file order: its facility and its index there.
     let mut rows = vec![FlowRef::Skipped; parsed.rows];
@@ -1056,9 +1268,9 @@ fn read_streams(
                 if !given_ids.insert(id) {
                     problems.push(RowProblem {
                         file: t.path.clone(),
-                        line: item.line,
+                        place: Place::Line(item.line),
                         column: c_id.map(|c| t.header[c].clone()),
-                        message: format!("duplicate stream id `{id}`; row skipped"),
+                        message: format!("duplicate stream id `{}`; row skipped", shown(id)),
                     });
                     continue;
                 }
@@ -1123,6 +1335,7 @@ fn read_streams(
                 let availability = Availability {
                     pattern: Pattern::Continuous,
                     months: months_vec(row.months),
+                    extra: Extra::new(),
                 };
                 if row.is_output {
                     facility.outputs.push(OutputStream {
@@ -1194,7 +1407,50 @@ fn read_streams(
     Ok(rows)
 }
 
-fn dedupe_id(id: &mut String, seen: &mut FxHashSet<String>) {
+/// The keys the other columns of `streams.csv` are kept under in a stream's (or need's) extra
+/// fields: the column's name, unless a stream or a need has a field of that name (a second
+/// `material` column, an `outlet` column), which would be written twice and not read back,
+/// or an earlier column has it; then `csv_<name>` (and `~2`... if that is taken), reported
+/// once at the header.
+fn extra_keys(
+    t: &Table,
+    columns: Vec<(usize, String)>,
+    report: &mut ImportReport,
+) -> Vec<(usize, String)> {
+    let fields: FxHashSet<&str> = crate::unknown::field_names::<OutputStream>()
+        .iter()
+        .chain(crate::unknown::field_names::<Need>())
+        .copied()
+        .collect();
+    let mut taken: FxHashSet<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+    columns
+        .into_iter()
+        .map(|(c, name)| {
+            let mut key = name.clone();
+            if taken.contains(&key) {
+                key = format!("csv_{name}");
+                dedupe_id(&mut key, &mut taken);
+                let why = if fields.contains(name.as_str()) {
+                    "a stream or need has a field of this name"
+                } else {
+                    "an earlier column has this name"
+                };
+                report.problems.push(RowProblem {
+                    file: t.path.clone(),
+                    place: Place::Line(1),
+                    column: Some(name),
+                    message: format!("{why}; the column is kept as `{key}`"),
+                });
+            } else {
+                taken.insert(key.clone());
+            }
+            (c, key)
+        })
+        .collect()
+}
+
+/// `id`, or `id~2`, `id~3`... if it is taken; records it.
+pub(crate) fn dedupe_id(id: &mut String, seen: &mut FxHashSet<String>) {
     if seen.insert(id.clone()) {
         return;
     }
@@ -1231,28 +1487,24 @@ pub fn read_materials(
             return None;
         }
         let mut m = Material::named(&key);
-        let checks: [NumberCheck; 4] = [
-            (c_transport, |v| v > 0.0, "a transport cost must be above 0"),
-            (c_processing, |_| true, ""),
-            (c_detour, |v| v >= 1.0, "a detour factor must be at least 1"),
-            (c_density, |v| v > 0.0, "a density must be above 0"),
+        // The checks the region file applies to the material's fields.
+        let checks: [(Option<usize>, values::Check); 4] = [
+            (c_transport, values::positive),
+            (c_processing, values::finite),
+            (c_detour, values::detour_factor),
+            (c_density, values::positive),
         ];
-        let mut values = [None; 4];
-        for (slot, (c, valid, why)) in values.iter_mut().zip(checks) {
-            match number(rec, c, decimal_comma) {
-                Ok(Some(v)) if valid(v) => *slot = Some(v),
-                Ok(None) => {}
-                Ok(Some(v)) => {
-                    ctx.problem(c, format!("{v}: {why}; row skipped"));
-                    return None;
-                }
+        let mut read = [None; 4];
+        for (slot, (c, check)) in read.iter_mut().zip(checks) {
+            match number(rec, c, decimal_comma).and_then(|v| v.map(check).transpose()) {
+                Ok(v) => *slot = v,
                 Err(msg) => {
                     ctx.problem(c, format!("{msg}; row skipped"));
                     return None;
                 }
             }
         }
-        let [transport, processing, detour, density] = values;
+        let [transport, processing, detour, density] = read;
         m.transport_cost_per_unit_km = transport;
         m.processing_cost_per_unit = processing;
         m.detour_factor = detour;
@@ -1265,20 +1517,23 @@ pub fn read_materials(
         if !cat.is_empty() {
             match Category::ALL
                 .into_iter()
-                .find(|c| c.label().eq_ignore_ascii_case(cat))
+                .find(|c| c.label().eq_ignore_ascii_case(&cat))
             {
                 Some(c) => m.category = c,
                 None => ctx.problem(
                     c_category,
-                    format!("`{cat}` is not a category; taken as other"),
+                    format!("`{}` is not a category; taken as other", shown(&cat)),
                 ),
             }
         }
         let unit = text(rec, c_unit);
         if !unit.is_empty() {
-            match Unit::parse(unit) {
+            match Unit::parse(&unit) {
                 Some(u) => m.unit = u,
-                None => ctx.problem(c_unit, format!("`{unit}` is not a unit; taken as t")),
+                None => ctx.problem(
+                    c_unit,
+                    format!("`{}` is not a unit; taken as t", shown(&unit)),
+                ),
             }
         }
         m.sources.insert("all".to_owned(), source.clone());
@@ -1286,14 +1541,15 @@ pub fn read_materials(
     })?;
     let rows = parsed.rows;
     let mut out: Vec<Material> = Vec::with_capacity(parsed.len());
+    let mut keys: FxHashSet<String> = FxHashSet::default();
     let (items, mut problems) = parsed.into_parts();
     for Parsed { line, value: m, .. } in items {
-        if out.iter().any(|x| x.key == m.key) {
+        if !keys.insert(m.key.clone()) {
             problems.push(RowProblem {
                 file: t.path.clone(),
-                line,
+                place: Place::Line(line),
                 column: Some(t.header[c_key].clone()),
-                message: format!("material `{}` defined twice; row skipped", m.key),
+                message: format!("material `{}` defined twice; row skipped", shown(&m.key)),
             });
             continue;
         }
@@ -1311,6 +1567,26 @@ pub fn read_materials(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_quote_is_found_as_the_csv_parser_reads_quotes() {
+        assert_eq!(unclosed_quote(b"a,\"b\"\"c\",d\n", b','), None);
+        assert_eq!(
+            unclosed_quote(b"a,\"b\nc\",d\n", b','),
+            None,
+            "a cell over two lines"
+        );
+        assert_eq!(
+            unclosed_quote(b"a,b\"c\n", b','),
+            None,
+            "a quote inside a cell is text"
+        );
+        assert_eq!(unclosed_quote(b"a,\"b\n1,2\n", b','), Some(2));
+        assert_eq!(unclosed_quote(b"\"x\"y;\"z\n", b';'), Some(5));
+        let (line, message) = unclosed_quote_problem(b"1,2\n3,\"4\n5,6\n", 6, 2);
+        assert_eq!(line, 3);
+        assert!(message.contains("(1 more line)"), "{message}");
+    }
 
     #[test]
     fn months_parse_ranges_lists_and_wraps() {

@@ -10,14 +10,16 @@
 //! Export writes two files that open as layers in QGIS: facilities as points, candidate links as
 //! two-point lines, each with flat properties (WGS84, `[lon, lat]` order, no `crs` member).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::io::csv_import::{FileSummary, ImportReport, RowProblem};
+use crate::io::csv_import::{shown, FileSummary, ImportReport, Place, RowProblem};
+use crate::io::values;
 use crate::matching::Candidate;
 use crate::model::{
-    Availability, Extra, Facility, LatLon, Need, OutputStream, Pattern, Region, Specification, Unit,
+    Availability, Extra, Facility, LatLon, Need, OutputStream, Region, Specification, Unit,
 };
 use crate::reference::{ewc_spaced, EwcList, NaceList};
 
@@ -98,14 +100,19 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
     };
     let mut report = ImportReport::default();
     let mut seen_ids = std::collections::HashSet::new();
-    let mut problem = |i: usize, field: &str, message: String| {
+    let mut problem = |i: usize, property: &str, message: String| {
         report.problems.push(RowProblem {
             file: path.to_owned(),
-            line: i as u64 + 1,
-            column: Some(field.to_owned()),
+            place: Place::Feature(i),
+            column: Some(property.to_owned()),
             message,
         });
     };
+    // Stream and need ids given in the file, with the feature that gave each first.
+    let mut given_flow_ids: HashMap<String, usize> = HashMap::new();
+    // Streams and needs whose id is made up (facility, output or need, index): numbered once
+    // every given id is known, so that none takes a given one.
+    let mut made_up: Vec<(usize, bool, usize)> = Vec::new();
     for (i, feature) in features.iter().enumerate() {
         let props = feature.get("properties").and_then(Value::as_object);
         let geometry = feature.get("geometry");
@@ -115,8 +122,8 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
                 i,
                 "geometry",
                 format!(
-                    "feature {i}: only Point facilities are imported, found {}; skipped",
-                    kind.unwrap_or("no geometry")
+                    "only Point facilities are imported, found {}; skipped",
+                    shown(kind.unwrap_or("no geometry"))
                 ),
             );
             continue;
@@ -131,7 +138,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
             problem(
                 i,
                 "geometry.coordinates",
-                format!("feature {i}: no [lon, lat] coordinates; skipped"),
+                "no [lon, lat] coordinates; skipped".to_owned(),
             );
             continue;
         };
@@ -140,7 +147,7 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
             problem(
                 i,
                 "geometry.coordinates",
-                format!("feature {i}: [{lon}, {lat}] is not a WGS84 position; skipped"),
+                format!("[{lon}, {lat}] is not a WGS84 position; skipped"),
             );
             continue;
         }
@@ -152,14 +159,14 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
             .map(scalar_text)
             .unwrap_or_default();
         if id.is_empty() {
-            problem(i, "id", format!("feature {i}: no id; skipped"));
+            problem(i, "properties.id", "no id; skipped".to_owned());
             continue;
         }
         if !seen_ids.insert(id.clone()) {
             problem(
                 i,
-                "id",
-                format!("feature {i}: duplicate facility id `{id}`; skipped"),
+                "properties.id",
+                format!("duplicate facility id `{}`; skipped", shown(&id)),
             );
             continue;
         }
@@ -203,26 +210,76 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
                 facility.attributes.insert(k.clone(), scalar_text(v));
             }
         }
+        let index = region.facilities.len();
         for (key, is_output) in [("outputs", true), ("inputs", false), ("needs", false)] {
             let Some(list) = props.get(key) else { continue };
             let Some(list) = list.as_array() else {
                 problem(
                     i,
-                    key,
-                    format!("feature {i}: `{key}` must be an array; ignored"),
+                    &format!("properties.{key}"),
+                    format!("`{key}` must be an array; ignored"),
                 );
                 continue;
             };
             for (k, flow) in list.iter().enumerate() {
-                let field = format!("{key}[{k}]");
-                match flow_from_json(flow, is_output, &facility) {
-                    Ok(Flow::Output(o)) => facility.outputs.push(o),
-                    Ok(Flow::Need(n)) => facility.needs.push(n),
-                    Err(m) => problem(i, &field, format!("feature {i}: {m}; skipped")),
+                let at = format!("properties.{key}[{k}]");
+                let (flow, id) = match flow_from_json(flow, is_output) {
+                    Ok(parsed) => parsed,
+                    Err((field, m)) => {
+                        let at = if field.is_empty() {
+                            at
+                        } else {
+                            format!("{at}.{field}")
+                        };
+                        problem(i, &at, format!("{m}; skipped"));
+                        continue;
+                    }
+                };
+                if let Some(id) = &id {
+                    if let Some(first) = given_flow_ids.get(id) {
+                        problem(
+                            i,
+                            &format!("{at}.id"),
+                            format!("duplicate stream or need id `{}` (also in features[{first}]); skipped", shown(id)),
+                        );
+                        continue;
+                    }
+                    given_flow_ids.insert(id.clone(), i);
+                }
+                let list_len = match flow {
+                    Flow::Output(o) => {
+                        facility.outputs.push(o);
+                        facility.outputs.len()
+                    }
+                    Flow::Need(n) => {
+                        facility.needs.push(n);
+                        facility.needs.len()
+                    }
+                };
+                if id.is_none() {
+                    made_up.push((index, is_output, list_len - 1));
                 }
             }
         }
         region.facilities.push(facility);
+    }
+    // `<facility id>-o<n>` (`-n<n>` for a need), the n-th of the facility, unless the file
+    // gives that id to another: then `~2` and on, as the CSV import does.
+    let mut taken: rustc_hash::FxHashSet<String> = given_flow_ids.into_keys().collect();
+    for (f, is_output, k) in made_up {
+        let facility = &mut region.facilities[f];
+        let mut id = format!(
+            "{}-{}{}",
+            facility.id,
+            if is_output { "o" } else { "n" },
+            k + 1
+        );
+        crate::io::csv_import::dedupe_id(&mut id, &mut taken);
+        if is_output {
+            facility.outputs[k].id = id;
+        } else {
+            facility.needs[k].id = id;
+        }
     }
     report.files.push(FileSummary {
         file: path.to_owned(),
@@ -247,92 +304,88 @@ fn scalar_text(v: &Value) -> String {
     }
 }
 
-fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flow, String> {
+/// A stream or need from its object, with the id the file gives it (if any; the caller
+/// makes one up otherwise). An error names the property at fault (empty: the object) and
+/// what is wrong, in the words of the CSV import and the region file's checks.
+fn flow_from_json(v: &Value, is_output: bool) -> Result<(Flow, Option<String>), (String, String)> {
     let Some(o) = v.as_object() else {
-        return Err("a stream must be an object".to_owned());
+        return Err((String::new(), "a stream must be an object".to_owned()));
     };
-    let num = |keys: &[&str]| -> Result<Option<f64>, String> {
+    // A number given as a number or as text, checked as the region file checks the field.
+    let num = |keys: &[&str], check: values::Check| -> Result<Option<f64>, (String, String)> {
         for k in keys {
-            match o.get(*k) {
-                None | Some(Value::Null) => {}
-                Some(Value::Number(n)) => return Ok(n.as_f64()),
-                Some(Value::String(s)) if s.trim().is_empty() => {}
+            let at = |m: String| ((*k).to_owned(), m);
+            let v = match o.get(*k) {
+                None | Some(Value::Null) => continue,
+                Some(Value::Number(n)) => n.as_f64(),
                 Some(Value::String(s)) => {
-                    return s
-                        .trim()
-                        .parse::<f64>()
-                        .map(Some)
-                        .map_err(|_| format!("{k}: `{s}` is not a number"))
+                    crate::io::csv_import::parse_number(s.trim(), false).map_err(at)?
                 }
-                Some(other) => return Err(format!("{k}: {other} is not a number")),
-            }
+                Some(other) => {
+                    return Err(at(format!("{} is not a number", shown(&other.to_string()))))
+                }
+            };
+            let Some(v) = v else { continue };
+            return check(v).map(Some).map_err(at);
         }
         Ok(None)
     };
     let material = o.get("material").map(scalar_text).unwrap_or_default();
     if material.is_empty() {
-        return Err("no material".to_owned());
+        return Err(("material".to_owned(), "no material".to_owned()));
     }
-    let (quantity, implied_unit) = if let Some(q) = num(&["quantity_per_yr", "quantity"])? {
-        (q, None)
-    } else if let Some(q) = num(&["tonnes_per_year"])? {
-        (q, Some(Unit::Tonne))
-    } else {
-        return Err("no quantity (quantity_per_yr, quantity or tonnes_per_year)".to_owned());
-    };
-    if quantity < 0.0 {
-        return Err(format!("negative quantity {quantity}"));
-    }
+    let (quantity, implied_unit) =
+        if let Some(q) = num(&["quantity_per_yr", "quantity"], values::at_least_zero)? {
+            (q, None)
+        } else if let Some(q) = num(&["tonnes_per_year"], values::at_least_zero)? {
+            (q, Some(Unit::Tonne))
+        } else {
+            return Err((
+                String::new(),
+                "no quantity (quantity_per_yr, quantity or tonnes_per_year)".to_owned(),
+            ));
+        };
     let unit = match (implied_unit, o.get("unit").map(scalar_text)) {
         (Some(u), _) => u,
         (None, None) => Unit::Tonne,
-        (None, Some(u)) => {
-            Unit::parse(&u).ok_or_else(|| format!("`{u}` is not a unit (t, m3 or MWh)"))?
-        }
+        (None, Some(u)) => Unit::parse(&u).ok_or_else(|| {
+            (
+                "unit".to_owned(),
+                format!("`{}` is not a unit (t, m3 or MWh)", shown(&u)),
+            )
+        })?,
     };
-    let cost = num(&[
-        "cost_per_unit",
-        "cost",
-        "cost_eur_per_t",
-        "disposal_cost_per_unit",
-        "virgin_price_per_unit",
-    ])?;
-    let moisture_pct = num(&["moisture_pct"])?;
-    if moisture_pct.is_some_and(|m| !(0.0..=100.0).contains(&m)) {
-        return Err("moisture_pct must be within 0..100".to_owned());
-    }
+    let cost = num(
+        &[
+            "cost_per_unit",
+            "cost",
+            "cost_eur_per_t",
+            "disposal_cost_per_unit",
+            "virgin_price_per_unit",
+        ],
+        values::finite,
+    )?;
+    let moisture_pct = num(&["moisture_pct"], values::percent)?;
     let ewc_code = match o.get("ewc_code").map(scalar_text).filter(|s| !s.is_empty()) {
         None => None,
         Some(code) => match EwcList::get().lookup(&code) {
             Some(e) => Some(ewc_spaced(&e.code)),
-            None => return Err(format!("`{code}` is not in the European List of Waste")),
+            None => {
+                return Err((
+                    "ewc_code".to_owned(),
+                    format!("`{}` is not in the European List of Waste", shown(&code)),
+                ))
+            }
         },
     };
-    let n = if is_output {
-        facility.outputs.len()
-    } else {
-        facility.needs.len()
-    };
-    let id = o
-        .get("id")
-        .map(scalar_text)
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| {
-            format!(
-                "{}-{}{}",
-                facility.id,
-                if is_output { "o" } else { "n" },
-                n + 1
-            )
-        });
+    let id = o.get("id").map(scalar_text).filter(|s| !s.is_empty());
+    // Numbered by the caller when the file gives no id.
+    let placeholder = id.clone().unwrap_or_default();
     let description = o.get("description").map(scalar_text).unwrap_or_default();
-    let availability = Availability {
-        pattern: Pattern::Continuous,
-        months: Vec::new(),
-    };
-    Ok(if is_output {
+    let availability = Availability::default();
+    let flow = if is_output {
         Flow::Output(OutputStream {
-            id,
+            id: placeholder,
             material,
             ewc_code,
             description,
@@ -358,7 +411,7 @@ fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flo
         })
     } else {
         Flow::Need(Need {
-            id,
+            id: placeholder,
             material,
             description,
             spec: Specification::default(),
@@ -372,7 +425,8 @@ fn flow_from_json(v: &Value, is_output: bool, facility: &Facility) -> Result<Flo
             virgin_price_per_unit: None,
             extra: Extra::new(),
         })
-    })
+    };
+    Ok((flow, id))
 }
 
 /// What to leave out of an export.

@@ -5,3 +5,4 @@ pub mod csv_import;
 pub mod geojson;
 pub mod json_path;
 pub mod region_file;
+pub mod values;

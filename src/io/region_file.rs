@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::io::json_path::{locate, JsonPath};
+use crate::io::values;
 use crate::model::{Availability, Facility, Pattern, Region, Specification, FORMAT_VERSION};
 use crate::reference::{ewc_digits, ewc_spaced, EwcList};
 
@@ -111,6 +112,12 @@ impl LoadError {
 
 /// Reads and validates a region file.
 pub fn load(path: &Path) -> Result<Region, LoadError> {
+    load_versioned(path).map(|(region, _)| region)
+}
+
+/// Reads and validates a region file; also returns the `format_version` the file had before it
+/// was migrated.
+pub fn load_versioned(path: &Path) -> Result<(Region, u32), LoadError> {
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
@@ -130,7 +137,7 @@ pub fn load(path: &Path) -> Result<Region, LoadError> {
             });
         }
     };
-    parse(&text, path)
+    parse_versioned(&text, path)
 }
 
 fn line_col_at(bytes: &[u8], pos: usize) -> (usize, usize) {
@@ -143,6 +150,11 @@ fn line_col_at(bytes: &[u8], pos: usize) -> (usize, usize) {
 
 /// Parses and validates region JSON; `path` is only used in messages.
 pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
+    parse_versioned(text, path).map(|(region, _)| region)
+}
+
+/// [`parse`], also returning the `format_version` the text had before migration.
+pub fn parse_versioned(text: &str, path: &Path) -> Result<(Region, u32), LoadError> {
     #[derive(Deserialize)]
     struct Probe {
         format_version: Option<serde_json::Value>,
@@ -155,7 +167,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
         path: path.to_owned(),
         problem: at(text, &JsonPath::root().key("format_version"), message),
     };
-    match probe.format_version {
+    let version = match probe.format_version {
         None => {
             return Err(LoadError::Field {
                 path: path.to_owned(),
@@ -180,9 +192,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
                     "expected a whole number from 1 to {FORMAT_VERSION}, found {v}"
                 )))
             }
-            Some(_) => {}
+            // At most FORMAT_VERSION, checked above.
+            Some(found) => found as u32,
         },
-    }
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let mut region: Region = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
@@ -194,7 +207,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Region, LoadError> {
     migrate(&mut region);
     let problems = validate(&region);
     if problems.is_empty() {
-        Ok(region)
+        Ok((region, version))
     } else {
         Err(LoadError::Invalid {
             path: path.to_owned(),
@@ -266,7 +279,8 @@ fn json_problem(e: &serde_json::Error, field: String) -> Problem {
         serde_json::error::Category::Eof => {
             "the file ends too early (truncated or not closed)".to_owned()
         }
-        _ => strip_position(&e.to_string()),
+        // serde_json quotes a value of the wrong type whole: at most the start of it.
+        _ => crate::io::csv_import::shown_message(&strip_position(&e.to_string())).into_owned(),
     };
     Problem {
         field,
@@ -300,25 +314,23 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
     let root = JsonPath::root();
     let s = &region.settings;
     let settings = root.key("settings");
-    if !(s.detour_factor.is_finite() && s.detour_factor >= 1.0 && s.detour_factor <= 5.0) {
-        out.push((
-            settings.key("detour_factor"),
-            format!("must be between 1 and 5, found {}", s.detour_factor),
-        ));
-    }
-    if !(s.carbon_price_per_t_co2.is_finite() && s.carbon_price_per_t_co2 >= 0.0) {
-        out.push((
-            settings.key("carbon_price_per_t_co2"),
-            format!("must be 0 or more, found {}", s.carbon_price_per_t_co2),
-        ));
+    let checks: [(&str, f64, values::Check); 3] = [
+        ("detour_factor", s.detour_factor, values::detour_factor),
+        (
+            "carbon_price_per_t_co2",
+            s.carbon_price_per_t_co2,
+            values::at_least_zero,
+        ),
+        (
+            "transport_cost_factor",
+            s.transport_cost_factor,
+            values::positive,
+        ),
+    ];
+    for (field, v, check) in checks {
+        checked(&mut out, &settings, field, Some(v), check);
     }
     country(&mut out, &settings, s.country.as_deref());
-    if !(s.transport_cost_factor.is_finite() && s.transport_cost_factor > 0.0) {
-        out.push((
-            settings.key("transport_cost_factor"),
-            format!("must be above 0, found {}", s.transport_cost_factor),
-        ));
-    }
 
     let mut facility_ids: HashMap<&str, usize> = HashMap::new();
     let mut flow_ids: HashMap<&str, JsonPath> = HashMap::new();
@@ -349,12 +361,13 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
     for (ri, r) in region.catalogue.rules.iter().enumerate() {
         let rp = root.key("catalogue").key("rules").index(ri);
         percent(&mut out, &rp, "discount_pct", r.discount_pct);
-        if !(r.substitution_ratio.is_finite() && r.substitution_ratio >= 0.0) {
-            out.push((
-                rp.key("substitution_ratio"),
-                format!("must be 0 or more, found {}", r.substitution_ratio),
-            ));
-        }
+        checked(
+            &mut out,
+            &rp,
+            "substitution_ratio",
+            Some(r.substitution_ratio),
+            values::at_least_zero,
+        );
         specification(&mut out, &rp.key("spec"), &r.spec);
     }
     for (mi, m) in region.catalogue.materials.iter().enumerate() {
@@ -427,14 +440,13 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
                 ));
             }
         }
-        if let Some(d) = m.detour_factor {
-            if !(d.is_finite() && (1.0..=5.0).contains(&d)) {
-                out.push((
-                    mp.key("detour_factor"),
-                    format!("must be between 1 and 5, found {d}"),
-                ));
-            }
-        }
+        checked(
+            &mut out,
+            &mp,
+            "detour_factor",
+            m.detour_factor,
+            values::detour_factor,
+        );
     }
     out
 }
@@ -514,12 +526,7 @@ pub fn validate_facility(f: &Facility, fp: &JsonPath) -> Vec<(JsonPath, String)>
         positive(&mut out, &sp, "shelf_life_days", o.shelf_life_days);
         for (ci, c) in o.composition.iter().enumerate() {
             let cp = sp.key("composition").index(ci);
-            if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
-                out.push((
-                    cp.key("mass_pct"),
-                    format!("must be within 0..100 %, found {}", c.mass_pct),
-                ));
-            }
+            percent(&mut out, &cp, "mass_pct", Some(c.mass_pct));
         }
         let total: f64 = o.composition.iter().map(|c| c.mass_pct).sum();
         if total > 100.5 {
@@ -556,14 +563,13 @@ pub fn validate_facility(f: &Facility, fp: &JsonPath) -> Vec<(JsonPath, String)>
         quantity(&mut out, &np, n.quantity_per_yr);
         let supply = np.key("supply");
         money(&mut out, &supply, "price_per_unit", n.supply.price_per_unit);
-        if let Some(km) = n.supply.distance_km {
-            if !(km.is_finite() && km >= 0.0) {
-                out.push((
-                    supply.key("distance_km"),
-                    format!("must be 0 or more, found {km}"),
-                ));
-            }
-        }
+        checked(
+            &mut out,
+            &supply,
+            "distance_km",
+            n.supply.distance_km,
+            values::at_least_zero,
+        );
         specification(&mut out, &np.key("spec"), &n.spec);
         availability(&mut out, &np.key("availability"), &n.availability);
     }
@@ -694,37 +700,33 @@ fn country(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, code: Option<&str>) 
     }
 }
 
-fn quantity(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, v: f64) {
-    if !(v.is_finite() && v >= 0.0) {
-        out.push((
-            p.key("quantity_per_yr"),
-            format!("must be 0 or more, found {v}"),
-        ));
+/// `field` of `p`, if given, checked by one of [`values`]'s checks.
+fn checked(
+    out: &mut Vec<(JsonPath, String)>,
+    p: &JsonPath,
+    field: &str,
+    v: Option<f64>,
+    check: values::Check,
+) {
+    if let Some(Err(message)) = v.map(check) {
+        out.push((p.key(field), message));
     }
+}
+
+fn quantity(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, v: f64) {
+    checked(out, p, "quantity_per_yr", Some(v), values::at_least_zero);
 }
 
 fn percent(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
-    if let Some(v) = v {
-        if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
-            out.push((p.key(field), format!("must be within 0..100 %, found {v}")));
-        }
-    }
+    checked(out, p, field, v, values::percent);
 }
 
 fn positive(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
-    if let Some(v) = v {
-        if !(v.is_finite() && v > 0.0) {
-            out.push((p.key(field), format!("must be above 0, found {v}")));
-        }
-    }
+    checked(out, p, field, v, values::positive);
 }
 
 fn money(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
-    if let Some(v) = v {
-        if !v.is_finite() {
-            out.push((p.key(field), format!("must be a number, found {v}")));
-        }
-    }
+    checked(out, p, field, v, values::finite);
 }
 
 fn specification(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, spec: &Specification) {
@@ -742,12 +744,7 @@ fn specification(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, spec: &Specifi
         ("max_constituents", &spec.max_constituents),
     ] {
         for (i, c) in list.iter().enumerate() {
-            if !(c.mass_pct.is_finite() && (0.0..=100.0).contains(&c.mass_pct)) {
-                out.push((
-                    p.key(key).index(i).key("mass_pct"),
-                    format!("must be within 0..100 %, found {}", c.mass_pct),
-                ));
-            }
+            percent(out, &p.key(key).index(i), "mass_pct", Some(c.mass_pct));
         }
     }
 }
@@ -766,18 +763,8 @@ fn availability(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, a: &Availabilit
         every_days,
     } = a.pattern
     {
-        if !(batch_quantity.is_finite() && batch_quantity > 0.0) {
-            out.push((
-                p.key("batch_quantity"),
-                format!("must be above 0, found {batch_quantity}"),
-            ));
-        }
-        if !(every_days.is_finite() && every_days > 0.0) {
-            out.push((
-                p.key("every_days"),
-                format!("must be above 0, found {every_days}"),
-            ));
-        }
+        positive(out, p, "batch_quantity", Some(batch_quantity));
+        positive(out, p, "every_days", Some(every_days));
     }
 }
 
@@ -817,8 +804,13 @@ pub fn save(region: &Region, path: &Path) -> Result<(), SaveError> {
             problems,
         });
     }
-    let text = to_text(region)?;
-    crate::io::atomic::write_atomic(path, text.as_bytes()).map_err(|source| SaveError::Io {
+    // Written as it is encoded, into the atomic writer's buffer: a region of a million
+    // streams is never held as text as well (the same text as [`to_text`]).
+    crate::io::atomic::write_atomic_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, region)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|source| SaveError::Io {
         path: path.to_owned(),
         source,
     })

@@ -1092,6 +1092,7 @@ fn composition_fields(
         }
         if ui.small_button("+ constituent").clicked() {
             list.push(Constituent {
+                extra: crate::model::Extra::new(),
                 name: String::new(),
                 mass_pct: 0.0,
             });

@@ -125,11 +125,13 @@ pub fn project_from_proposal(region: &Region, p: &Proposal) -> Project {
         stage: Stage::Identified,
         members: vec![
             Member {
+                extra: crate::model::Extra::new(),
                 role: Role::Supplier,
                 facility: Some(p.from_facility.clone()),
                 name: String::new(),
             },
             Member {
+                extra: crate::model::Extra::new(),
                 role: Role::Receiver,
                 facility: Some(p.to_facility.clone()),
                 name: String::new(),
@@ -159,11 +161,13 @@ pub fn project_from_candidate(region: &Region, c: &Candidate) -> Project {
         stage: Stage::Identified,
         members: vec![
             Member {
+                extra: crate::model::Extra::new(),
                 role: Role::Supplier,
                 facility: Some(from.id.clone()),
                 name: String::new(),
             },
             Member {
+                extra: crate::model::Extra::new(),
                 role: Role::Receiver,
                 facility: Some(to.id.clone()),
                 name: String::new(),
@@ -444,6 +448,7 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
     }
     if ui.small_button("+ member").clicked() {
         d.members.push(Member {
+            extra: crate::model::Extra::new(),
             role: Role::IsProjectManager,
             facility: None,
             name: String::new(),
@@ -482,6 +487,7 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
     }
     if ui.small_button("+ action").clicked() {
         d.actions.push(Action {
+            extra: crate::model::Extra::new(),
             text: String::new(),
             due: String::new(),
             done: false,

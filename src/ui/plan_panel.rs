@@ -184,11 +184,13 @@ pub fn project_from_exchange(region: &Region, o: &Outcome, e: &PlannedExchange) 
     let hub = e.hub.and_then(|h| o.hubs.get(h));
     let mut members = vec![
         Member {
+            extra: crate::model::Extra::new(),
             role: Role::Supplier,
             facility: Some(from.id.clone()),
             name: String::new(),
         },
         Member {
+            extra: crate::model::Extra::new(),
             role: Role::Receiver,
             facility: Some(to.id.clone()),
             name: String::new(),
@@ -196,6 +198,7 @@ pub fn project_from_exchange(region: &Region, o: &Outcome, e: &PlannedExchange) 
     ];
     if let Some(h) = hub {
         members.push(Member {
+            extra: crate::model::Extra::new(),
             role: Role::Intermediary,
             facility: h
                 .host

@@ -108,6 +108,7 @@ pub fn random_region(seed: u64, facilities: std::ops::Range<usize>) -> Region {
                         every_days: 7.0,
                     },
                     months: vec![3, 4, 5, 6, 7, 8],
+                    ..Availability::default()
                 }
             } else {
                 Availability::default()
@@ -152,6 +153,7 @@ pub fn random_region(seed: u64, facilities: std::ops::Range<usize>) -> Region {
                 Availability {
                     pattern: Pattern::Continuous,
                     months: vec![1, 2, 3, 10, 11, 12],
+                    ..Availability::default()
                 }
             } else {
                 Availability::default()
