@@ -598,10 +598,15 @@ pub fn render_plan(
     if gathering.generated {
         let _ = writeln!(
             s,
-            "  {} candidates, more than are held: {} columns generated in {} passes; the bound is the relaxation over every candidate",
+            "  {} candidates, more than are held: {} columns generated in {} passes; {}",
             gathering.found,
             outcome.problem.columns.len(),
-            gathering.passes
+            gathering.passes,
+            match (gathering.converged, gathering.relaxation_bound_per_yr) {
+                (true, _) => "the bound is the relaxation over every candidate",
+                (false, Some(_)) => "stopped before every column was priced in: the bound is the best of the rounds' prices",
+                (false, None) => "stopped before every column was priced in, with locks, required facilities or hubs: no bound is known",
+            }
         );
     }
     let _ = writeln!(

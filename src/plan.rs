@@ -614,6 +614,37 @@ pub fn greedy(problem: &Problem) -> Solution {
     }
 }
 
+/// The Lagrangian part of a priced bound: what the stream, need and share rows are worth at
+/// the relaxation's prices, plus what the program's own columns could still add
+/// (`U x max(0, rc)`; about 0 at the relaxation's optimum). Valid for a problem whose only rows
+/// are those (no locks, required facilities or hubs).
+fn lagrangian_bound(problem: &Problem, p: &crate::streamed::RowPrices) -> f64 {
+    let dot =
+        |caps: &[f64], prices: &[f64]| -> f64 { caps.iter().zip(prices).map(|(c, p)| c * p).sum() };
+    let rows = dot(&problem.stream_caps, &p.streams)
+        + dot(&problem.need_caps, &p.needs)
+        + dot(&problem.share_caps, &p.shares);
+    let columns: f64 = problem
+        .columns
+        .iter()
+        .map(|c| {
+            let rc = crate::streamed::reduced_cost(
+                c.value_per_source_unit,
+                c.fixed_cost_per_yr,
+                c.max_source_units_per_yr,
+                c.need_units_per_source_unit,
+                [
+                    p.streams[c.stream_row],
+                    p.needs[c.need_row],
+                    c.share_row.map_or(0.0, |r| p.shares[r]),
+                ],
+            );
+            c.max_source_units_per_yr * rc.max(0.0)
+        })
+        .sum();
+    rows + columns
+}
+
 /// A greedy plan given as flows per column (the greedy pass run in bands over more candidates
 /// than the problem holds, read back into it).
 pub fn greedy_solution(problem: &Problem, x: Vec<f64>) -> Solution {
@@ -1254,6 +1285,9 @@ pub struct PlanLimits {
     pub keep: usize,
     /// Candidates with a positive reduced cost added per stream and per need each round.
     pub add: usize,
+    /// Rounds of generation at most (then the plan is solved over the columns held, bounded by
+    /// the best priced bound).
+    pub max_rounds: usize,
 }
 
 impl Default for PlanLimits {
@@ -1263,6 +1297,7 @@ impl Default for PlanLimits {
             hold: (2 << 30) / std::mem::size_of::<PlanCandidate>(),
             keep: 4,
             add: 4,
+            max_rounds: usize::MAX,
         }
     }
 }
@@ -1277,8 +1312,12 @@ pub struct Gathering {
     /// Columns generated: the program holds only the candidates that matter, and the bound
     /// is the linear relaxation over every candidate.
     pub generated: bool,
-    /// The value of the linear relaxation over every candidate (generated plans only).
+    /// A bound on every plan of the region (generated plans only): the linear relaxation
+    /// over every candidate when the generation converged, else the best bound of a round's
+    /// prices (`docs/PLAN.md`); `None` when neither is known.
     pub relaxation_bound_per_yr: Option<f64>,
+    /// The generation ended with no column left to price in.
+    pub converged: bool,
 }
 
 /// Relative tolerance on a reduced cost: below it a column is not worth adding.
@@ -1450,6 +1489,10 @@ pub fn plan_region_with(
         engine.hub_candidates(region, hubs)
     };
     let search_seconds = started.elapsed().as_secs_f64();
+    // Generated columns: whether the relaxation over every candidate was reached, and the best
+    // bound the rounds' prices gave.
+    let mut generation_converged = false;
+    let mut generation_bound: Option<f64> = None;
     let (candidates, problem, greedy, relaxed) = if let Some(all) = held {
         let mut all = all.into_vec();
         sort_dedup(&mut all);
@@ -1509,6 +1552,7 @@ pub fn plan_region_with(
             progress,
         );
         gathering.passes += bands.passes;
+        let bands_passes = bands.passes;
         taken.extend(bands.taken);
         kept.extend(taken.iter().map(|(c, _)| *c));
         kept.extend(best.into_sorted());
@@ -1517,6 +1561,11 @@ pub fn plan_region_with(
             relax: true,
             ..options.clone()
         };
+        let generation = std::time::Instant::now();
+        // A bound from each round's prices (the Lagrangian of the stream, need and share rows),
+        // where those are the only rows: locks, required facilities and hubs have their own.
+        let priced_bound =
+            options.locks.is_empty() && options.require.is_empty() && hub_candidates.is_empty();
         loop {
             let mut candidates = kept.clone();
             candidates.extend_from_slice(&hub_candidates);
@@ -1539,7 +1588,9 @@ pub fn plan_region_with(
             };
             let Some(row_prices) = relaxed.row_prices.as_ref() else {
                 // Infeasible over the columns held, infeasible over all: every column of a
-                // lock or of a required facility is held, and any other only takes room.
+                // lock or of a required facility is held, and any other only takes room. No
+                // column at all: every candidate with a column is among the best held.
+                generation_converged = relaxed.status == Status::Empty;
                 let x = greedy_x(&problem);
                 let greedy = greedy_solution(&problem, x);
                 break (candidates, problem, greedy, Some(relaxed));
@@ -1549,6 +1600,8 @@ pub fn plan_region_with(
             let round = std::time::Instant::now();
             let mut entering = BestPerRow::new(engine, limits.add);
             let mut priced = 0usize;
+            // What every column could still add at these prices: U x max(0, rc).
+            let mut excess = 0.0;
             engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
                 for c in &engine.quantify_all(region, hits) {
                     if in_kept.contains(&key(c)) {
@@ -1558,6 +1611,7 @@ pub fn plan_region_with(
                         continue;
                     };
                     let rc = prices.reduced_cost(c, col.fixed_cost_per_yr);
+                    excess += c.max_source_units_per_yr * rc.max(0.0);
                     if rc > REDUCED_COST_TOL * c.value_per_source_unit.abs().max(1.0) {
                         entering.offer(c, rc);
                         priced += 1;
@@ -1565,14 +1619,28 @@ pub fn plan_region_with(
                 }
             });
             gathering.passes += 1;
+            let bound = priced_bound.then(|| lagrangian_bound(&problem, row_prices) + excess);
+            if let Some(b) = bound {
+                generation_bound = Some(generation_bound.map_or(b, |g: f64| g.min(b)));
+            }
             progress(&format!(
-                "round: {} columns, relaxation {:.0}; pass {:.1} s: {} with a positive reduced cost",
+                "round: {} columns, relaxation {:.0}{}; pass {:.1} s: {} with a positive reduced cost",
                 problem.columns.len(),
                 relaxed.objective,
+                generation_bound.map_or(String::new(), |b| format!(", bound {b:.0}")),
                 round.elapsed().as_secs_f64(),
                 priced,
             ));
-            if priced == 0 {
+            let gap_tol = options.mip_rel_gap.unwrap_or(1e-4);
+            let close = generation_bound.is_some_and(|b| {
+                (b - relaxed.objective) <= gap_tol * relaxed.objective.abs().max(1.0)
+            });
+            let out_of_time = options
+                .time_limit_s
+                .is_some_and(|t| generation.elapsed().as_secs_f64() > t)
+                || gathering.passes - 1 - bands_passes >= limits.max_rounds;
+            if priced == 0 || close || out_of_time {
+                generation_converged = priced == 0;
                 let x = greedy_x(&problem);
                 let greedy = greedy_solution(&problem, x);
                 break (candidates, problem, greedy, Some(relaxed));
@@ -1583,15 +1651,34 @@ pub fn plan_region_with(
     };
     let solution = match relaxed {
         None => solve(&problem, options)?,
-        Some(relaxed) if options.relax || relaxed.status == Status::Infeasible => relaxed,
+        Some(relaxed) if relaxed.status == Status::Infeasible => relaxed,
+        Some(mut relaxed) if options.relax => {
+            if !generation_converged {
+                relaxed.bound = generation_bound.unwrap_or(f64::NAN);
+                relaxed.gap =
+                    (relaxed.bound - relaxed.objective) / relaxed.objective.abs().max(1.0);
+                relaxed.status = Status::Feasible;
+            }
+            gathering.relaxation_bound_per_yr = Some(relaxed.bound);
+            gathering.converged = generation_converged;
+            relaxed
+        }
         Some(relaxed) => {
-            gathering.relaxation_bound_per_yr = Some(relaxed.objective);
-            let mut s = solve_from(&problem, options, Some(&greedy.x))?;
             // The solver's bound holds for the columns held only; the relaxation over every
-            // candidate bounds every plan of the region.
-            s.bound = relaxed.objective.max(s.objective);
+            // candidate bounds every plan of the region, and so does any round's priced bound.
+            let bound = if generation_converged {
+                Some(relaxed.objective)
+            } else {
+                generation_bound
+            };
+            gathering.relaxation_bound_per_yr = bound;
+            gathering.converged = generation_converged;
+            let mut s = solve_from(&problem, options, Some(&greedy.x))?;
+            s.bound = bound.map_or(f64::NAN, |b| b.max(s.objective));
             s.gap = (s.bound - s.objective) / s.objective.abs().max(1.0);
-            if s.status == Status::Optimal && s.gap > options.mip_rel_gap.unwrap_or(1e-4) {
+            if s.status == Status::Optimal
+                && (s.gap.is_nan() || s.gap > options.mip_rel_gap.unwrap_or(1e-4))
+            {
                 s.status = Status::Feasible;
             }
             s
@@ -1667,6 +1754,7 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
             "columns_generated": outcome.gathering.generated,
             "passes": outcome.gathering.passes,
             "relaxation_bound_per_yr": outcome.gathering.relaxation_bound_per_yr,
+            "generation_converged": outcome.gathering.converged,
         },
         "totals": totals(r),
         "greedy": totals(&outcome.greedy_report),

@@ -161,6 +161,7 @@ fn generated_plans_equal_the_plan_over_every_candidate() {
                 hold: 0,
                 keep: 1,
                 add: 1,
+                max_rounds: usize::MAX,
             },
             &mut |_| {},
         );
@@ -198,7 +199,12 @@ fn generated_plans_equal_the_plan_over_every_candidate() {
         let bound = generated
             .gathering
             .relaxation_bound_per_yr
-            .expect("a bound");
+            .unwrap_or_else(|| {
+                panic!(
+                    "seed {seed}: no bound, status {}, converged {}",
+                    generated.solution.status, generated.gathering.converged
+                )
+            });
         assert!(
             near(bound, lp.objective),
             "seed {seed}: relaxation {bound} against {}",
@@ -318,4 +324,70 @@ fn the_worked_example_of_column_generation() {
     let t_to_a = reduced_cost(3.0, 0.0, 50.0, 1.0, [p.streams[1], p.needs[0], 0.0]);
     assert!(t_to_a < 0.0, "{t_to_a}");
     assert_eq!(second.x, vec![60.0, 40.0, 50.0]);
+}
+
+/// A generation stopped after its first round (as a time limit stops it on a large region):
+/// the plan is feasible, no better than the optimum, and the bound of the round's prices is a
+/// true bound, at least the relaxation over every candidate.
+#[test]
+fn a_generation_stopped_early_still_bounds_the_plan() {
+    let mut stopped = 0;
+    for seed in 0..80u64 {
+        let region = random_region(seed, 10..30);
+        let engine = Engine::new(&region).expect("engine");
+        let options = PlanOptions {
+            mip_rel_gap: Some(1e-9),
+            ..PlanOptions::default()
+        };
+        let whole = plan_region_with(
+            &engine,
+            &region,
+            &[],
+            &options,
+            PlanLimits {
+                hold: usize::MAX,
+                ..PlanLimits::default()
+            },
+            &mut |_| {},
+        )
+        .expect("plan");
+        if whole.gathering.found == 0 || whole.problem.columns.is_empty() {
+            continue;
+        }
+        let early = plan_region_with(
+            &engine,
+            &region,
+            &[],
+            &options,
+            PlanLimits {
+                hold: 0,
+                keep: 1,
+                add: 1,
+                max_rounds: 1,
+            },
+            &mut |_| {},
+        )
+        .expect("plan");
+        let relax = PlanOptions {
+            relax: true,
+            ..options.clone()
+        };
+        let lp = solve(&whole.problem, &relax).expect("HiGHS").objective;
+        let bound = early
+            .gathering
+            .relaxation_bound_per_yr
+            .expect("a priced bound");
+        let tol = 1e-6 * lp.abs().max(1.0);
+        assert!(
+            bound >= lp - tol,
+            "seed {seed}: bound {bound} below the relaxation {lp}"
+        );
+        assert!(violations(&early.problem, &early.solution.x).is_empty());
+        assert!(early.solution.objective <= whole.solution.objective + tol);
+        assert!(early.solution.bound >= whole.solution.objective - tol);
+        if !early.gathering.converged {
+            stopped += 1;
+        }
+    }
+    assert!(stopped >= 20, "only {stopped} generations stopped early");
 }
