@@ -208,6 +208,18 @@ fn example_6_seasonal_supply() {
     assert_eq!(f(use_by_month[0], 1), "1019.2");
     assert_eq!(f(use_by_month[1], 1), "920.5");
     assert_eq!(f(use_by_month[3], 1), "986.3");
+    // The table's month-end stock, from an empty store at the end of March.
+    let mut stock = 0.0;
+    let mut ends = Vec::new();
+    for m in 3..12 {
+        symbiomap::buffer::store_day(&mut stock, by_month[m], use_by_month[m], f64::INFINITY);
+        ends.push(f(stock, 1));
+    }
+    assert_eq!(
+        ends,
+        ["980.9", "1994.5", "2975.4", "3989.0", "5002.6", "5983.6", "4964.4", "3978.1", "2958.9"]
+    );
+    assert_eq!(f(use_by_month[9..].iter().sum::<f64>(), 1), "3024.7");
     let peak = monthly_sequent_peak_t(&by_month, &use_by_month);
     assert_eq!(f(peak, 1), "5983.6");
     assert_eq!(f(12_000.0 * (1.0 - 183.0 / 365.0), 1), "5983.6");
