@@ -1462,6 +1462,38 @@ mod tests {
     }
 
     #[test]
+    fn a_region_stream_becomes_a_supply_in_tonnes() {
+        use crate::model::{Availability, OutputStream};
+        let mut stream = OutputStream::new("s", "whey", 2000.0, Unit::CubicMetre);
+        stream.variability_cv_pct = Some(15.0);
+        stream.availability = Availability {
+            pattern: Pattern::Batches {
+                batch_quantity: 30.0,
+                every_days: 7.0,
+            },
+            months: vec![4, 5, 6],
+        };
+        let t = tonnes_per_unit(stream.unit, 1.03).unwrap();
+        let supply = supply_of_stream(&stream, t, 1.5).unwrap();
+        assert_eq!(supply.months, 0b0000_0011_1000);
+        let SupplyPattern::Batches {
+            batch_t,
+            every_days,
+            size_cv_pct,
+            arrival_sd_days,
+        } = supply.pattern
+        else {
+            panic!("batches expected");
+        };
+        assert!((batch_t - 30.9).abs() < 1e-12);
+        assert_eq!((every_days, size_cv_pct, arrival_sd_days), (7.0, 15.0, 1.5));
+        // 91 days of April-June, a load every 7 days.
+        assert!((supply.t_per_yr() - 30.9 * 91.0 / 7.0).abs() < 1e-9);
+        stream.availability.months = vec![13];
+        assert!(supply_of_stream(&stream, t, 0.0).is_err());
+    }
+
+    #[test]
     fn splitmix_is_reproducible_and_roughly_normal() {
         let mut a = SplitMix64::new(7);
         let mut b = SplitMix64::new(7);
