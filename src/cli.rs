@@ -400,8 +400,14 @@ fn run_match(args: &MatchArgs) -> Result<()> {
             let mut streamed = None;
             let mut rows = 0;
             crate::io::atomic::write_atomic_with(path, |w| {
-                let mut out = csv::Writer::from_writer(w);
-                write_candidates_header(&mut out)?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
+                let mut header = csv::Writer::from_writer(Vec::new());
+                write_candidates_header(&mut header)?;
+                out.write_all(
+                    &header
+                        .into_inner()
+                        .map_err(|e| std::io::Error::other(e.to_string()))?,
+                )?;
                 let mut failed = None;
                 let s = allocate_streamed(
                     &engine,
@@ -419,7 +425,7 @@ fn run_match(args: &MatchArgs) -> Result<()> {
                     &mut progress,
                 );
                 if let Some(e) = failed {
-                    return Err(e.into());
+                    return Err(e);
                 }
                 streamed = Some(s);
                 out.flush()
@@ -976,72 +982,104 @@ fn write_candidates_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> csv::
     Ok(())
 }
 
-/// One row per candidate, explained a chunk at a time in parallel (memory stays bounded).
-/// Returns the rows written.
-fn write_candidate_rows<W: std::io::Write>(
-    out: &mut csv::Writer<W>,
+/// One row per candidate, explained and formatted a slice at a time in parallel (memory stays
+/// bounded), written in order. Returns the rows written.
+fn write_candidate_rows(
+    out: &mut dyn std::io::Write,
     engine: &Engine,
     region: &Region,
     candidates: &[PlanCandidate],
-) -> csv::Result<usize> {
+) -> std::io::Result<usize> {
     use rayon::prelude::*;
+    let formatted: Vec<std::io::Result<(usize, Vec<u8>)>> = candidates
+        .par_chunks(1024)
+        .map(|slice| {
+            let mut rows = 0;
+            let mut csv_out = csv::Writer::from_writer(Vec::with_capacity(slice.len() * 256));
+            let mut number = String::new();
+            for c in slice.iter().filter_map(|c| engine.explain(region, &c.hit)) {
+                rows += 1;
+                write_candidate_row(&mut csv_out, &mut number, region, &c)?;
+            }
+            let bytes = csv_out
+                .into_inner()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            Ok((rows, bytes))
+        })
+        .collect();
     let mut rows = 0;
-    for chunk in candidates.chunks(1 << 14) {
-        let explained: Vec<Candidate> = chunk
-            .par_iter()
-            .filter_map(|c| engine.explain(region, &c.hit))
-            .collect();
-        rows += explained.len();
-        for c in &explained {
-            let from = &region.facilities[c.from_facility];
-            let to = &region.facilities[c.to_facility];
-            let stream = &from.outputs[c.stream];
-            let need = &to.needs[c.need];
-            let reasons = c
-                .checks
-                .iter()
-                .filter(|x| x.level != crate::checks::Level::Pass)
-                .map(|x| format!("{}: {}", x.level.label(), x.message))
-                .collect::<Vec<_>>()
-                .join(" | ");
-            out.write_record([
-                from.id.as_str(),
-                to.id.as_str(),
-                stream.id.as_str(),
-                need.id.as_str(),
-                stream.material.as_str(),
-                need.material.as_str(),
-                c.kind.label(),
-                c.rule.as_ref().map_or("", |r| r.id.as_str()),
-                c.value.mode.label(),
-                if c.viable { "yes" } else { "no" },
-                &format!("{:.3}", c.value.distance_km),
-                &format!("{:.3}", c.value.break_even_km),
-                &format!("{:.4}", c.value.net_value_per_unit),
-                stream.unit.symbol(),
-                &format!("{:.3}", c.annual.exchanged_per_yr),
-                &format!("{:.2}", c.annual.value_per_yr),
-                &format!("{:.3}", c.annual.co2_avoided_t_per_yr),
-                &format!("{:.3}", c.annual.landfill_diverted_t_per_yr),
-                c.outlet.kind.key(),
-                &format!("{:.4}", c.outlet.net_cost_per_unit),
-                match c.demand.origin {
-                    crate::model::SupplyOrigin::Virgin => "virgin",
-                    crate::model::SupplyOrigin::Secondary => "secondary",
-                },
-                &format!("{:.3}", c.price_factor),
-                &c.energy_mwh_per_unit
-                    .map_or(String::new(), |e| format!("{e:.4}")),
-                &format!("{:.4}", c.gains.transfer_price_per_unit),
-                &format!("{:.4}", c.gains.price_low_per_unit),
-                &format!("{:.4}", c.gains.price_high_per_unit),
-                &format!("{:.2}", c.gains.sender_per_yr),
-                &format!("{:.2}", c.gains.receiver_per_yr),
-                &reasons,
-            ])?;
-        }
+    for slice in formatted {
+        let (n, bytes) = slice?;
+        out.write_all(&bytes)?;
+        rows += n;
     }
     Ok(rows)
+}
+
+/// One candidate's row of `match --csv` (numbers to fixed decimals, see [`push_fixed`]).
+fn write_candidate_row(
+    out: &mut csv::Writer<Vec<u8>>,
+    number: &mut String,
+    region: &Region,
+    c: &Candidate,
+) -> csv::Result<()> {
+    use crate::io::fixed::push_fixed;
+    let from = &region.facilities[c.from_facility];
+    let to = &region.facilities[c.to_facility];
+    let stream = &from.outputs[c.stream];
+    let need = &to.needs[c.need];
+    let mut field = |out: &mut csv::Writer<Vec<u8>>, v: f64, decimals: usize| {
+        number.clear();
+        push_fixed(number, v, decimals);
+        out.write_field(number.as_bytes())
+    };
+    for text in [
+        from.id.as_str(),
+        to.id.as_str(),
+        stream.id.as_str(),
+        need.id.as_str(),
+        stream.material.as_str(),
+        need.material.as_str(),
+        c.kind.label(),
+        c.rule.as_ref().map_or("", |r| r.id.as_str()),
+        c.value.mode.label(),
+        if c.viable { "yes" } else { "no" },
+    ] {
+        out.write_field(text)?;
+    }
+    field(out, c.value.distance_km, 3)?;
+    field(out, c.value.break_even_km, 3)?;
+    field(out, c.value.net_value_per_unit, 4)?;
+    out.write_field(stream.unit.symbol())?;
+    field(out, c.annual.exchanged_per_yr, 3)?;
+    field(out, c.annual.value_per_yr, 2)?;
+    field(out, c.annual.co2_avoided_t_per_yr, 3)?;
+    field(out, c.annual.landfill_diverted_t_per_yr, 3)?;
+    out.write_field(c.outlet.kind.key())?;
+    field(out, c.outlet.net_cost_per_unit, 4)?;
+    out.write_field(match c.demand.origin {
+        crate::model::SupplyOrigin::Virgin => "virgin",
+        crate::model::SupplyOrigin::Secondary => "secondary",
+    })?;
+    field(out, c.price_factor, 3)?;
+    match c.energy_mwh_per_unit {
+        Some(e) => field(out, e, 4)?,
+        None => out.write_field("")?,
+    }
+    field(out, c.gains.transfer_price_per_unit, 4)?;
+    field(out, c.gains.price_low_per_unit, 4)?;
+    field(out, c.gains.price_high_per_unit, 4)?;
+    field(out, c.gains.sender_per_yr, 2)?;
+    field(out, c.gains.receiver_per_yr, 2)?;
+    let reasons = c
+        .checks
+        .iter()
+        .filter(|x| x.level != crate::checks::Level::Pass)
+        .map(|x| format!("{}: {}", x.level.label(), x.message))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    out.write_field(reasons)?;
+    out.write_record(None::<&[u8]>)
 }
 
 fn export(args: &ExportArgs) -> Result<()> {

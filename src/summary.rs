@@ -145,8 +145,8 @@ pub fn allocate_streamed(
     progress: &mut dyn FnMut(&str),
 ) -> Streamed {
     use crate::streamed::{
-        greedy_in_bands, key, sort_dedup, value_bin, GreedyColumn, GreedyState, Held,
-        MEMBERS_PER_CHUNK, VALUE_BINS,
+        greedy_in_bands, key, value_bin, GreedyColumn, GreedyState, Held, MEMBERS_PER_CHUNK,
+        VALUE_BINS,
     };
     let StreamLimits { top, hold } = limits;
     let options = PlanOptions::default();
@@ -197,11 +197,29 @@ pub fn allocate_streamed(
     best.truncate(top);
     out.top = best;
     if let Some(all) = held {
-        // They all fitted: the greedy pass over every one of them, no check needed.
-        let mut all = all.into_vec();
-        sort_dedup(&mut all);
+        // They all fitted: the greedy pass over every one of them in the greedy order (value
+        // per source unit, highest first, ties by key), taken where they are held: compact
+        // keys are sorted, not the candidates, and no problem is built for the pass.
+        let mut state = GreedyState::new(engine, region);
+        let mut taken = Vec::new();
         out.kept = all.len();
-        out.summary.add_greedy(engine, region, &all);
+        for c in all.in_greedy_order() {
+            if let Some(fixed) = admitted(c) {
+                let col = GreedyColumn {
+                    fixed_cost_per_yr: fixed,
+                    min_source_units_per_yr: c.min_source_units_per_yr,
+                    locked: false,
+                };
+                let x = state.take(engine, c, &col);
+                if x > 0.0 {
+                    taken.push((*c, x));
+                }
+            }
+        }
+        taken.sort_unstable_by_key(|(c, _)| key(c));
+        for (c, x) in taken {
+            out.summary.add_allocation(c, x);
+        }
         return out;
     }
     // Too many to hold: the greedy order in bands of value that fit, the highest first, each

@@ -11,6 +11,9 @@
 #                                     (run its setup.sh once; it needs root for apt-get)
 #   DATA_DIR=$PEERS_DIR/data          where the generated folders go (gen.py writes them)
 #   PEERS="sklearn_balltree shapely_strtree"   also: postgis (slow: 27 s at 100k, 15 min at 1M)
+#   PATH_RUN=symbiomap-path           the whole path a user runs (import, then match --csv);
+#                                     set it empty to leave it out (it is slow at 1M)
+#   PY=$PEERS_DIR/.venv/bin/python    the peers' Python
 #   REPS=3                            runs of each program per size (1 at 1M unless set)
 #   OUT=target/bench-results.csv      every run, one row each
 # Needs `cargo build --release` first.
@@ -21,7 +24,7 @@ peers_dir=${PEERS_DIR:-../shared/bench-peers}
 data_dir=${DATA_DIR:-$peers_dir/data}
 peers=${PEERS:-"sklearn_balltree shapely_strtree"}
 out=${OUT:-target/bench-results.csv}
-py=$peers_dir/.venv/bin/python
+py=${PY:-$peers_dir/.venv/bin/python}
 bin=target/release/symbiomap
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 [ -x "$py" ] || { echo "no $py: run $peers_dir/setup.sh first" >&2; exit 1; }
@@ -51,13 +54,25 @@ for size in "$@"; do
     fi
     reps=${REPS:-$([ "$n" -ge 1000000 ] && echo 1 || echo 3)}
     for run in $(seq 1 "$reps"); do
-        for program in symbiomap symbiomap-engine $peers; do
+        for program in symbiomap symbiomap-engine ${PATH_RUN:-symbiomap-path} $peers; do
             echo "== $size run $run: $program" >&2
             start=$(date +%s.%N)
             if [ "$program" = symbiomap ]; then
                 text=$("$bin" bench "$dir")
             elif [ "$program" = symbiomap-engine ]; then
                 text=$("$bin" bench --engine "$dir")
+            elif [ "$program" = symbiomap-path ]; then
+                # What a user runs: import to a region file, then match with every candidate
+                # explained in a CSV; the whole process of both is timed.
+                tmp=$(mktemp -d)
+                t0=$(date +%s.%N)
+                "$bin" import "$dir" -o "$tmp/region.json" >/dev/null 2>&1
+                t1=$(date +%s.%N)
+                "$bin" match "$tmp/region.json" --csv "$tmp/pairs.csv" >/dev/null 2>&1
+                t2=$(date +%s.%N)
+                rows=$(( $(wc -l < "$tmp/pairs.csv") - 1 ))
+                rm -rf "$tmp"
+                text="RESULT {\"pairs\": $rows, \"checksum\": \"path\", \"load_s\": $(echo "$t1 - $t0" | bc), \"index_s\": 0, \"query_s\": $(echo "$t2 - $t1" | bc)}"
             else
                 text=$("$py" "$peers_dir/peer_$program.py" "$dir")
             fi
@@ -75,19 +90,26 @@ for size in dict.fromkeys(r["size"] for r in rows):
     progs = list(dict.fromkeys(r["program"] for r in mine))
     med = {p: {k: statistics.median(float(r[k]) for r in mine if r["program"] == p)
                for k in ("load_s", "index_s", "query_s", "total_s", "wall_s")} for p in progs}
-    answers = {(r["pairs"], r["checksum"]) for r in mine}
+    # The whole path's row counts its CSV's rows and has no checksum.
+    answers = {(r["pairs"], r["checksum"]) for r in mine if r["program"] != "symbiomap-path"}
+    path_rows = {r["pairs"] for r in mine if r["program"] == "symbiomap-path"}
+    if path_rows and path_rows != {a for a, _ in answers}:
+        print(f"symbiomap-path wrote {sorted(path_rows)} rows, not the pair count")
+        answers.add(("path", "rows"))
     peers = [p for p in progs if not p.startswith("symbiomap")]
     fastest = min(peers, key=lambda p: med[p]["total_s"]) if peers else None
     print(f"\n{size}: {'all agree' if len(answers) == 1 else 'DISAGREE'} on "
           + "; ".join(f"{a} pairs, checksum {b}" for a, b in sorted(answers)))
-    print("| program | runs | load s | index s | query s | total s | wall s | total vs fastest peer |")
-    print("|---|---|---|---|---|---|---|---|")
+    fastest_wall = min(peers, key=lambda p: med[p]["wall_s"]) if peers else None
+    print("| program | runs | load s | index s | query s | total s | wall s | total vs fastest peer | wall vs fastest peer |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for p in progs:
         m = med[p]
         ratio = med[fastest]["total_s"] / m["total_s"] if fastest else float("nan")
         runs = sum(1 for r in mine if r["program"] == p)
         print(f"| {p} | {runs} | {m['load_s']:.3f} | {m['index_s']:.3f} | {m['query_s']:.3f} | "
-              f"{m['total_s']:.3f} | {m['wall_s']:.2f} | {ratio:.2f}x |")
+              f"{m['total_s']:.3f} | {m['wall_s']:.2f} | {ratio:.2f}x | "
+              f"{med[fastest_wall]['wall_s'] / m['wall_s'] if fastest_wall else float('nan'):.2f}x |")
     if len(answers) != 1:
         sys.exit(1)
 PY

@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod csv_import;
+pub mod fixed;
 pub mod geojson;
 pub mod json_path;
 pub mod region_file;
