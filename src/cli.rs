@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::catalogue::MatchKind;
 use crate::io::csv_import::{self, CsvSources, FlowRef};
 use crate::io::{geojson, region_file};
-use crate::matching::{Candidate, Engine, PairHit, PlanCandidate, SearchOptions, Totals};
+use crate::matching::{Candidate, Engine, PairHit, SearchOptions, Totals};
 use crate::model::Region;
 use crate::screen::ScreenTables;
 use crate::summary::{allocate_streamed, StreamLimits, Summary};
@@ -71,14 +71,20 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// A folder with facilities.csv (and streams.csv, materials.csv), or a .geojson file.
+    /// A folder with facilities.csv (and streams.csv, materials.csv), a single CSV file of
+    /// facilities, or a .geojson file.
     pub input: Option<PathBuf>,
     #[command(flatten)]
     pub tables: TableArgs,
-    /// Region name (default: the input's name).
+    /// Region name (default: the input's name; with --merge, the region's own).
     #[arg(long)]
     pub name: Option<String>,
-    /// Region file to write.
+    /// Merge into this region file instead of making a new region: its facilities, settings,
+    /// proposals and projects are kept, the import's facilities added; an id the region
+    /// already has is reported and the import's skipped.
+    #[arg(long, value_name = "REGION")]
+    pub merge: Option<PathBuf>,
+    /// Region file to write (may be the --merge file itself).
     #[arg(short, long)]
     pub output: PathBuf,
 }
@@ -124,6 +130,10 @@ pub struct MatchArgs {
     /// How many candidates to print (the CSV gets them all).
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Also write and print the money of exchanges with a confidential facility (break-even,
+    /// net value, value per year, outlet cost, prices, gains); by default they are left out.
+    #[arg(long)]
+    pub include_confidential: bool,
 }
 
 // Command-line switches are independent yes/no flags by nature.
@@ -192,6 +202,11 @@ pub struct PlanArgs {
     /// HiGHS's solver for the linear program: simplex, ipm, pdlp or choose.
     #[arg(long)]
     pub lp_solver: Option<String>,
+    /// Also write and print the money of exchanges with a confidential facility (value,
+    /// prices, gains, and the gains of the companies that trade with one); by default they
+    /// are left out.
+    #[arg(long)]
+    pub include_confidential: bool,
 }
 
 #[derive(Args, Debug)]
@@ -204,8 +219,12 @@ pub struct ExportArgs {
     #[arg(long)]
     pub links: Option<PathBuf>,
     /// Leave out confidential facilities and their links.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "include_confidential")]
     pub omit_confidential: bool,
+    /// Keep the money of links that touch a confidential facility (break-even, net value,
+    /// value per year); by default they are null.
+    #[arg(long)]
+    pub include_confidential: bool,
 }
 
 #[derive(Args, Debug)]
@@ -317,9 +336,12 @@ fn check(path: &Path) -> Result<()> {
 
 /// The CSV files of a folder, overridden one by one.
 fn csv_sources(folder: Option<&Path>, tables: &TableArgs, or_else: &str) -> Result<CsvSources> {
+    let is_csv = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let mut sources = match folder {
         Some(dir) if dir.is_dir() => CsvSources::folder(dir),
-        Some(other) => bail!("{}: not a folder or {or_else}", other.display()),
+        Some(file) if is_csv(file) && file.is_file() => CsvSources::for_path(file),
+        Some(other) if !other.exists() => bail!("{}: no such file or folder", other.display()),
+        Some(other) => bail!("{}: not a folder, a CSV file or {or_else}", other.display()),
         None => CsvSources::default(),
     };
     if let Some(f) = &tables.facilities {
@@ -367,16 +389,38 @@ fn import(args: &ImportArgs) -> Result<()> {
         region.catalogue.builtin_rules = false;
     }
     eprint!("{report}");
+    let mut problems = report.problems.len();
+    let mut merged = None;
+    if let Some(path) = &args.merge {
+        let mut into = load(path)?;
+        if let Some(name) = &args.name {
+            into.name.clone_from(name);
+        }
+        let m = crate::io::merge::merge(&mut into, region);
+        eprint!("{}: {m}", path.display());
+        problems += m.collisions.len();
+        merged = Some(m);
+        region = into;
+    }
     let (outputs, needs) = region.stream_counts();
     region_file::save(&region, &args.output)?;
     outln!(
-        "{}: {} facilities, {outputs} outputs, {needs} needs{}",
+        "{}: {} facilities, {outputs} outputs, {needs} needs{}{}",
         args.output.display(),
         region.facilities.len(),
-        if report.problems.is_empty() {
+        merged.as_ref().map_or(String::new(), |m| format!(
+            " ({} facilities added{})",
+            m.added,
+            if m.collisions.is_empty() {
+                String::new()
+            } else {
+                format!(", {} id collisions", m.collisions.len())
+            }
+        )),
+        if problems == 0 {
             String::new()
         } else {
-            format!("; {} problems reported above", report.problems.len())
+            format!("; {problems} problems reported above")
         }
     );
     Ok(())
@@ -401,13 +445,7 @@ fn run_match(args: &MatchArgs) -> Result<()> {
             let mut rows = 0;
             crate::io::atomic::write_atomic_with(path, |w| {
                 let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
-                let mut header = csv::Writer::from_writer(Vec::new());
-                write_candidates_header(&mut header)?;
-                out.write_all(
-                    &header
-                        .into_inner()
-                        .map_err(|e| std::io::Error::other(e.to_string()))?,
-                )?;
+                out.write_all(&crate::io::candidates_csv::header_bytes()?)?;
                 let mut failed = None;
                 let s = allocate_streamed(
                     &engine,
@@ -416,7 +454,13 @@ fn run_match(args: &MatchArgs) -> Result<()> {
                     limits,
                     |chunk| {
                         if failed.is_none() {
-                            match write_candidate_rows(&mut out, &engine, &region, chunk) {
+                            match crate::io::candidates_csv::write_rows(
+                                &mut out,
+                                &engine,
+                                &region,
+                                chunk,
+                                args.include_confidential,
+                            ) {
                                 Ok(n) => rows += n,
                                 Err(e) => failed = Some(e),
                             }
@@ -453,10 +497,13 @@ fn run_match(args: &MatchArgs) -> Result<()> {
         .filter_map(|c| engine.explain(&region, &c.hit))
         .collect();
     if args.json {
-        let json = crate::summary::to_json(&region, summary, &top);
+        let json = crate::summary::to_json(&region, summary, &top, args.include_confidential);
         outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print!("{}", render_summary(&region, summary, &top));
+        print!(
+            "{}",
+            render_summary(&region, summary, &top, args.include_confidential)
+        );
     }
     for issue in &engine.issues {
         let f = &region.facilities[issue.facility as usize];
@@ -562,7 +609,7 @@ fn plan(args: &PlanArgs) -> Result<()> {
         );
     }
     if let Some(path) = &args.csv {
-        write_plan_csv(path, &engine, &region, &outcome)?;
+        write_plan_csv(path, &engine, &region, &outcome, args.include_confidential)?;
         eprintln!(
             "wrote {} exchanges to {}",
             outcome.report.exchanges.len(),
@@ -570,22 +617,41 @@ fn plan(args: &PlanArgs) -> Result<()> {
         );
     }
     if args.json {
-        let json = crate::plan::to_json(&engine, &region, &outcome);
+        let json = crate::plan::to_json(&engine, &region, &outcome, args.include_confidential);
         outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print!("{}", render_plan(&engine, &region, &outcome, args.top));
+        print!(
+            "{}",
+            render_plan(
+                &engine,
+                &region,
+                &outcome,
+                args.top,
+                args.include_confidential
+            )
+        );
     }
     Ok(())
 }
 
-/// The text of `symbiomap plan`.
+/// The text of `symbiomap plan`; money withheld for confidential facilities
+/// ([`crate::plan::Withheld`]) reads `confidential` unless `include_confidential`.
 pub fn render_plan(
     engine: &Engine,
     region: &Region,
     outcome: &crate::plan::Outcome,
     top: usize,
+    include_confidential: bool,
 ) -> String {
     let cur = &region.currency;
+    let withheld = crate::plan::Withheld::new(region, outcome, include_confidential);
+    let money = |w: bool, v: f64| {
+        if w {
+            "confidential".to_owned()
+        } else {
+            thousands(v)
+        }
+    };
     let sol = &outcome.solution;
     let r = &outcome.report;
     let g = &outcome.greedy_report;
@@ -669,7 +735,7 @@ pub fn render_plan(
             "sender/yr",
             "receiver/yr"
         );
-        for e in r.exchanges.iter().take(top) {
+        for (e, &w) in r.exchanges.iter().zip(&withheld.exchanges).take(top) {
             let c = &outcome.candidates[e.candidate];
             let from = &region.facilities[e.from_facility];
             let to = &region.facilities[e.to_facility];
@@ -691,14 +757,14 @@ pub fn render_plan(
                     thousands(e.source_units_per_yr),
                     stream.unit.symbol()
                 ),
-                thousands(e.value_per_yr),
-                thousands(e.sender_gain_per_yr),
-                thousands(e.receiver_gain_per_yr),
+                money(w, e.value_per_yr),
+                money(w, e.sender_gain_per_yr),
+                money(w, e.receiver_gain_per_yr),
             );
         }
         if !r.hubs.is_empty() {
             let _ = writeln!(s, "\nHubs opened:");
-            for u in &r.hubs {
+            for (u, &w) in r.hubs.iter().zip(&withheld.hubs) {
                 let h = &outcome.hubs[u.hub];
                 let names = |fs: &[usize]| {
                     fs.iter()
@@ -715,10 +781,10 @@ pub fn render_plan(
                     h.kind.capacity_t_per_yr,
                     thousands(u.fixed_cost_per_yr + u.variable_cost_per_yr),
                     thousands(u.fixed_cost_per_yr),
-                    thousands(u.earns_per_yr),
+                    money(w, u.earns_per_yr),
                     u.host
                         .map_or(String::new(), |f| format!(" ({})", region.facilities[f].name)),
-                    thousands(u.operator_gain_per_yr),
+                    money(w, u.operator_gain_per_yr),
                     names(&u.senders),
                     names(&u.receivers),
                 );
@@ -730,7 +796,7 @@ pub fn render_plan(
             top.min(r.companies.len()),
             r.companies.len()
         );
-        for c in r.companies.iter().take(top) {
+        for (c, &w) in r.companies.iter().zip(&withheld.companies).take(top) {
             let f = &region.facilities[c.facility];
             let _ = writeln!(
                 s,
@@ -738,8 +804,8 @@ pub fn render_plan(
                 clip(&f.name, 32),
                 c.as_sender,
                 c.as_receiver,
-                thousands(c.gain_per_yr),
-                if c.compensation_needed_per_yr > 0.0 {
+                money(w, c.gain_per_yr),
+                if c.compensation_needed_per_yr > 0.0 && !w {
                     format!(
                         ", needs {} {cur}/yr of compensation",
                         thousands(c.compensation_needed_per_yr)
@@ -769,12 +835,16 @@ pub fn render_plan(
     s
 }
 
+/// One row per planned exchange; the money withheld for confidential facilities
+/// ([`crate::plan::Withheld`]) is empty unless `include_confidential`.
 fn write_plan_csv(
     path: &Path,
     engine: &Engine,
     region: &Region,
     outcome: &crate::plan::Outcome,
+    include_confidential: bool,
 ) -> Result<()> {
+    let withheld = crate::plan::Withheld::new(region, outcome, include_confidential);
     crate::io::atomic::write_atomic_with(path, |w| {
         let mut out = csv::Writer::from_writer(w);
         out.write_record([
@@ -803,8 +873,16 @@ fn write_plan_csv(
             "hub",
             "first_leg_km",
             "hub_operator_gain_per_yr",
+            "figures_withheld",
         ])?;
-        for e in &outcome.report.exchanges {
+        for (e, &hidden) in outcome.report.exchanges.iter().zip(&withheld.exchanges) {
+            let money = |v: f64, decimals: usize| {
+                if hidden {
+                    String::new()
+                } else {
+                    format!("{v:.decimals$}")
+                }
+            };
             let c = &outcome.candidates[e.candidate];
             let from = &region.facilities[e.from_facility];
             let to = &region.facilities[e.to_facility];
@@ -825,20 +903,21 @@ fn write_plan_csv(
                 stream.unit.symbol(),
                 &format!("{:.3}", e.need_units_per_yr),
                 need.unit.symbol(),
-                &format!("{:.2}", e.value_per_yr),
+                &money(e.value_per_yr, 2),
                 &format!("{:.2}", e.fixed_cost_per_yr),
                 &format!("{:.3}", e.co2_avoided_t_per_yr),
                 &format!("{:.3}", e.landfill_diverted_t_per_yr),
-                &format!("{:.4}", e.transfer_price_per_source_unit),
-                &format!("{:.4}", e.price_low_per_source_unit),
-                &format!("{:.4}", e.price_high_per_source_unit),
-                &format!("{:.2}", e.sender_gain_per_yr),
-                &format!("{:.2}", e.receiver_gain_per_yr),
+                &money(e.transfer_price_per_source_unit, 4),
+                &money(e.price_low_per_source_unit, 4),
+                &money(e.price_high_per_source_unit, 4),
+                &money(e.sender_gain_per_yr, 2),
+                &money(e.receiver_gain_per_yr, 2),
                 e.hub.map_or("", |h| outcome.hubs[h].id.as_str()),
                 &e.hub
                     .map_or(String::new(), |_| format!("{:.3}", e.first_leg_km)),
                 &e.hub
-                    .map_or(String::new(), |_| format!("{:.2}", e.operator_gain_per_yr)),
+                    .map_or(String::new(), |_| money(e.operator_gain_per_yr, 2)),
+                if hidden { "yes" } else { "no" },
             ])?;
         }
         out.flush()
@@ -848,7 +927,14 @@ fn write_plan_csv(
 
 /// The text summary of `symbiomap match`.
 /// `top`: the candidates to list, explained, best first.
-pub fn render_summary(region: &Region, summary: &Summary, top: &[Candidate]) -> String {
+/// The money of a pair with a confidential party reads `confidential` unless
+/// `include_confidential`.
+pub fn render_summary(
+    region: &Region,
+    summary: &Summary,
+    top: &[Candidate],
+    include_confidential: bool,
+) -> String {
     let cur = &region.currency;
     let mut s = String::new();
     let _ = writeln!(s, "Region: {}", region.name);
@@ -896,19 +982,36 @@ pub fn render_summary(region: &Region, summary: &Summary, top: &[Candidate]) -> 
             let to = &region.facilities[c.to_facility];
             let stream = &from.outputs[c.stream];
             let need = &to.needs[c.need];
+            let withheld = crate::disclosure::withheld(
+                region,
+                c.from_facility,
+                c.to_facility,
+                include_confidential,
+            );
+            let money = |text: String| {
+                if withheld {
+                    "confidential".to_owned()
+                } else {
+                    text
+                }
+            };
             let _ = writeln!(
                 s,
-                "  {:<28} {:<28} {:<42} {:<9} {:>8.1} {:>9.1} {:>10.2} {:>12} {:>12} {:>12}",
+                "  {:<28} {:<28} {:<42} {:<9} {:>8.1} {:>9} {:>10} {:>12} {:>12} {:>12}",
                 clip(&from.name, 28),
                 clip(&to.name, 28),
                 clip(&format!("{} -> {}", stream.material, need.material), 42),
                 c.kind.label(),
                 c.value.distance_km,
-                c.value.break_even_km,
-                c.value.net_value_per_unit,
-                thousands(c.annual.value_per_yr),
-                thousands(c.gains.sender_per_yr),
-                thousands(c.gains.receiver_per_yr),
+                if withheld {
+                    crate::disclosure::distance_band(c.value.break_even_km)
+                } else {
+                    format!("{:.1}", c.value.break_even_km)
+                },
+                money(format!("{:.2}", c.value.net_value_per_unit)),
+                money(thousands(c.annual.value_per_yr)),
+                money(thousands(c.gains.sender_per_yr)),
+                money(thousands(c.gains.receiver_per_yr)),
             );
         }
     }
@@ -946,146 +1049,11 @@ pub fn thousands(v: f64) -> String {
     }
 }
 
-/// The header of `match --csv`.
-fn write_candidates_header<W: std::io::Write>(out: &mut csv::Writer<W>) -> csv::Result<()> {
-    out.write_record([
-        "from_facility",
-        "to_facility",
-        "stream_id",
-        "need_id",
-        "material",
-        "to_material",
-        "category",
-        "rule",
-        "mode",
-        "viable",
-        "distance_km",
-        "break_even_km",
-        "net_value_per_unit",
-        "unit",
-        "exchanged_per_yr",
-        "value_per_yr",
-        "co2_avoided_t_per_yr",
-        "landfill_diverted_t_per_yr",
-        "outlet_today",
-        "outlet_net_cost_per_unit",
-        "supply_origin",
-        "price_factor",
-        "energy_mwh_per_unit",
-        "transfer_price_per_unit",
-        "price_low_per_unit",
-        "price_high_per_unit",
-        "sender_gain_per_yr",
-        "receiver_gain_per_yr",
-        "reasons",
-    ])?;
-    Ok(())
-}
-
-/// One row per candidate, explained and formatted a slice at a time in parallel (memory stays
-/// bounded), written in order. Returns the rows written.
-fn write_candidate_rows(
-    out: &mut dyn std::io::Write,
-    engine: &Engine,
-    region: &Region,
-    candidates: &[PlanCandidate],
-) -> std::io::Result<usize> {
-    use rayon::prelude::*;
-    let formatted: Vec<std::io::Result<(usize, Vec<u8>)>> = candidates
-        .par_chunks(1024)
-        .map(|slice| {
-            let mut rows = 0;
-            let mut csv_out = csv::Writer::from_writer(Vec::with_capacity(slice.len() * 256));
-            let mut number = String::new();
-            for c in slice.iter().filter_map(|c| engine.explain(region, &c.hit)) {
-                rows += 1;
-                write_candidate_row(&mut csv_out, &mut number, region, &c)?;
-            }
-            let bytes = csv_out
-                .into_inner()
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            Ok((rows, bytes))
-        })
-        .collect();
-    let mut rows = 0;
-    for slice in formatted {
-        let (n, bytes) = slice?;
-        out.write_all(&bytes)?;
-        rows += n;
-    }
-    Ok(rows)
-}
-
-/// One candidate's row of `match --csv` (numbers to fixed decimals, see [`push_fixed`]).
-fn write_candidate_row(
-    out: &mut csv::Writer<Vec<u8>>,
-    number: &mut String,
-    region: &Region,
-    c: &Candidate,
-) -> csv::Result<()> {
-    use crate::io::fixed::push_fixed;
-    let from = &region.facilities[c.from_facility];
-    let to = &region.facilities[c.to_facility];
-    let stream = &from.outputs[c.stream];
-    let need = &to.needs[c.need];
-    let mut field = |out: &mut csv::Writer<Vec<u8>>, v: f64, decimals: usize| {
-        number.clear();
-        push_fixed(number, v, decimals);
-        out.write_field(number.as_bytes())
-    };
-    for text in [
-        from.id.as_str(),
-        to.id.as_str(),
-        stream.id.as_str(),
-        need.id.as_str(),
-        stream.material.as_str(),
-        need.material.as_str(),
-        c.kind.label(),
-        c.rule.as_ref().map_or("", |r| r.id.as_str()),
-        c.value.mode.label(),
-        if c.viable { "yes" } else { "no" },
-    ] {
-        out.write_field(text)?;
-    }
-    field(out, c.value.distance_km, 3)?;
-    field(out, c.value.break_even_km, 3)?;
-    field(out, c.value.net_value_per_unit, 4)?;
-    out.write_field(stream.unit.symbol())?;
-    field(out, c.annual.exchanged_per_yr, 3)?;
-    field(out, c.annual.value_per_yr, 2)?;
-    field(out, c.annual.co2_avoided_t_per_yr, 3)?;
-    field(out, c.annual.landfill_diverted_t_per_yr, 3)?;
-    out.write_field(c.outlet.kind.key())?;
-    field(out, c.outlet.net_cost_per_unit, 4)?;
-    out.write_field(match c.demand.origin {
-        crate::model::SupplyOrigin::Virgin => "virgin",
-        crate::model::SupplyOrigin::Secondary => "secondary",
-    })?;
-    field(out, c.price_factor, 3)?;
-    match c.energy_mwh_per_unit {
-        Some(e) => field(out, e, 4)?,
-        None => out.write_field("")?,
-    }
-    field(out, c.gains.transfer_price_per_unit, 4)?;
-    field(out, c.gains.price_low_per_unit, 4)?;
-    field(out, c.gains.price_high_per_unit, 4)?;
-    field(out, c.gains.sender_per_yr, 2)?;
-    field(out, c.gains.receiver_per_yr, 2)?;
-    let reasons = c
-        .checks
-        .iter()
-        .filter(|x| x.level != crate::checks::Level::Pass)
-        .map(|x| format!("{}: {}", x.level.label(), x.message))
-        .collect::<Vec<_>>()
-        .join(" | ");
-    out.write_field(reasons)?;
-    out.write_record(None::<&[u8]>)
-}
-
 fn export(args: &ExportArgs) -> Result<()> {
     let region = load(&args.region)?;
     let options = geojson::ExportOptions {
         omit_confidential: args.omit_confidential,
+        include_confidential: args.include_confidential,
     };
     let facilities = geojson::facilities_collection(&region, options);
     geojson::write(&args.output, &facilities)?;

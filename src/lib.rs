@@ -1,7 +1,7 @@
 //! Symbiomap: plan industrial symbiosis.
 //!
 //! The UI-free core: the region [`model`], the material [`catalogue`] and [`reference`] lists,
-//! the break-even [`economics`], the [`buffer`] storage an exchange needs, the [`spatial`] index
+//! the break-even [`economics`], what may be shown of confidential money ([`disclosure`]), the [`buffer`] storage an exchange needs, the [`spatial`] index
 //! and [`matching`] engine, the region's
 //! optimal [`plan`], and the file formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
 //! the desktop app (feature `gui`) is a thin shell over it in `ui`.
@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod checks;
 pub mod cli;
 pub mod date;
+pub mod disclosure;
 pub mod economics;
 pub mod geodesy;
 pub mod hubs;

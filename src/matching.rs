@@ -909,6 +909,55 @@ impl Engine {
         }
     }
 
+    /// The pairs of one need (index into `demands`): every supply option that reaches it,
+    /// found as [`Engine::search_supply`] finds it (the same reach bound on the need's own
+    /// leaf, then the same exact test), in supply and option order: the possible suppliers of
+    /// a facility that only buys. The trees hold needs, so this scans the supplies' options of
+    /// the need's material instead of walking a tree.
+    pub fn search_demand<S: HitSink>(
+        &self,
+        region: &Region,
+        demand: usize,
+        options: &SearchOptions,
+        sink: &mut S,
+    ) {
+        let Some(material) = self.demands.get(demand).and_then(|d| d.material) else {
+            return;
+        };
+        let Some(tree) = self.trees.get(material as usize).and_then(Option::as_ref) else {
+            return;
+        };
+        let Some(leaf) = tree.iter().find(|l| l.data.demand() as usize == demand) else {
+            return;
+        };
+        for (si, s) in self.supplies.iter().enumerate() {
+            for (oi, opt) in s.options.iter().enumerate() {
+                if opt.to_material != material {
+                    continue;
+                }
+                // What `SphereIndex::for_each_within` lets through for this supply.
+                let radius_km = opt.reach_km * options.reach_factor;
+                if radius_km.is_nan() || radius_km <= 0.0 {
+                    continue;
+                }
+                let bound = crate::geodesy::chord_sq_bound(radius_km);
+                if bound.is_finite() && crate::geodesy::dist_sq(&leaf.xyz, &s.xyz) > bound {
+                    continue;
+                }
+                let ctx = PairContext::new(self, s, si, oi, options);
+                self.consider(region, &ctx, opt, &leaf.data, sink);
+            }
+        }
+    }
+
+    /// Index into `demands` of need `need` of facility `facility` (`None` if the search left
+    /// it out).
+    pub fn demand_index(&self, facility: usize, need: usize) -> Option<usize> {
+        self.demands
+            .iter()
+            .position(|d| d.facility as usize == facility && d.need as usize == need)
+    }
+
     /// The exact test of one supply option against one need, and the hit if it is one.
     #[inline]
     fn consider<S: HitSink>(

@@ -1727,11 +1727,78 @@ pub fn plan_region_with(
 }
 
 /// The plan as JSON (what scripts check plans from).
-pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_json::Value {
+/// Which money of a plan is withheld because a confidential facility takes part
+/// ([`crate::disclosure`]): an exchange's (either party, or the host of its hub, confidential),
+/// a company's gain (it is confidential, or one of its exchanges is withheld: with the equal
+/// split its gain would give the other party's margin away), a hub's earnings (one of its
+/// exchanges is withheld). Nothing is withheld when `include_confidential`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Withheld {
+    /// Per exchange of the report.
+    pub exchanges: Vec<bool>,
+    /// Per company of the report.
+    pub companies: Vec<bool>,
+    /// Per hub of the report.
+    pub hubs: Vec<bool>,
+}
+
+impl Withheld {
+    pub fn new(region: &Region, outcome: &Outcome, include_confidential: bool) -> Withheld {
+        let r = &outcome.report;
+        let conf = |f: usize| !include_confidential && crate::disclosure::confidential(region, f);
+        let host = |e: &PlannedExchange| {
+            e.hub
+                .and_then(|h| r.hubs.iter().find(|u| u.hub == h))
+                .and_then(|u| u.host)
+        };
+        let exchanges: Vec<bool> = r
+            .exchanges
+            .iter()
+            .map(|e| conf(e.from_facility) || conf(e.to_facility) || host(e).is_some_and(conf))
+            .collect();
+        let touches = |f: usize| {
+            r.exchanges.iter().zip(&exchanges).any(|(e, &w)| {
+                w && (e.from_facility == f || e.to_facility == f || host(e) == Some(f))
+            })
+        };
+        let companies = r
+            .companies
+            .iter()
+            .map(|c| conf(c.facility) || touches(c.facility))
+            .collect();
+        let hubs = r
+            .hubs
+            .iter()
+            .map(|u| {
+                u.host.is_some_and(conf)
+                    || r.exchanges
+                        .iter()
+                        .zip(&exchanges)
+                        .any(|(e, &w)| w && e.hub == Some(u.hub))
+            })
+            .collect();
+        Withheld {
+            exchanges,
+            companies,
+            hubs,
+        }
+    }
+}
+
+/// The plan as JSON; the money [`Withheld`] for confidential facilities is null (and each
+/// exchange says `figures_withheld`) unless `include_confidential`.
+pub fn to_json(
+    engine: &Engine,
+    region: &Region,
+    outcome: &Outcome,
+    include_confidential: bool,
+) -> serde_json::Value {
     use serde_json::json;
     let r = &outcome.report;
     let sol = &outcome.solution;
     let fid = |i: usize| region.facilities[i].id.as_str();
+    let withheld = Withheld::new(region, outcome, include_confidential);
+    let money = |w: bool, v: serde_json::Value| if w { serde_json::Value::Null } else { v };
     let totals = |rep: &Report| {
         json!({
             "exchanges": rep.exchanges.len(),
@@ -1765,7 +1832,7 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
         "totals": totals(r),
         "greedy": totals(&outcome.greedy_report),
         "today": {"landfill_t_per_yr": outcome.landfill_today_t_per_yr},
-        "exchanges": r.exchanges.iter().map(|e| {
+        "exchanges": r.exchanges.iter().zip(&withheld.exchanges).map(|(e, &w)| {
             let c = &outcome.candidates[e.candidate];
             let from = &region.facilities[e.from_facility];
             let to = &region.facilities[e.to_facility];
@@ -1782,22 +1849,23 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
                 "unit": stream.unit.symbol(),
                 "need_units_per_yr": e.need_units_per_yr,
                 "need_unit": need.unit.symbol(),
-                "value_per_yr": e.value_per_yr,
+                "value_per_yr": money(w, json!(e.value_per_yr)),
                 "fixed_cost_per_yr": e.fixed_cost_per_yr,
                 "co2_avoided_t_per_yr": e.co2_avoided_t_per_yr,
                 "landfill_diverted_t_per_yr": e.landfill_diverted_t_per_yr,
                 "hub": e.hub.map(|h| outcome.hubs[h].id.clone()),
                 "first_leg_km": e.hub.map(|_| e.first_leg_km),
-                "transfer_price_per_source_unit": e.transfer_price_per_source_unit,
-                "price_range_per_source_unit": [e.price_low_per_source_unit, e.price_high_per_source_unit],
+                "transfer_price_per_source_unit": money(w, json!(e.transfer_price_per_source_unit)),
+                "price_range_per_source_unit": money(w, json!([e.price_low_per_source_unit, e.price_high_per_source_unit])),
                 "gains": {
-                    "sender_per_yr": e.sender_gain_per_yr,
-                    "receiver_per_yr": e.receiver_gain_per_yr,
-                    "hub_operator_per_yr": e.hub.map(|_| e.operator_gain_per_yr),
+                    "sender_per_yr": money(w, json!(e.sender_gain_per_yr)),
+                    "receiver_per_yr": money(w, json!(e.receiver_gain_per_yr)),
+                    "hub_operator_per_yr": money(w, json!(e.hub.map(|_| e.operator_gain_per_yr))),
                 },
+                "figures_withheld": w,
             })
         }).collect::<Vec<_>>(),
-        "hubs": r.hubs.iter().map(|u| {
+        "hubs": r.hubs.iter().zip(&withheld.hubs).map(|(u, &w)| {
             let h = &outcome.hubs[u.hub];
             json!({
                 "id": h.id, "name": h.name, "hub_type": h.kind.key,
@@ -1807,19 +1875,21 @@ pub fn to_json(engine: &Engine, region: &Region, outcome: &Outcome) -> serde_jso
                 "capacity_t_per_yr": h.kind.capacity_t_per_yr,
                 "fixed_cost_per_yr": u.fixed_cost_per_yr,
                 "variable_cost_per_yr": u.variable_cost_per_yr,
-                "earns_per_yr": u.earns_per_yr,
+                "earns_per_yr": money(w, json!(u.earns_per_yr)),
                 "operator": u.host.map(fid),
-                "operator_gain_per_yr": u.operator_gain_per_yr,
+                "operator_gain_per_yr": money(w, json!(u.operator_gain_per_yr)),
+                "figures_withheld": w,
             })
         }).collect::<Vec<_>>(),
-        "companies": r.companies.iter().map(|c| json!({
+        "companies": r.companies.iter().zip(&withheld.companies).map(|(c, &w)| json!({
             "facility_id": fid(c.facility),
             "name": region.facilities[c.facility].name,
             "as_sender": c.as_sender,
             "as_receiver": c.as_receiver,
             "as_hub_operator": c.as_operator,
-            "gain_per_yr": c.gain_per_yr,
-            "compensation_needed_per_yr": c.compensation_needed_per_yr,
+            "gain_per_yr": money(w, json!(c.gain_per_yr)),
+            "compensation_needed_per_yr": money(w, json!(c.compensation_needed_per_yr)),
+            "figures_withheld": w,
         })).collect::<Vec<_>>(),
     })
 }

@@ -277,12 +277,21 @@ pub fn top_by_value(candidates: &[PlanCandidate], n: usize) -> Vec<usize> {
     viable
 }
 
-/// One candidate as JSON, with ids, economics and reasons.
-pub fn candidate_json(region: &Region, c: &Candidate) -> Value {
+/// One candidate as JSON, with ids, economics and reasons. The money of a pair with a
+/// confidential party is null (and `figures_withheld` true) unless `include_confidential`.
+pub fn candidate_json(region: &Region, c: &Candidate, include_confidential: bool) -> Value {
     let from = &region.facilities[c.from_facility];
     let to = &region.facilities[c.to_facility];
     let stream = &from.outputs[c.stream];
     let need = &to.needs[c.need];
+    let withheld =
+        crate::disclosure::withheld(region, c.from_facility, c.to_facility, include_confidential);
+    let money = |v: f64| if withheld { Value::Null } else { json!(v) };
+    let price_range = if withheld {
+        Value::Null
+    } else {
+        json!([c.gains.price_low_per_unit, c.gains.price_high_per_unit])
+    };
     json!({
         "from_facility": from.id, "to_facility": to.id,
         "stream_id": stream.id, "need_id": need.id,
@@ -292,35 +301,41 @@ pub fn candidate_json(region: &Region, c: &Candidate) -> Value {
         "viable": c.viable,
         "mode": c.value.mode.label(),
         "distance_km": c.value.distance_km,
-        "break_even_km": c.value.break_even_km,
-        "net_value_per_unit": c.value.net_value_per_unit,
+        "break_even_km": money(c.value.break_even_km),
+        "net_value_per_unit": money(c.value.net_value_per_unit),
         "unit": stream.unit.symbol(),
         "exchanged_per_yr": c.annual.exchanged_per_yr,
-        "value_per_yr": c.annual.value_per_yr,
+        "value_per_yr": money(c.annual.value_per_yr),
         "co2_avoided_t_per_yr": c.annual.co2_avoided_t_per_yr,
         "landfill_diverted_t_per_yr": c.annual.landfill_diverted_t_per_yr,
-        "outlet": {"kind": c.outlet.kind.key(), "assumed": c.outlet.assumed, "net_cost_per_unit": c.outlet.net_cost_per_unit, "basis": c.outlet.basis},
+        "outlet": {"kind": c.outlet.kind.key(), "assumed": c.outlet.assumed, "net_cost_per_unit": money(c.outlet.net_cost_per_unit), "basis": c.outlet.basis},
         "supply_origin": match c.demand.origin { crate::model::SupplyOrigin::Virgin => "virgin", crate::model::SupplyOrigin::Secondary => "secondary" },
         "displaced_co2_kg_per_unit": c.demand.displaced_co2_kg_per_to_unit,
         "price_factor": c.price_factor,
         "energy_mwh_per_unit": c.energy_mwh_per_unit,
         "lhv_mj_per_kg": c.lhv_mj_per_kg,
         "gains": {
-            "transfer_price_per_unit": c.gains.transfer_price_per_unit,
-            "price_range_per_unit": [c.gains.price_low_per_unit, c.gains.price_high_per_unit],
-            "sender_per_yr": c.gains.sender_per_yr,
-            "receiver_per_yr": c.gains.receiver_per_yr,
+            "transfer_price_per_unit": money(c.gains.transfer_price_per_unit),
+            "price_range_per_unit": price_range,
+            "sender_per_yr": money(c.gains.sender_per_yr),
+            "receiver_per_yr": money(c.gains.receiver_per_yr),
         },
         "break_even_km_by_mode": c.by_mode.iter().map(|(m, r)| (m.label().to_owned(), match r {
-            Ok(v) => json!(v.break_even_km),
+            Ok(v) => money(v.break_even_km),
             Err(b) => json!(b.explain()),
         })).collect::<serde_json::Map<_, _>>(),
+        "figures_withheld": withheld,
         "reasons": c.checks.iter().map(|x| json!({"level": x.level.label(), "aspect": x.aspect, "message": x.message, "fix": x.fix_step})).collect::<Vec<_>>(),
     })
 }
 
 /// The summary and the top candidates (explained, best first) as JSON.
-pub fn to_json(region: &Region, summary: &Summary, top: &[Candidate]) -> Value {
+pub fn to_json(
+    region: &Region,
+    summary: &Summary,
+    top: &[Candidate],
+    include_confidential: bool,
+) -> Value {
     json!({
         "region": region.name,
         "currency": region.currency,
@@ -337,6 +352,6 @@ pub fn to_json(region: &Region, summary: &Summary, top: &[Candidate]) -> Value {
             "co2_avoided_t_per_yr": summary.co2_avoided_t_per_yr,
             "landfill_diverted_t_per_yr": summary.landfill_diverted_t_per_yr,
         },
-        "top_candidates": top.iter().map(|c| candidate_json(region, c)).collect::<Vec<_>>(),
+        "top_candidates": top.iter().map(|c| candidate_json(region, c, include_confidential)).collect::<Vec<_>>(),
     })
 }

@@ -321,7 +321,13 @@ fn sample(name: &str) -> PathBuf {
 #[test]
 fn plan_prints_json_a_script_can_check() {
     let region = sample("scheldt-valley.json");
-    let o = symbiomap(&["plan", s(&region), "--json", "--quiet"]);
+    let o = symbiomap(&[
+        "plan",
+        s(&region),
+        "--json",
+        "--quiet",
+        "--include-confidential",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     assert_eq!(v["status"], "optimal");
@@ -542,4 +548,277 @@ fn upgrade_migrates_a_file_of_any_version_and_keeps_what_it_does_not_know() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("format_version 9"), "{}", stderr(&o));
     assert!(!out.exists());
+}
+
+/// The ids of the sample's facilities marked confidential.
+fn confidential_ids(region: &Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(region).expect("sample")).expect("JSON");
+    v["facilities"]
+        .as_array()
+        .expect("facilities")
+        .iter()
+        .filter(|f| f["confidential"] == true)
+        .map(|f| f["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn exports_leave_out_the_money_of_confidential_sites_unless_asked() {
+    let region = sample("scheldt-valley.json");
+    let secret = confidential_ids(&region);
+    assert!(!secret.is_empty());
+    let touches = |from: &str, to: &str| secret.iter().any(|id| id == from || id == to);
+    let dir = tempfile::tempdir().unwrap();
+
+    // The candidate CSV: money cells empty where a confidential site takes part.
+    let money = [
+        "break_even_km",
+        "net_value_per_unit",
+        "value_per_yr",
+        "outlet_net_cost_per_unit",
+        "transfer_price_per_unit",
+        "price_low_per_unit",
+        "price_high_per_unit",
+        "sender_gain_per_yr",
+        "receiver_gain_per_yr",
+    ];
+    for include in [false, true] {
+        let path = dir.path().join(format!("c{include}.csv"));
+        let mut args = vec!["match", s(&region), "--csv", s(&path)];
+        if include {
+            args.push("--include-confidential");
+        }
+        let o = symbiomap(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let (mut hidden, mut open) = (0, 0);
+        for row in reader.records() {
+            let row = row.unwrap();
+            let secret_pair = touches(&row[col("from_facility")], &row[col("to_facility")]);
+            let withheld = secret_pair && !include;
+            assert_eq!(
+                &row[col("figures_withheld")],
+                if withheld { "yes" } else { "no" }
+            );
+            for m in money {
+                assert_eq!(row[col(m)].is_empty(), withheld, "{m} of {row:?}");
+            }
+            // What is not money stays.
+            assert!(row[col("distance_km")].parse::<f64>().is_ok());
+            assert!(row[col("exchanged_per_yr")].parse::<f64>().is_ok());
+            if secret_pair {
+                hidden += 1;
+            } else {
+                open += 1;
+            }
+        }
+        assert!(
+            hidden > 0 && open > 0,
+            "{hidden} with a confidential site, {open} without"
+        );
+    }
+
+    // The JSON and the text of match.
+    let o = symbiomap(&["match", s(&region), "--json", "--top", "200"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut seen = 0;
+    for c in v["top_candidates"].as_array().unwrap() {
+        let secret_pair = touches(
+            c["from_facility"].as_str().unwrap(),
+            c["to_facility"].as_str().unwrap(),
+        );
+        assert_eq!(c["figures_withheld"], secret_pair);
+        for key in ["break_even_km", "net_value_per_unit", "value_per_yr"] {
+            assert_eq!(c[key].is_null(), secret_pair, "{key}: {c}");
+        }
+        assert_eq!(c["gains"]["sender_per_yr"].is_null(), secret_pair);
+        assert_eq!(c["outlet"]["net_cost_per_unit"].is_null(), secret_pair);
+        seen += usize::from(secret_pair);
+    }
+    assert!(seen > 0);
+    let o = symbiomap(&["match", s(&region), "--top", "200"]);
+    assert!(stdout(&o).contains("confidential"), "{}", stdout(&o));
+
+    // GeoJSON links.
+    let points = dir.path().join("f.geojson");
+    let links = dir.path().join("l.geojson");
+    let o = symbiomap(&["export", s(&region), "-o", s(&points), "--links", s(&links)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&links).unwrap()).unwrap();
+    let mut seen = 0;
+    for f in lc["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        let secret_pair = touches(
+            p["from_facility"].as_str().unwrap(),
+            p["to_facility"].as_str().unwrap(),
+        );
+        assert_eq!(p["figures_withheld"], secret_pair);
+        for key in ["break_even_km", "net_value_per_unit", "value_per_yr"] {
+            assert_eq!(p[key].is_null(), secret_pair, "{key}: {p}");
+        }
+        seen += usize::from(secret_pair);
+    }
+    assert!(seen > 0);
+    let o = symbiomap(&[
+        "export",
+        s(&region),
+        "-o",
+        s(&points),
+        "--links",
+        s(&links),
+        "--include-confidential",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&links).unwrap()).unwrap();
+    assert!(lc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["properties"]["net_value_per_unit"].is_number()));
+
+    // The plan: its exchanges with a confidential site, and the gain of every company that
+    // trades with one (the equal split would give the margin away).
+    let csv_path = dir.path().join("plan.csv");
+    let o = symbiomap(&[
+        "plan",
+        s(&region),
+        "--json",
+        "--quiet",
+        "--csv",
+        s(&csv_path),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut partners = std::collections::BTreeSet::new();
+    let mut seen = 0;
+    for e in v["exchanges"].as_array().unwrap() {
+        let (from, to) = (
+            e["from_facility"].as_str().unwrap(),
+            e["to_facility"].as_str().unwrap(),
+        );
+        let secret_pair = touches(from, to);
+        assert_eq!(e["value_per_yr"].is_null(), secret_pair, "{e}");
+        assert_eq!(e["gains"]["sender_per_yr"].is_null(), secret_pair, "{e}");
+        assert_eq!(e["transfer_price_per_source_unit"].is_null(), secret_pair);
+        if secret_pair {
+            partners.insert(from.to_owned());
+            partners.insert(to.to_owned());
+            seen += 1;
+        }
+    }
+    assert!(
+        seen > 0,
+        "the sample's plan has an exchange with a confidential site"
+    );
+    for c in v["companies"].as_array().unwrap() {
+        let id = c["facility_id"].as_str().unwrap();
+        assert_eq!(c["gain_per_yr"].is_null(), partners.contains(id), "{c}");
+    }
+    let plan_csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(plan_csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",figures_withheld"));
+    assert!(plan_csv.lines().any(|l| l.ends_with(",yes")));
+    let o = symbiomap(&["plan", s(&region), "--quiet"]);
+    assert!(stdout(&o).contains("confidential"), "{}", stdout(&o));
+}
+
+#[test]
+fn import_takes_a_single_csv_file_and_merges_into_a_region_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // A register's sites: one CSV file, no streams beside it.
+    let hotmaps = fixture("hotmaps_sites_sample.csv");
+    let alone = dir.path().join("hotmaps.json");
+    let o = symbiomap(&["import", s(&hotmaps), "-o", s(&alone)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(" facilities, 0 outputs, 0 needs"),
+        "{}",
+        stdout(&o)
+    );
+    let n_hotmaps = region_facilities(&alone);
+    assert!(n_hotmaps > 100);
+
+    // facilities.csv named alone reads its folder's streams.csv too, as the folder does.
+    let peer = fixture("peer_n1000_s42").join("facilities.csv");
+    let o = symbiomap(&["import", s(&peer), "-o", s(&dir.path().join("peer.json"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1000 facilities, 1969 outputs, 2016 needs"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Merged into the sample: its sites kept, the register's added, its name and settings kept.
+    let sample_copy = dir.path().join("scheldt.json");
+    std::fs::copy(sample("scheldt-valley.json"), &sample_copy).unwrap();
+    let n_sample = region_facilities(&sample_copy);
+    let o = symbiomap(&[
+        "import",
+        s(&hotmaps),
+        "--merge",
+        s(&sample_copy),
+        "-o",
+        s(&sample_copy),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sample_copy).unwrap()).unwrap();
+    assert_eq!(
+        merged["name"],
+        "Scheldt Valley industrial cluster (fictional)"
+    );
+    assert_eq!(
+        merged["facilities"].as_array().unwrap().len(),
+        n_sample + n_hotmaps
+    );
+    assert!(!merged["projects"].as_array().unwrap().is_empty(), "kept");
+    assert!(
+        stderr(&o).contains(&format!("merged: {n_hotmaps} facilities")),
+        "{}",
+        stderr(&o)
+    );
+
+    // Again: every id collides, and each collision is named; nothing is overwritten.
+    let again = dir.path().join("again.json");
+    let o = symbiomap(&[
+        "import",
+        s(&hotmaps),
+        "--merge",
+        s(&sample_copy),
+        "-o",
+        s(&again),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{n_hotmaps} id collisions (the region's own kept, the import's skipped)"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("facility `1` (voestalpine Stahl Donawitz GesmbH) skipped: the region already has `1` (voestalpine Stahl Donawitz GesmbH)"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains(&format!("(0 facilities added, {n_hotmaps} id collisions)")),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(region_facilities(&again), n_sample + n_hotmaps);
+}
+
+fn region_facilities(path: &Path) -> usize {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("written")).expect("JSON");
+    v["facilities"].as_array().map_or(0, Vec::len)
 }

@@ -110,3 +110,67 @@ fn the_search_finds_what_the_brute_force_finds() {
     assert!(pipelines > 20, "{pipelines} by pipeline");
     assert!(perishable > 10, "{perishable} perishable");
 }
+
+/// The suppliers of each need, found from the need's side, are the pairs the region-wide search
+/// finds with that need: the same hits, near misses and failed checks included.
+#[test]
+fn the_search_from_a_need_finds_the_pairs_the_search_from_streams_finds() {
+    let options = SearchOptions {
+        reach_factor: 1.25,
+        include_failed: true,
+    };
+    let mut pairs = 0;
+    for seed in 0..20 {
+        let region = random_region(seed, 8..40);
+        let engine = Engine::new(&region).expect("engine");
+        let mut all: Vec<PairHit> = engine.search(&region, &options);
+        all.sort_by_key(|h| (h.demand, h.supply, h.option));
+        for demand in 0..engine.demands.len() {
+            let mut from_need: Vec<PairHit> = Vec::new();
+            engine.search_demand(&region, demand, &options, &mut from_need);
+            let expected: Vec<PairHit> = all
+                .iter()
+                .filter(|h| h.demand as usize == demand)
+                .copied()
+                .collect();
+            assert_eq!(from_need, expected, "seed {seed}, demand {demand}");
+            pairs += from_need.len();
+            let d = &engine.demands[demand];
+            assert_eq!(
+                engine.demand_index(d.facility as usize, d.need as usize),
+                Some(demand)
+            );
+        }
+    }
+    assert!(pairs > 300, "{pairs} pairs in all");
+}
+
+/// The sample's plasterboard works only buys gypsum: the search from its need finds the power
+/// station's FGD gypsum among its suppliers.
+#[test]
+fn a_facility_that_only_buys_has_suppliers() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-regions/scheldt-valley.json");
+    let region = symbiomap::io::region_file::load(&path).expect("sample");
+    let engine = Engine::new(&region).expect("engine");
+    let works = region
+        .facility_index("SV05")
+        .expect("the plasterboard works");
+    assert!(region.facilities[works].outputs.is_empty());
+    let demand = engine
+        .demand_index(works, 0)
+        .expect("its gypsum need is searched");
+    let mut hits: Vec<PairHit> = Vec::new();
+    engine.search_demand(&region, demand, &SearchOptions::default(), &mut hits);
+    let suppliers: Vec<&str> = hits
+        .iter()
+        .filter(|h| h.viable)
+        .map(|h| {
+            let s = &engine.supplies[h.supply as usize];
+            region.facilities[s.facility as usize].outputs[s.stream as usize]
+                .id
+                .as_str()
+        })
+        .collect();
+    assert!(suppliers.contains(&"SV01-gypsum"), "{suppliers:?}");
+}

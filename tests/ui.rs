@@ -1154,3 +1154,297 @@ fn a_hub_site_is_placed_dragged_and_planned() {
     undo(&mut harness);
     assert_eq!(harness.state().doc.region.hubs.len(), sites);
 }
+
+#[test]
+fn workshop_mode_says_a_confidential_break_even_as_a_band() {
+    let (_dir, mut harness) = sample_app();
+    let steel = facility_named(&harness, "Delta Steel");
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(4);
+    let opportunities = harness.state().opportunities();
+    let first_steel = opportunities
+        .iter()
+        .position(|o| o.candidate.from_facility == steel || o.candidate.to_facility == steel)
+        .expect("an exchange of Delta Steel among the best");
+    for _ in 0..first_steel {
+        harness.key_press(egui::Key::ArrowRight);
+        harness.run_steps(2);
+    }
+    harness.run_steps(3);
+    let c = &opportunities[first_steel].candidate;
+    let km = c.value.break_even_km;
+    let band = symbiomap::disclosure::distance_band(km);
+    // With the material's transport rate, the break-even distance is the margin per tonne.
+    assert!(
+        shown(&harness, &format!("break-even at {band}")),
+        "the walk card says {band}"
+    );
+    assert!(!shown(&harness, &format!("break-even at {km:.0} km")));
+    assert!(!shown(&harness, &format!("b/e {km:.0} km")), "nor the list");
+    assert!(shown(&harness, &format!("b/e {band}")));
+    // The stream's reach too, as the region has confidential sites.
+    let reach = harness
+        .state()
+        .stream_view
+        .as_ref()
+        .expect("the pair's stream is selected")
+        .reach_by_mode
+        .clone();
+    for (mode, km) in reach.iter().filter(|(_, km)| km.is_finite()) {
+        assert!(!shown(&harness, &format!("{mode} {km:.0} km")), "{mode}");
+    }
+
+    // At the desk, the figures.
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(3);
+    assert!(shown(&harness, &format!("b/e {km:.0} km")));
+}
+
+#[test]
+fn searching_gypsum_finds_the_works_that_needs_it_and_its_suppliers() {
+    let (_dir, mut harness) = sample_app();
+    harness.get_by_label("Search").click();
+    harness.run_steps(2);
+    harness.get_by_label("Search").type_text("gypsum");
+    harness.run_steps(2);
+    let label = "Scheldt Plasterboard - needs natural gypsum";
+    assert!(shown(&harness, label), "the need is found");
+    harness.get_by_label(label).click();
+    harness.run_steps(4);
+    let works = facility_named(&harness, "Scheldt Plasterboard");
+    assert_eq!(harness.state().selected_facility, Some(works));
+    // It sells nothing: its suppliers are listed at once, found from its need.
+    let suppliers = harness.state().suppliers(works);
+    let viable = suppliers[0].iter().filter(|h| h.viable).count();
+    assert!(viable > 0);
+    assert!(shown(
+        &harness,
+        &format!("Possible suppliers: {viable} viable")
+    ));
+    harness.get_by_label("Scheldt Power Station").click();
+    harness.run_steps(4);
+    // The pair on the map: the power station's gypsum with the works' candidate selected.
+    let power = facility_named(&harness, "Scheldt Power Station");
+    let state = harness.state();
+    let (f, s) = state.selected_stream.expect("a stream");
+    assert_eq!(f, power);
+    assert_eq!(state.doc.region.facilities[f].outputs[s].id, "SV01-gypsum");
+    let view = state.stream_view.as_ref().expect("its view");
+    let c = &view.candidates[state.selected_candidate.expect("the candidate")];
+    assert_eq!(c.to_facility, works);
+}
+
+#[test]
+fn a_drying_target_stops_below_the_streams_own_moisture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    let mut region = sawmill_region();
+    // Shavings at 12 % (typical): thermal drying goes down to 5 % at most.
+    region.facilities[0].outputs[0].preprocessing = vec![PreprocessStep::new("thermal_drying")];
+    region_file::save(&region, &path).unwrap();
+    let mut harness = open_app(&path);
+    harness.state_mut().push(Command::SelectStream {
+        facility: 0,
+        stream: 0,
+    });
+    harness.run_steps(3);
+    let viable = harness.state().stream_view.as_ref().unwrap().viable_count;
+    assert!(viable > 0);
+    // The user pulls the slider as far as it goes: it stops below 12 %, and the candidates stay.
+    harness
+        .get_by_role_and_label(Role::Slider, "Target moisture %")
+        .set_value_accesskit(60.0);
+    harness.run_steps(3);
+    let step = &harness.state().doc.region.facilities[0].outputs[0].preprocessing[0];
+    let target = step.target_moisture_pct.expect("a target");
+    assert!(target < 12.0, "{target}");
+    let view = harness.state().stream_view.as_ref().unwrap();
+    assert!(view.problem.is_none(), "{:?}", view.problem);
+    assert!(view.viable_count > 0);
+}
+
+#[test]
+fn a_new_region_saved_from_the_unsaved_changes_question_asks_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &path).unwrap();
+    let mut harness = open_app(&path);
+    harness.state_mut().push(Command::New);
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .push(Command::AddFacilityAt(LatLon::new(50.0, 4.0)));
+    harness.run_steps(2);
+    assert!(harness.state().doc.dirty && harness.state().doc.path.is_none());
+    harness.state_mut().push(Command::Open(path.clone()));
+    harness.run_steps(4);
+    assert!(shown(&harness, "has changes that are not saved"));
+    harness.get_by_label("Save").click();
+    harness.run_steps(3);
+    // No dialog here: the app asks for the path instead of writing into the home folder, and
+    // the file is not opened yet.
+    let prompt = harness.state().path_prompt.clone().expect("asked where");
+    assert_eq!(prompt.purpose, symbiomap::ui::app::PathPurpose::SaveAs);
+    assert!(harness.state().doc.path.is_none());
+    let new = dir.path().join("new.json");
+    harness.state_mut().path_prompt.as_mut().unwrap().text = new.display().to_string();
+    harness.run_steps(1);
+    harness.get_by_label("Save").click();
+    harness.run_steps(4);
+    assert_eq!(region_file::load(&new).unwrap().facilities.len(), 1);
+    // Saved there, then what was asked: the other file is open.
+    assert_eq!(harness.state().doc.path.as_deref(), Some(path.as_path()));
+}
+
+#[test]
+fn status_and_messages_go_when_another_region_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &path).unwrap();
+    let mut harness = open_app(&path);
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::ui::document::Edit::MoveFacility {
+            index: 0,
+            location: LatLon::new(50.1, 5.0),
+        }));
+    harness.run_steps(2);
+    harness.state_mut().push(Command::Undo);
+    harness.run_steps(2);
+    assert!(harness.state().status.starts_with("Undone"));
+    // A message about this region (a change that could not be applied).
+    harness.state_mut().push(Command::Edit(
+        symbiomap::ui::document::Edit::RemoveFacility { index: 99 },
+    ));
+    harness.run_steps(2);
+    assert_eq!(harness.state().messages.len(), 1);
+    harness.state_mut().push(Command::OpenSample(0));
+    harness.run_steps(3);
+    assert!(
+        harness.state().status.is_empty(),
+        "{}",
+        harness.state().status
+    );
+    assert!(harness.state().messages.is_empty());
+}
+
+/// A CSV file of two sites: one new, one with the id of a site the region has.
+fn sites_csv(dir: &Path) -> PathBuf {
+    let path = dir.join("sites.csv");
+    std::fs::write(
+        &path,
+        "id,name,sector,lat,lon\nN1,New Joinery,C16.23,51.0,4.0\nmill,Another Mill,C16.10,50.5,5.5\n",
+    )
+    .expect("written");
+    path
+}
+
+#[test]
+fn an_import_merges_into_the_open_region_and_reports_collisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sawmill.json");
+    region_file::save(&sawmill_region(), &path).unwrap();
+    let mut harness = open_app(&path);
+    let sites = sites_csv(dir.path());
+    harness.state_mut().push(Command::Import(sites.clone()));
+    harness.run_steps(4);
+    assert!(shown(&harness, "As a new region"));
+    harness
+        .get_by_label("Into Sawmill and heat plants (merge)")
+        .click();
+    harness.run_steps(1);
+    harness
+        .get_by_role_and_label(Role::Button, "Import")
+        .click();
+    harness.run_steps(4);
+    let region = &harness.state().doc.region;
+    assert_eq!(region.name, "Sawmill and heat plants", "the same region");
+    assert_eq!(region.facilities.len(), 7, "one site added");
+    assert_eq!(region.facilities[6].id, "N1");
+    assert_eq!(region.facility("mill").unwrap().name, "Forest Edge Sawmill");
+    assert!(harness.state().doc.dirty);
+    let m = harness.state().messages.last().expect("a report");
+    assert!(m.error && m.title.contains("1 id collision"), "{}", m.title);
+    assert!(
+        m.body.contains(
+            "facility `mill` (Another Mill) skipped: the region already has `mill` (Forest Edge Sawmill)"
+        ),
+        "{}",
+        m.body
+    );
+    // One undo takes the whole import back.
+    harness.state_mut().push(Command::Undo);
+    harness.run_steps(2);
+    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+
+    // As a new region, the single file alone.
+    harness.state_mut().push(Command::ImportAs {
+        path: sites,
+        merge: false,
+    });
+    harness.run_steps(4);
+    if shown(&harness, "has changes that are not saved") {
+        harness.get_by_label("Discard changes").click();
+        harness.run_steps(3);
+    }
+    assert_eq!(harness.state().doc.region.facilities.len(), 2);
+}
+
+#[test]
+fn the_apps_csv_export_leaves_out_confidential_money_unless_asked() {
+    let (dir, mut harness) = sample_app();
+    let out = dir.path().join("candidates.csv");
+    harness.state_mut().push(Command::Export(out.clone()));
+    harness.run_steps(3);
+    let count_withheld = |path: &Path| {
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let (mut withheld, mut empty_money) = (0, 0);
+        for row in reader.records() {
+            let row = row.unwrap();
+            withheld += usize::from(&row[col("figures_withheld")] == "yes");
+            empty_money += usize::from(row[col("value_per_yr")].is_empty());
+        }
+        (withheld, empty_money)
+    };
+    let (withheld, empty) = count_withheld(&out);
+    assert!(withheld > 0);
+    assert_eq!(withheld, empty);
+    harness.state_mut().export_include_confidential = true;
+    harness.state_mut().push(Command::Export(out.clone()));
+    harness.run_steps(3);
+    assert_eq!(count_withheld(&out), (0, 0));
+}
+
+#[test]
+fn snapshot_of_a_site_that_only_buys_with_its_suppliers() {
+    let mut harness = snapshot_app(None);
+    let works = harness
+        .state()
+        .doc
+        .region
+        .facilities
+        .iter()
+        .position(|f| f.name == "Scheldt Plasterboard")
+        .expect("the sample has a plasterboard works");
+    harness
+        .state_mut()
+        .push(Command::SelectFacility(Some(works)));
+    harness.run_steps(4);
+    assert!(shown(&harness, "Possible suppliers"));
+    harness.snapshot("needs_suppliers");
+}
+
+#[test]
+fn snapshot_of_the_import_window() {
+    let mut harness = snapshot_app(None);
+    let dir = tempfile::tempdir().unwrap();
+    let sites = sites_csv(dir.path());
+    harness.state_mut().push(Command::Import(sites));
+    harness.run_steps(4);
+    // The path differs from run to run: compare the window, not the path.
+    harness.state_mut().import_prompt.as_mut().unwrap().path = PathBuf::from("/data/sites.csv");
+    harness.run_steps(2);
+    harness.snapshot("import_window");
+}

@@ -41,6 +41,35 @@ pub struct CsvSources {
 }
 
 impl CsvSources {
+    /// The tables an import of `path` reads: a folder's (as [`CsvSources::folder`]); for a
+    /// file named `facilities.csv`, `streams.csv` or `materials.csv`, its folder's; any other
+    /// file alone, as the facilities table (a register's sites, say).
+    pub fn for_path(path: &Path) -> Self {
+        if path.is_dir() {
+            return Self::folder(path);
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if ["facilities.csv", "streams.csv", "materials.csv"].contains(&name.as_str()) {
+            let dir = path.parent().unwrap_or_else(|| Path::new(""));
+            let mut sources = Self::folder(dir);
+            // The file as it was named (its case kept), whatever the folder holds.
+            match name.as_str() {
+                "facilities.csv" => path.clone_into(&mut sources.facilities),
+                "streams.csv" => sources.streams = Some(path.to_owned()),
+                _ => sources.materials = Some(path.to_owned()),
+            }
+            return sources;
+        }
+        Self {
+            facilities: path.to_owned(),
+            streams: None,
+            materials: None,
+        }
+    }
+
     /// `facilities.csv`, and `streams.csv` and `materials.csv` where present, in `dir`.
     pub fn folder(dir: &Path) -> Self {
         let opt = |name: &str| Some(dir.join(name)).filter(|p| p.exists());

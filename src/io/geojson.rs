@@ -8,7 +8,9 @@
 //! The peer benchmark's `region.geojson` imports as it is.
 //!
 //! Export writes two files that open as layers in QGIS: facilities as points, candidate links as
-//! two-point lines, each with flat properties (WGS84, `[lon, lat]` order, no `crs` member).
+//! two-point lines, each with flat properties (WGS84, `[lon, lat]` order, no `crs` member). The
+//! facilities carry no costs or prices; a link that touches a confidential facility has its
+//! money (break-even, net value, value per year) null unless confidential figures are asked for.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -434,6 +436,9 @@ fn flow_from_json(v: &Value, is_output: bool) -> Result<(Flow, Option<String>), 
 pub struct ExportOptions {
     /// Leave out confidential facilities and every link that touches one.
     pub omit_confidential: bool,
+    /// Keep the money figures of links that touch a confidential facility (by default they
+    /// are left out: [`crate::disclosure`]).
+    pub include_confidential: bool,
 }
 
 fn flows_summary<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
@@ -498,6 +503,19 @@ pub fn links_collection(
             }
             let stream = from.outputs.get(c.stream)?;
             let need = to.needs.get(c.need)?;
+            let withheld = crate::disclosure::withheld(
+                region,
+                c.from_facility,
+                c.to_facility,
+                options.include_confidential,
+            );
+            let money = |v: f64, decimals: i32| {
+                if withheld {
+                    Value::Null
+                } else {
+                    round(v, decimals)
+                }
+            };
             Some(json!({
                 "type": "Feature",
                 "geometry": { "type": "LineString", "coordinates": [
@@ -513,13 +531,14 @@ pub fn links_collection(
                     "mode": c.value.mode.label(),
                     "viable": c.viable,
                     "distance_km": round(c.value.distance_km, 3),
-                    "break_even_km": round(c.value.break_even_km, 3),
-                    "net_value_per_unit": round(c.value.net_value_per_unit, 4),
+                    "break_even_km": money(c.value.break_even_km, 3),
+                    "net_value_per_unit": money(c.value.net_value_per_unit, 4),
                     "unit": stream.unit.symbol(),
                     "exchanged_per_yr": round(c.annual.exchanged_per_yr, 3),
-                    "value_per_yr": round(c.annual.value_per_yr, 2),
+                    "value_per_yr": money(c.annual.value_per_yr, 2),
                     "co2_avoided_t_per_yr": round(c.annual.co2_avoided_t_per_yr, 3),
                     "landfill_diverted_t_per_yr": round(c.annual.landfill_diverted_t_per_yr, 3),
+                    "figures_withheld": withheld,
                 }
             }))
         })

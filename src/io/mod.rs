@@ -1,9 +1,12 @@
-//! File formats: the region file, CSV and `GeoJSON` import, `GeoJSON` export, atomic writes.
+//! File formats: the region file, CSV and `GeoJSON` import, `GeoJSON` and candidate CSV export,
+//! atomic writes.
 
 pub mod atomic;
+pub mod candidates_csv;
 pub mod csv_import;
 pub mod fixed;
 pub mod geojson;
 pub mod json_path;
+pub mod merge;
 pub mod region_file;
 pub mod values;

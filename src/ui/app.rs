@@ -73,7 +73,13 @@ pub enum Command {
     SaveAsDialog,
     SaveAs(PathBuf),
     ImportDialog,
+    /// Ask how to import this file or folder: as a new region, or into the open one.
     Import(PathBuf),
+    /// Import as a new region (`merge` false) or into the open region (`merge` true).
+    ImportAs {
+        path: PathBuf,
+        merge: bool,
+    },
     ExportDialog,
     Export(PathBuf),
     Quit,
@@ -125,6 +131,9 @@ pub enum Basemap {
     OpenStreetMap,
 }
 
+/// The possible suppliers of each need of one facility (hits per need, in its needs' order).
+pub type SuppliersPerNeed = std::rc::Rc<Vec<Vec<crate::matching::PairHit>>>;
+
 /// An action waiting for the user to decide about unsaved changes.
 #[derive(Clone, Debug)]
 pub enum Pending {
@@ -158,12 +167,22 @@ pub struct PathPrompt {
     pub text: String,
 }
 
+/// The import window: the file or folder chosen, and whether it goes into the open region.
+#[derive(Clone, Debug)]
+pub struct ImportPrompt {
+    pub path: PathBuf,
+    pub merge: bool,
+}
+
 /// A message in the notification area.
 #[derive(Clone, Debug)]
 pub struct Message {
     pub error: bool,
     pub title: String,
     pub body: String,
+    /// The document (its generation) the message is about: it goes when another region is
+    /// opened. `None`: about something else (a recovery file), it stays until dismissed.
+    pub about: Option<u64>,
 }
 
 /// What survives a restart (eframe persistence).
@@ -201,7 +220,11 @@ pub struct SymbiomapApp {
     pub search: String,
     pub messages: Vec<Message>,
     pending: Option<Pending>,
+    /// What the unsaved-changes question was about, once "Save" has asked where to save.
+    after_save: Option<Pending>,
     pub path_prompt: Option<PathPrompt>,
+    /// The import window, open once a file or folder to import is chosen.
+    pub import_prompt: Option<ImportPrompt>,
     commands: Vec<Command>,
     fit_requested: bool,
     /// Online tiles are chosen but the one under the centre has not arrived.
@@ -236,6 +259,9 @@ pub struct SymbiomapApp {
     pub show_board: bool,
     /// Exports leave out confidential facilities (always in workshop mode).
     pub export_omit_confidential: bool,
+    /// Exports keep the money of exchanges with a confidential facility (never in workshop
+    /// mode); off by default.
+    pub export_include_confidential: bool,
     /// Where the workshop walk is.
     pub walk: Walk,
     /// The region's optimal plan, solved on a worker.
@@ -247,6 +273,9 @@ pub struct SymbiomapApp {
     pending_candidate: Option<(usize, usize)>,
     /// The map flying to a view: from, to, start time.
     flight: Option<Flight>,
+    /// The possible suppliers of each need of one facility, for one revision of the region:
+    /// ((revision, facility), hits per need).
+    suppliers: std::cell::RefCell<Option<((u64, usize), SuppliersPerNeed)>>,
     /// The engine's verdicts on the proposals, for one revision of the region.
     verdicts: std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<Verdict>>)>>,
     /// The window title last sent.
@@ -277,14 +306,17 @@ impl SymbiomapApp {
         let (found, unreadable) = autosave.left_behind();
         self.recovery_offer = found;
         for u in unreadable {
-            self.error(
-                "A recovery file could not be read",
-                format!(
+            // About a file on disk, not the region: it stays when another region opens.
+            self.messages.push(Message {
+                error: true,
+                title: "A recovery file could not be read".to_owned(),
+                body: format!(
                     "{}: {}\n\nIt is left where it is; open it in a text editor to rescue what you can.",
                     u.file.display(),
                     u.reason
                 ),
-            );
+                about: None,
+            });
         }
         self.autosave = Some(autosave);
     }
@@ -331,6 +363,7 @@ impl SymbiomapApp {
                         error: true,
                         title: format!("Could not open {}", p.display()),
                         body: e.to_string(),
+                        about: Some(0),
                     });
                     None
                 }
@@ -366,7 +399,9 @@ impl SymbiomapApp {
             search: String::new(),
             messages,
             pending: None,
+            after_save: None,
             path_prompt: None,
+            import_prompt: None,
             commands: Vec::new(),
             fit_requested: fit,
             map_size: egui::vec2(850.0, 750.0),
@@ -388,7 +423,9 @@ impl SymbiomapApp {
             open_project: None,
             show_board: false,
             export_omit_confidential: false,
+            export_include_confidential: false,
             verdicts: std::cell::RefCell::new(None),
+            suppliers: std::cell::RefCell::new(None),
             walk: Walk::default(),
             plan: super::plan_panel::PlanState::default(),
             opportunities: std::cell::RefCell::new(None),
@@ -452,6 +489,7 @@ impl SymbiomapApp {
             error: true,
             title: title.into(),
             body: body.into(),
+            about: Some(self.doc_generation),
         });
     }
 
@@ -460,14 +498,18 @@ impl SymbiomapApp {
             error: false,
             title: title.into(),
             body: body.into(),
+            about: Some(self.doc_generation),
         });
     }
 
-    /// Replaces the open document (the old one was saved or discarded).
+    /// Replaces the open document (the old one was saved or discarded). The status line and
+    /// the messages about the old one go with it.
     fn set_document(&mut self, doc: Document) {
         self.doc = doc;
         self.project_form = None;
         self.doc_generation += 1;
+        self.status.clear();
+        self.messages.retain(|m| m.about.is_none());
         self.form = None;
         self.selected_facility = None;
         self.selected_hub = None;
@@ -494,28 +536,80 @@ impl SymbiomapApp {
         }
     }
 
-    fn import(&mut self, path: &Path) {
+    /// Reads a folder of CSV tables, a single CSV file or a `GeoJSON` file into a region of
+    /// its own.
+    fn read_import(path: &Path) -> Result<(Region, csv_import::ImportReport), String> {
         let name = path.file_stem().map_or_else(
             || "Imported region".to_owned(),
             |s| s.to_string_lossy().into_owned(),
         );
-        let result = if path.is_dir()
+        if path.is_dir()
             || path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         {
-            let dir = if path.is_dir() {
-                path.to_owned()
-            } else {
-                path.parent().map(Path::to_owned).unwrap_or_default()
-            };
-            csv_import::import(&csv_import::CsvSources::folder(&dir), &name)
+            csv_import::import(&csv_import::CsvSources::for_path(path), &name)
                 .map(|i| (i.region, i.report))
                 .map_err(|e| e.to_string())
         } else {
             geojson::import(path, &name).map_err(|e| e.to_string())
+        }
+    }
+
+    /// Imports into the open region: one edit (undone at once), collisions reported.
+    fn import_merge(&mut self, path: &Path) {
+        let (imported, report) = match Self::read_import(path) {
+            Ok(x) => x,
+            Err(e) => {
+                self.error(
+                    format!("Could not import {}", path.display()),
+                    format!("{e}\n\nThe region is unchanged."),
+                );
+                return;
+            }
         };
-        match result {
+        let merge = crate::io::merge::plan(&self.doc.region, imported);
+        let facilities = self.doc.region.facilities.len();
+        let materials = self.doc.region.catalogue.materials.len();
+        let mut edits: Vec<Edit> = Vec::new();
+        for (i, f) in merge.facilities.into_iter().enumerate() {
+            edits.push(Edit::InsertFacility {
+                index: facilities + i,
+                facility: Box::new(f),
+            });
+        }
+        for (i, m) in merge.materials.into_iter().enumerate() {
+            edits.push(Edit::InsertMaterial {
+                index: materials + i,
+                material: Box::new(m),
+            });
+        }
+        if !edits.is_empty() {
+            self.push(Command::Edit(Edit::Batch(edits)));
+            self.fit_requested = true;
+        }
+        let m = &merge.report;
+        let title = if m.collisions.is_empty() {
+            format!("Imported {} into {}", path.display(), self.doc.region.name)
+        } else {
+            format!(
+                "Imported {} into {}: {} id collision{}",
+                path.display(),
+                self.doc.region.name,
+                m.collisions.len(),
+                if m.collisions.len() == 1 { "" } else { "s" }
+            )
+        };
+        self.messages.push(Message {
+            error: !m.collisions.is_empty(),
+            title,
+            body: format!("{m}{report}"),
+            about: Some(self.doc_generation),
+        });
+    }
+
+    fn import(&mut self, path: &Path) {
+        match Self::read_import(path) {
             Ok((region, report)) => match Document::new(region, None) {
                 Ok(mut doc) => {
                     doc.mark_unsaved_origin();
@@ -617,7 +711,10 @@ impl SymbiomapApp {
                 self.path_prompt = None;
                 self.push(command);
             }
-            Some(false) => self.path_prompt = None,
+            Some(false) => {
+                self.path_prompt = None;
+                self.after_save = None;
+            }
             None => {}
         }
     }
@@ -811,7 +908,11 @@ impl SymbiomapApp {
             Command::New => self.ask_or(Pending::New),
             Command::Open(p) => self.ask_or(Pending::Open(p)),
             Command::OpenSample(i) => self.ask_or(Pending::OpenSample(i)),
-            Command::Import(p) => self.ask_or(Pending::Import(p)),
+            Command::Import(path) => {
+                self.import_prompt = Some(ImportPrompt { path, merge: false });
+            }
+            Command::ImportAs { path, merge: true } => self.import_merge(&path),
+            Command::ImportAs { path, merge: false } => self.ask_or(Pending::Import(path)),
             Command::Quit => self.ask_or(Pending::Quit),
             Command::OpenDialog => {
                 match rfd::FileDialog::new()
@@ -850,15 +951,21 @@ impl SymbiomapApp {
                 {
                     Some(p) => self.push(Command::SaveAs(p)),
                     None if !dialogs_available() => self.ask_for_path(PathPurpose::SaveAs),
-                    None => {}
+                    // Cancelled: what was to follow the save does not happen either.
+                    None => self.after_save = None,
                 }
             }
             Command::SaveAs(p) => {
-                self.save_to(&p);
+                if self.save_to(&p) {
+                    if let Some(action) = self.after_save.take() {
+                        self.run_pending(action);
+                    }
+                }
             }
             Command::ExportDialog => {
                 match rfd::FileDialog::new()
                     .add_filter("GeoJSON", &["geojson"])
+                    .add_filter("Candidate CSV", &["csv"])
                     .set_file_name("facilities.geojson")
                     .save_file()
                 {
@@ -877,13 +984,58 @@ impl SymbiomapApp {
         }
     }
 
+    /// Exports the region: a `.csv` path gets the candidate CSV (as `symbiomap match --csv`),
+    /// any other the facilities as `GeoJSON` and the candidate links beside them.
     fn export(&mut self, path: &Path) {
         if let Err(e) = self.doc.settle() {
             self.error("Export failed", e);
             return;
         }
+        let include_confidential = self.export_include_confidential && !self.workshop;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            let region = &self.doc.region;
+            let engine = &self.doc.engine;
+            let hits: Vec<crate::matching::PairHit> =
+                engine.search(region, &crate::matching::SearchOptions::default());
+            let mut candidates = engine.quantify_all(region, &hits);
+            if self.export_omit_confidential || self.workshop {
+                candidates.retain(|c| {
+                    !crate::disclosure::withheld(
+                        region,
+                        c.from_facility as usize,
+                        c.to_facility as usize,
+                        false,
+                    )
+                });
+            }
+            match crate::io::candidates_csv::write_file(
+                path,
+                engine,
+                region,
+                &candidates,
+                include_confidential,
+            ) {
+                Ok(rows) => self.info(
+                    "Exported",
+                    format!(
+                        "{}
+{rows} candidates",
+                        path.display()
+                    ),
+                ),
+                Err(e) => self.error(
+                    "Export failed",
+                    format!("{}: cannot write: {e}", path.display()),
+                ),
+            }
+            return;
+        }
         let options = geojson::ExportOptions {
             omit_confidential: self.export_omit_confidential || self.workshop,
+            include_confidential,
         };
         let points = geojson::facilities_collection(&self.doc.region, options);
         let links_path = path.with_file_name(format!(
@@ -958,25 +1110,16 @@ impl SymbiomapApp {
             PendingChoice::Cancel => {}
             PendingChoice::Discard => self.run_pending(action),
             PendingChoice::Save => {
-                let saved = if let Some(p) = self.doc.path.clone() {
-                    self.save_to(&p)
-                } else if let Some(p) = rfd::FileDialog::new()
-                    .add_filter("Symbiomap region", &["json"])
-                    .save_file()
-                {
-                    self.save_to(&p)
-                } else {
-                    // No dialog (or it was cancelled): keep the work in the home folder rather
-                    // than lose it, and say where.
-                    let p = fallback_save_path(&self.doc.region);
-                    let saved = self.save_to(&p);
-                    if saved {
-                        self.info("Saved", format!("The region was saved to {}", p.display()));
+                if let Some(p) = self.doc.path.clone() {
+                    if self.save_to(&p) {
+                        self.run_pending(action);
                     }
-                    saved
-                };
-                if saved {
-                    self.run_pending(action);
+                } else {
+                    // Never saved: ask where, as Save as does (the save dialog, else the path
+                    // prompt); the action follows once it is saved, and not if that is
+                    // cancelled.
+                    self.after_save = Some(action);
+                    self.push(Command::SaveAsDialog);
                 }
             }
         }
@@ -1088,6 +1231,7 @@ impl SymbiomapApp {
             self.commands.extend(commands);
         }
         self.path_prompt_window(&ctx);
+        self.import_window(&ctx);
         self.pending_modal(&ctx);
 
         self.apply();
@@ -1286,7 +1430,7 @@ impl SymbiomapApp {
                 if ui.button("Import CSV or GeoJSON...    Ctrl+I").clicked() {
                     self.push(Command::ImportDialog);
                 }
-                if ui.button("Export GeoJSON...    Ctrl+E").clicked() {
+                if ui.button("Export GeoJSON or CSV...    Ctrl+E").clicked() {
                     self.push(Command::ExportDialog);
                 }
                 ui.checkbox(
@@ -1295,6 +1439,17 @@ impl SymbiomapApp {
                 )
                 .on_hover_text(
                     "Their points and every link that touches them. Always so in workshop mode.",
+                );
+                ui.add_enabled(
+                    !self.workshop && !self.export_omit_confidential,
+                    egui::Checkbox::new(
+                        &mut self.export_include_confidential,
+                        "Exports include confidential figures",
+                    ),
+                )
+                .on_hover_text(
+                    "Break-even, net value, value per year, prices and gains of exchanges with a \
+                     confidential facility. Off: those cells are left empty. Never in workshop mode.",
                 );
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -1800,6 +1955,52 @@ impl SymbiomapApp {
         }
     }
 
+    /// How to import the chosen file or folder: as a new region, or into the open one.
+    fn import_window(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = &mut self.import_prompt else {
+            return;
+        };
+        let mut done: Option<bool> = None;
+        let region = &self.doc.region;
+        egui::Modal::new(egui::Id::unique("import")).show(ctx, |ui| {
+            ui.set_max_width(560.0);
+            ui.heading("Import");
+            ui.label(prompt.path.display().to_string());
+            ui.radio_value(
+                &mut prompt.merge,
+                false,
+                "As a new region (the open one is closed)",
+            );
+            ui.radio_value(
+                &mut prompt.merge,
+                true,
+                format!("Into {} (merge)", region.name),
+            )
+            .on_hover_text(
+                "The region keeps its facilities, settings, proposals and projects; the \
+                 import's facilities are added. An id the region already has is reported and \
+                 the import's is skipped. One undo takes the whole import back.",
+            );
+            ui.horizontal(|ui| {
+                if ui.button("Import").clicked() {
+                    done = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    done = Some(false);
+                }
+            });
+        });
+        match done {
+            Some(true) => {
+                let ImportPrompt { path, merge } = prompt.clone();
+                self.import_prompt = None;
+                self.push(Command::ImportAs { path, merge });
+            }
+            Some(false) => self.import_prompt = None,
+            None => {}
+        }
+    }
+
     fn pending_modal(&mut self, ctx: &egui::Context) {
         if self.pending.is_none() {
             return;
@@ -1914,6 +2115,44 @@ impl SymbiomapApp {
             super::workshop::OPPORTUNITIES,
         ));
         *self.opportunities.borrow_mut() = Some((key, v.clone()));
+        v
+    }
+
+    /// The possible suppliers of each need of facility `f` (in the order of its needs), best
+    /// first: the search from each need ([`crate::matching::Engine::search_demand`]), near
+    /// misses and failed checks included, as the candidates of a stream are listed. Computed
+    /// once per change of the region.
+    pub fn suppliers(&self, f: usize) -> SuppliersPerNeed {
+        let key = (self.autosave_revision(), f);
+        if let Some((k, v)) = &*self.suppliers.borrow() {
+            if *k == key {
+                return v.clone();
+            }
+        }
+        let engine = &self.doc.engine;
+        let region = &self.doc.region;
+        let options = crate::matching::SearchOptions {
+            reach_factor: super::document::NEAR_MISS_FACTOR,
+            include_failed: true,
+        };
+        let needs = region.facilities.get(f).map_or(0, |x| x.needs.len());
+        let v = std::rc::Rc::new(
+            (0..needs)
+                .map(|n| {
+                    let mut hits: Vec<crate::matching::PairHit> = Vec::new();
+                    if let Some(d) = engine.demand_index(f, n) {
+                        engine.search_demand(region, d, &options, &mut hits);
+                    }
+                    hits.sort_by(|a, b| {
+                        b.viable
+                            .cmp(&a.viable)
+                            .then(b.net_value_per_unit.total_cmp(&a.net_value_per_unit))
+                    });
+                    hits
+                })
+                .collect::<Vec<_>>(),
+        );
+        *self.suppliers.borrow_mut() = Some((key, v.clone()));
         v
     }
 

@@ -72,12 +72,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     facility_header(ui, facility);
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
-                    needs(
-                        ui,
-                        facility,
-                        &app.doc.engine.catalogue,
-                        app.workshop && facility.confidential,
-                    );
+                    needs(ui, app, fi, facility, out);
                     ui.separator();
                     // The scenario sliders stay at hand: the map and the list below follow
                     // them while they move.
@@ -492,7 +487,7 @@ fn preprocessing(
     for row in rows {
         ui.horizontal(|ui| {
             for option in row {
-                chip(ui, fi, si, s, option, out);
+                chip(ui, fi, si, s, option, catalogue, out);
             }
         });
     }
@@ -527,8 +522,17 @@ fn preprocessing(
             });
             if let Some(m) = &option.moisture {
                 let mut target = step.target_moisture_pct.unwrap_or(m.default_target_pct);
+                // A target at or above the moisture the stream reaches this step with cannot
+                // run, and the stream would leave the search: the slider stops below it.
+                let Some(highest) = highest_moisture_target(s, catalogue, index, m) else {
+                    ui.colored_label(
+                        Color32::from_rgb(190, 40, 40),
+                        "The stream is already drier than this step can make it: remove the step.",
+                    );
+                    continue;
+                };
                 let r = ui.add(
-                    egui::Slider::new(&mut target, m.min_target_pct..=90.0)
+                    egui::Slider::new(&mut target, m.min_target_pct..=highest)
                         .text("Target moisture %")
                         .fixed_decimals(0),
                 );
@@ -570,9 +574,43 @@ fn preprocessing(
             facility: fi,
             stream: si,
             index: s.preprocessing.len(),
-            step: PreprocessStep::new(&chip.0),
+            step: new_step(s, catalogue, &chip.0),
         }));
     }
+}
+
+/// A step added at the end of the stream's chain: a drying step whose default target is not
+/// below the moisture the stream reaches it with starts at the highest target it can run at.
+fn new_step(s: &OutputStream, catalogue: &Catalogue, key: &str) -> PreprocessStep {
+    let mut step = PreprocessStep::new(key);
+    if let Some(effect) = option_for(catalogue, key).and_then(|o| o.moisture.as_ref()) {
+        if let Some(highest) = highest_moisture_target(s, catalogue, s.preprocessing.len(), effect)
+        {
+            if effect.default_target_pct > highest {
+                step.target_moisture_pct = Some(highest);
+            }
+        }
+    }
+    step
+}
+
+/// The highest target moisture step `index` of the stream's chain can be given: a whole
+/// percent below the moisture the stream reaches it with (after the steps before it), at most
+/// 90 %. `None` when that leaves no room above the step's lowest target, or the moisture is
+/// not known (the step cannot run either way).
+fn highest_moisture_target(
+    s: &OutputStream,
+    catalogue: &Catalogue,
+    index: usize,
+    effect: &crate::catalogue::MoistureEffect,
+) -> Option<f64> {
+    let basis = crate::economics::StreamBasis::of(s, catalogue.material(&s.material));
+    let before = s.preprocessing.get(..index)?;
+    let entering = crate::economics::apply_preprocessing(&basis, before, catalogue)
+        .ok()?
+        .moisture_pct?;
+    let highest = ((entering - 1.0).ceil()).min(90.0);
+    (highest >= effect.min_target_pct).then_some(highest)
 }
 
 /// One preprocessing option as a chip to drag onto the stream (or add from its menu).
@@ -582,6 +620,7 @@ fn chip(
     si: usize,
     s: &OutputStream,
     option: &PreprocessOption,
+    catalogue: &Catalogue,
     out: &mut Vec<Command>,
 ) {
     let id = egui::Id::unique(("chip", &option.key));
@@ -613,19 +652,22 @@ fn chip(
                     facility: fi,
                     stream: si,
                     index: s.preprocessing.len(),
-                    step: PreprocessStep::new(&option.key),
+                    step: new_step(s, catalogue, &option.key),
                 }));
                 ui.close();
             }
         });
 }
 
-fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue, hide_costs: bool) {
+fn needs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut Vec<Command>) {
     if f.needs.is_empty() {
         return;
     }
+    let catalogue = &app.doc.engine.catalogue;
+    let hide_costs = app.workshop && f.confidential;
+    let suppliers = app.suppliers(fi);
     ui.strong(format!("Needs ({})", f.needs.len()));
-    for n in &f.needs {
+    for (ni, n) in f.needs.iter().enumerate() {
         let material = catalogue
             .material(&n.material)
             .map_or(n.material.as_str(), |m| m.display_name());
@@ -635,6 +677,93 @@ fn needs(ui: &mut Ui, f: &Facility, catalogue: &Catalogue, hide_costs: bool) {
         ))
         .id_salt(("need", &n.id))
         .show(ui, |ui| need_details(ui, n, catalogue, hide_costs));
+        let hits = suppliers.get(ni).map_or(&[][..], Vec::as_slice);
+        let viable = hits.iter().filter(|h| h.viable).count();
+        // Open at once for a facility that only buys: its suppliers are what it is about.
+        egui::CollapsingHeader::new(format!("Possible suppliers: {viable} viable"))
+            .id_salt(("suppliers", &n.id))
+            .default_open(f.outputs.is_empty())
+            .show(ui, |ui| supplier_list(ui, app, fi, ni, hits, out));
+    }
+}
+
+/// How many suppliers of a need are listed.
+const SUPPLIERS_SHOWN: usize = 15;
+
+/// The possible suppliers of need `ni` of facility `fi`, best first: who, which stream, how
+/// far, and (unless a party is confidential in the workshop) what it is worth. A click shows
+/// the pair on the map with the supplier's stream selected.
+fn supplier_list(
+    ui: &mut Ui,
+    app: &SymbiomapApp,
+    fi: usize,
+    ni: usize,
+    hits: &[crate::matching::PairHit],
+    out: &mut Vec<Command>,
+) {
+    if hits.is_empty() {
+        ui.weak("No stream in the region reaches this need.");
+        return;
+    }
+    let region = &app.doc.region;
+    let engine = &app.doc.engine;
+    for h in hits.iter().take(SUPPLIERS_SHOWN) {
+        let Some(s) = engine.supplies.get(h.supply as usize) else {
+            continue;
+        };
+        let (from, stream) = (s.facility as usize, s.stream as usize);
+        let Some((supplier, output)) = region
+            .facilities
+            .get(from)
+            .and_then(|x| Some((x, x.outputs.get(stream)?)))
+        else {
+            continue;
+        };
+        let material = engine
+            .catalogue
+            .material(&output.material)
+            .map_or(output.material.as_str(), |m| m.display_name());
+        ui.horizontal_wrapped(|ui| {
+            badge(ui, h.kind);
+            let name = if h.viable {
+                RichText::new(&supplier.name).strong()
+            } else {
+                RichText::new(format!("{} (not viable)", supplier.name)).weak()
+            };
+            if ui
+                .link(name)
+                .on_hover_text("Show this pair: the supplier's stream and its candidates")
+                .clicked()
+            {
+                out.push(Command::ShowExchange {
+                    from_facility: from,
+                    stream,
+                    to_facility: fi,
+                    need: ni,
+                });
+            }
+            ui.label(format!("{material}, {:.1} km", h.distance_km))
+                .on_hover_text(term("km"));
+            if masked(app, from, fi) {
+                ui.label(format!(
+                    "b/e {}",
+                    crate::disclosure::distance_band(h.break_even_km)
+                ))
+                .on_hover_text(term("b/e"));
+            } else {
+                ui.label(format!("b/e {:.0} km", h.break_even_km))
+                    .on_hover_text(term("b/e"));
+                ui.label(format!(
+                    "net {:.2}/{}",
+                    h.net_value_per_unit,
+                    output.unit.symbol()
+                ))
+                .on_hover_text(term("net"));
+            }
+        });
+    }
+    if hits.len() > SUPPLIERS_SHOWN {
+        ui.weak(format!("... and {} more", hits.len() - SUPPLIERS_SHOWN));
     }
 }
 
@@ -760,13 +889,16 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
     if let Some(p) = &view.problem {
         ui.colored_label(Color32::from_rgb(190, 40, 40), p);
     }
+    let reach_banded = super::pipeline_panel::reach_masked(app);
     ui.horizontal_wrapped(|ui| {
         ui.label("Reach (break-even):");
         for (mode, km) in &view.reach_by_mode {
             ui.label(
                 RichText::new(format!(
                     "{mode} {}",
-                    if km.is_finite() {
+                    if reach_banded {
+                        crate::disclosure::distance_band(*km)
+                    } else if km.is_finite() {
                         format!("{km:.0} km")
                     } else {
                         "unlimited".into()
@@ -869,9 +1001,14 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
                 ui.label(format!("-> {material}"));
                 ui.label(format!("{:.1} km", cand.value.distance_km))
                     .on_hover_text(term("km"));
-                ui.label(format!("b/e {:.0} km", cand.value.break_even_km))
-                    .on_hover_text(term("b/e"));
-                if masked(app, cand.from_facility, cand.to_facility) {
+                let hidden = masked(app, cand.from_facility, cand.to_facility);
+                ui.label(if hidden {
+                    format!("b/e {}", crate::disclosure::distance_band(cand.value.break_even_km))
+                } else {
+                    format!("b/e {:.0} km", cand.value.break_even_km)
+                })
+                .on_hover_text(term("b/e"));
+                if hidden {
                     ui.label(RichText::new(band(cand)).strong())
                         .on_hover_text("A party is confidential: its costs and prices are not shown in workshop mode.");
                 } else {
@@ -1003,9 +1140,10 @@ fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool) {
     }
     for (mode, r) in &c.by_mode {
         match r {
-            Ok(pv) if hide_money => {
-                ui.label(format!("{mode}: break-even {:.0} km", pv.break_even_km))
-            }
+            Ok(pv) if hide_money => ui.label(format!(
+                "{mode}: break-even {}",
+                crate::disclosure::distance_band(pv.break_even_km)
+            )),
             Ok(pv) => ui.label(format!(
                 "{mode}: break-even {:.0} km, net {:.2}",
                 pv.break_even_km, pv.net_value_per_unit

@@ -34,6 +34,13 @@ pub fn masked(app: &SymbiomapApp, from: usize, to: usize) -> bool {
         })
 }
 
+/// Whether a stream's break-even reach is said as a band: in workshop mode when the region
+/// has a confidential facility, since the reach follows the sender's outlet cost and the best
+/// price paid for the material, either of which may be a confidential company's.
+pub fn reach_masked(app: &SymbiomapApp) -> bool {
+    app.workshop && app.doc.region.facilities.iter().any(|f| f.confidential)
+}
+
 /// How comfortably a pair pays, without money: for confidential parties in a workshop.
 pub fn band(c: &Candidate) -> &'static str {
     if !c.viable {
@@ -60,9 +67,9 @@ pub fn economics_line(app: &SymbiomapApp, c: &Candidate) -> String {
         .map_or("t", |s| s.unit.symbol());
     if masked(app, c.from_facility, c.to_facility) {
         format!(
-            "{:.0} km, break-even {:.0} km: {} (costs confidential)",
+            "{:.0} km, break-even {}: {} (costs confidential)",
             c.value.distance_km,
-            c.value.break_even_km,
+            crate::disclosure::distance_band(c.value.break_even_km),
             band(c)
         )
     } else {

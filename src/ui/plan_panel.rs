@@ -496,9 +496,17 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
             r.companies.len()
         ));
     }
-    for u in &r.hubs {
+    let hubs_withheld = crate::plan::Withheld::new(region, o, !app.workshop).hubs;
+    for (u, &hidden) in r.hubs.iter().zip(&hubs_withheld) {
         let Some(h) = o.hubs.get(u.hub) else {
             continue;
+        };
+        let money = |v: f64| {
+            if hidden {
+                "(confidential)".to_owned()
+            } else {
+                thousands(v)
+            }
         };
         ui.separator();
         ui.label(RichText::new(format!("Hub: {}", h.name)).strong());
@@ -511,11 +519,11 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
             u.receivers.len(),
             thousands(u.fixed_cost_per_yr + u.variable_cost_per_yr),
             thousands(u.fixed_cost_per_yr),
-            thousands(u.earns_per_yr),
+            money(u.earns_per_yr),
             u.host
                 .and_then(|f| region.facilities.get(f))
                 .map_or(String::new(), |f| format!(" ({})", f.name)),
-            thousands(u.operator_gain_per_yr),
+            money(u.operator_gain_per_yr),
         ));
     }
     ui.separator();
@@ -532,7 +540,10 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
                         ui.label(RichText::new(h).strong());
                     }
                     ui.end_row();
-                    for c in &r.companies {
+                    // In the workshop a company that trades with a confidential one shows
+                    // no gain either: with the equal split it would give the margin away.
+                    let withheld = crate::plan::Withheld::new(region, o, !app.workshop);
+                    for (c, &hidden) in r.companies.iter().zip(&withheld.companies) {
                         let Some(f) = region.facilities.get(c.facility) else {
                             continue;
                         };
@@ -541,7 +552,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
                         }
                         ui.label(c.as_sender.to_string());
                         ui.label(c.as_receiver.to_string());
-                        if super::pipeline_panel::masked(app, c.facility, c.facility) {
+                        if hidden {
                             ui.label("confidential");
                         } else if c.compensation_needed_per_yr > 0.0 {
                             ui.colored_label(

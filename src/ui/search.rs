@@ -1,13 +1,15 @@
-//! The search box: facilities by name, operator or sector; streams by material or EWC code.
+//! The search box: facilities by name, operator or sector; output streams by material,
+//! description or EWC code; needs by material or description.
 
 use crate::model::Region;
 use crate::reference::ewc_digits;
 
-/// A search result: a facility, or one of its output streams.
+/// A search result: a facility, one of its output streams, or one of its needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
     pub facility: usize,
     pub stream: Option<usize>,
+    pub need: Option<usize>,
     pub label: String,
 }
 
@@ -25,6 +27,7 @@ pub fn search(region: &Region, query: &str, limit: usize) -> Vec<Hit> {
             out.push(Hit {
                 facility: fi,
                 stream: None,
+                need: None,
                 label: f.name.clone(),
             });
         }
@@ -44,7 +47,19 @@ pub fn search(region: &Region, query: &str, limit: usize) -> Vec<Hit> {
                 out.push(Hit {
                     facility: fi,
                     stream: Some(si),
+                    need: None,
                     label: format!("{} - {}", f.name, s.material.replace('_', " ")),
+                });
+            }
+        }
+        for (ni, n) in f.needs.iter().enumerate() {
+            let hay = format!("{} {}", n.material.replace('_', " "), n.description).to_lowercase();
+            if words.iter().all(|w| hay.contains(w.as_str())) {
+                out.push(Hit {
+                    facility: fi,
+                    stream: None,
+                    need: Some(ni),
+                    label: format!("{} - needs {}", f.name, n.material.replace('_', " ")),
                 });
             }
         }
@@ -71,6 +86,7 @@ mod tests {
             Hit {
                 facility: 0,
                 stream: None,
+                need: None,
                 label: "Riverside power station".into()
             }
         );
@@ -80,6 +96,22 @@ mod tests {
         assert_eq!(by_code.len(), 1);
         assert_eq!(by_code[0].facility, 0);
         assert!(search(&region, "zzz", 10).is_empty());
+        // Needs too: the sample's plasterboard works buys gypsum and sells nothing.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-regions/scheldt-valley.json");
+        let sample = crate::io::region_file::load(&path).unwrap();
+        let gypsum = search(&sample, "gypsum", 20);
+        let works = sample.facility_index("SV05").unwrap();
+        assert!(
+            gypsum
+                .iter()
+                .any(|h| h.facility == works && h.need == Some(0) && h.stream.is_none()),
+            "{gypsum:?}"
+        );
+        assert!(
+            gypsum.iter().any(|h| h.stream.is_some()),
+            "and the gypsum streams"
+        );
         assert!(search(&region, "  ", 10).is_empty());
     }
 }

@@ -227,14 +227,25 @@ fn opportunity_card(ui: &mut Ui, app: &SymbiomapApp, o: &Opportunity, out: &mut 
             format!("{} replaces {} ({})", name(a), name(b), c.kind.label())
         },
     );
+    let hidden = masked(app, c.from_facility, c.to_facility);
     big_line(
         ui,
-        format!(
-            "{:.0} km by {}, break-even at {:.0} km",
-            c.value.distance_km, c.value.mode, c.value.break_even_km
-        ),
+        if hidden {
+            // The break-even distance times the transport rate is the margin: a band only.
+            format!(
+                "{:.0} km by {}, break-even at {}",
+                c.value.distance_km,
+                c.value.mode,
+                crate::disclosure::distance_band(c.value.break_even_km)
+            )
+        } else {
+            format!(
+                "{:.0} km by {}, break-even at {:.0} km",
+                c.value.distance_km, c.value.mode, c.value.break_even_km
+            )
+        },
     );
-    if masked(app, c.from_facility, c.to_facility) {
+    if hidden {
         big_line(ui, format!("{} (costs confidential)", band(c)));
     } else {
         big_line(
