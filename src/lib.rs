@@ -21,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod plan;
 pub mod reference;
+pub mod resilience;
 pub mod screen;
 pub mod spatial;
 pub mod streamed;
