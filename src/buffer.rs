@@ -1472,6 +1472,7 @@ mod tests {
                 every_days: 7.0,
             },
             months: vec![4, 5, 6],
+            ..Availability::default()
         };
         let t = tonnes_per_unit(stream.unit, 1.03).unwrap();
         let supply = supply_of_stream(&stream, t, 1.5).unwrap();
