@@ -198,6 +198,8 @@ pub struct PlanArgs {
     pub lp_solver: Option<String>,
 }
 
+// Command-line switches are independent yes/no flags by nature.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Args, Debug)]
 pub struct WhatifArgs {
     pub region: PathBuf,
@@ -721,17 +723,14 @@ pub fn render_whatif(
     let column_partner = |col: usize, side: Side| {
         let c = &outcome.problem.columns[col];
         let cand = &outcome.candidates[c.candidate];
-        match side {
-            Side::Outlet => {
-                let d = &engine.demands[cand.hit.demand as usize];
-                let f = fac(d.facility as usize);
-                format!("{} ({})", f.name, f.needs[d.need as usize].material)
-            }
-            _ => {
-                let sp = &engine.supplies[cand.hit.supply as usize];
-                let f = fac(sp.facility as usize);
-                format!("{} ({})", f.name, f.outputs[sp.stream as usize].material)
-            }
+        if side == Side::Outlet {
+            let d = &engine.demands[cand.hit.demand as usize];
+            let f = fac(d.facility as usize);
+            format!("{} ({})", f.name, f.needs[d.need as usize].material)
+        } else {
+            let sp = &engine.supplies[cand.hit.supply as usize];
+            let f = fac(sp.facility as usize);
+            format!("{} ({})", f.name, f.outputs[sp.stream as usize].material)
         }
     };
     let mut s = String::new();

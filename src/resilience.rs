@@ -740,15 +740,12 @@ fn list_backups(
         let spare = replace_with(net, &stopped, col, x_e, &[b]).1;
         let cand = &net.outcome.candidates[cb.candidate];
         let k = cb.need_units_per_source_unit;
-        let (facility, flow) = match side {
-            Side::Supplier => {
-                let s = &engine.supplies[cand.hit.supply as usize];
-                (s.facility as usize, s.stream as usize)
-            }
-            _ => {
-                let d = &engine.demands[cand.hit.demand as usize];
-                (d.facility as usize, d.need as usize)
-            }
+        let (facility, flow) = if side == Side::Supplier {
+            let s = &engine.supplies[cand.hit.supply as usize];
+            (s.facility as usize, s.stream as usize)
+        } else {
+            let d = &engine.demands[cand.hit.demand as usize];
+            (d.facility as usize, d.need as usize)
         };
         out.push(Backup {
             column: b,
@@ -856,19 +853,15 @@ pub fn backups(engine: &Engine, region: &Region, outcome: &Outcome) -> Vec<Excha
             let (outlets, outlet_cover) = list_backups(&net, engine, col, q, Side::Outlet);
             let (price, outlet_cost, outlet) = today(engine, region, c, outcome);
             let need_units = q * c.need_units_per_source_unit;
-            let (sender_gain, receiver_gain) = match exchange {
-                Some(ei) => {
-                    let e = &outcome.report.exchanges[ei];
-                    (e.sender_gain_per_yr, e.receiver_gain_per_yr)
-                }
-                None => {
-                    let cand = &outcome.candidates[c.candidate];
-                    let private =
-                        cand.private_value_per_yr(q) - c.fixed_cost_per_yr + cand.fixed_cost_per_yr;
-                    let split =
-                        split_surplus(private, cand.sender_alone_per_source_unit * q, false);
-                    (split.sender_per_yr, split.receiver_per_yr)
-                }
+            let (sender_gain, receiver_gain) = if let Some(ei) = exchange {
+                let e = &outcome.report.exchanges[ei];
+                (e.sender_gain_per_yr, e.receiver_gain_per_yr)
+            } else {
+                let cand = &outcome.candidates[c.candidate];
+                let private =
+                    cand.private_value_per_yr(q) - c.fixed_cost_per_yr + cand.fixed_cost_per_yr;
+                let split = split_surplus(private, cand.sender_alone_per_source_unit * q, false);
+                (split.sender_per_yr, split.receiver_per_yr)
             };
             ExchangeBackups {
                 exchange,
@@ -1155,9 +1148,7 @@ pub fn what_if(
     };
     let days = stop.days();
     let f = days / DAYS_PER_YR;
-    let catalogue_reaction = StorageCatalogue::builtin()
-        .map(|c| c.defaults.reaction_days)
-        .unwrap_or(5.0);
+    let catalogue_reaction = StorageCatalogue::builtin().map_or(5.0, |c| c.defaults.reaction_days);
     let mut companies: BTreeMap<usize, CompanyCost> = BTreeMap::new();
     let mut lost = Vec::new();
     for (k, &col) in lost_cols.iter().enumerate() {
@@ -1178,21 +1169,18 @@ pub fn what_if(
             }
             exchange_buffer(engine, region, e, simulation)
                 .map(|sizing| {
-                    let (cover_days, short_days) = match side {
-                        Side::Outlet => {
-                            let mean_store = sizing.average_stock_t - sizing.safety_stock_t;
-                            let room = (sizing.byproduct_store_t - mean_store).max(0.0);
-                            let per_day = sizing.supply_t_per_yr / DAYS_PER_YR;
-                            (if per_day > 0.0 { room / per_day } else { 0.0 }, 0.0)
-                        }
-                        _ => {
-                            let cover = if sizing.use_t_per_day > 0.0 {
-                                sizing.average_stock_t / sizing.use_t_per_day
-                            } else {
-                                0.0
-                            };
-                            (cover, (days.min(catalogue_reaction) - cover).max(0.0))
-                        }
+                    let (cover_days, short_days) = if side == Side::Outlet {
+                        let mean_store = sizing.average_stock_t - sizing.safety_stock_t;
+                        let room = (sizing.byproduct_store_t - mean_store).max(0.0);
+                        let per_day = sizing.supply_t_per_yr / DAYS_PER_YR;
+                        (if per_day > 0.0 { room / per_day } else { 0.0 }, 0.0)
+                    } else {
+                        let cover = if sizing.use_t_per_day > 0.0 {
+                            sizing.average_stock_t / sizing.use_t_per_day
+                        } else {
+                            0.0
+                        };
+                        (cover, (days.min(catalogue_reaction) - cover).max(0.0))
                     };
                     let covered_days = cover_days.min(days);
                     BufferCover {

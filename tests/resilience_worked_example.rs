@@ -296,6 +296,19 @@ fn a_stopped_for_four_weeks_and_for_good() {
         (ex("B").sender_gain_per_yr + ex("C").sender_gain_per_yr) * f,
         1e-6
     ));
+    // The figures docs/RESILIENCE.md prints (the engine's economics for these firms).
+    assert!(close(b.sizing.average_stock_t, 986.3, 0.05));
+    assert!(close(b.cover_days, 7.20, 0.005));
+    assert!(close(ash.covered_tonnes, 986.3, 0.05));
+    for (id, eur) in [
+        ("A", 1_126_470.0),
+        ("B", 749_988.0),
+        ("C", 153_329.0),
+        ("D", -223_153.0),
+    ] {
+        assert!(close(cost(id), eur, 1.0), "{id}: {}", cost(id));
+    }
+    assert!(close(w.value_lost, 1_806_634.0, 1.0), "{}", w.value_lost);
     eprintln!(
         "A 4 weeks: ash store {:.1} t capacity ({:.1} cycle), {:.1} t mean, cover {:.2} days, covered {:.1} t; \
          value lost {:.0}; costs A {:.0} B {:.0} C {:.0} D {:.0}; exchange values {:.0} {:.0}",
