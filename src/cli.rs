@@ -852,12 +852,13 @@ pub fn render_whatif(
                 Side::Outlet => {
                     let _ = writeln!(
                         s,
-                        "    the sender needs another outlet: backups take {:.0} % ({}{}); {} {unit} to today's outlet, {} {cur}",
+                        "    the sender needs another outlet: backups take {:.0} % ({}{}); {} {unit} to today's outlet, {} {cur}{}",
                         100.0 * l.replaced_share,
                         thousands(l.replaced),
                         if takers.is_empty() { String::new() } else { format!(" {unit}: {}", takers.join(", ")) },
                         thousands(l.fallback_units),
-                        thousands(l.fallback_cost)
+                        thousands(l.fallback_cost),
+                        if l.fallback_cost < 0.0 { " (negative: it sells the stream today)" } else { "" }
                     );
                 }
                 Side::None => {

@@ -27,8 +27,11 @@ use symbiomap::plan::{
 };
 use symbiomap::resilience::{criticality, what_if, Stop};
 
-/// T3 by brute force for facility `f`: (gross, residual) by value and by tonnes.
-fn naive_t3(outcome: &Outcome, f: usize) -> ((f64, f64), (f64, f64)) {
+/// What T3 gives for one facility: (gross, residual) by value and by tonnes.
+type Shares = ((f64, f64), (f64, f64));
+
+/// T3 by brute force for facility `f`, and what each column carries more.
+fn naive_t3(outcome: &Outcome, f: usize) -> (Shares, Vec<f64>) {
     let p = &outcome.problem;
     let x = &outcome.solution.x;
     let value = |col: usize| {
@@ -153,9 +156,18 @@ fn naive_t3(outcome: &Outcome, f: usize) -> ((f64, f64), (f64, f64)) {
         residual.1 += tonnes(e) * (1.0 - r);
     }
     let share = |a: f64, w: f64| if w > 0.0 { a / w } else { 0.0 };
+    let extra = y
+        .iter()
+        .zip(x)
+        .enumerate()
+        .map(|(i, (y, x))| if lost.contains(&i) { 0.0 } else { y - x })
+        .collect();
     (
-        (share(gross.0, w_value), share(residual.0, w_value)),
-        (share(gross.1, w_t), share(residual.1, w_t)),
+        (
+            (share(gross.0, w_value), share(residual.0, w_value)),
+            (share(gross.1, w_t), share(residual.1, w_t)),
+        ),
+        extra,
     )
 }
 
@@ -218,7 +230,7 @@ fn the_ranking_and_the_stops_match_naive_recomputations() {
             );
         }
         for a in &k.actors {
-            let ((g_v, r_v), (g_t, r_t)) = naive_t3(&outcome, a.facility);
+            let (((g_v, r_v), (g_t, r_t)), naive_extra) = naive_t3(&outcome, a.facility);
             assert!(
                 close(a.loss.gross_value_share, g_v)
                     && close(a.loss.residual_value_share, r_v)
@@ -255,8 +267,17 @@ fn the_ranking_and_the_stops_match_naive_recomputations() {
                     y[i] = 0.0;
                 }
             }
+            let mut extra = vec![0.0; y.len()];
             for t in &w.takeovers {
                 y[t.backup_column] += t.source_units_per_yr;
+                extra[t.backup_column] += t.source_units_per_yr;
+            }
+            // The same backups take over, each as much, as the brute force's.
+            for (i, (a, b)) in extra.iter().zip(&naive_extra).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0),
+                    "seed {seed} column {i}: takes {a} more, the brute force {b}"
+                );
             }
             let broken = violations(&replan.problem, &y);
             assert!(broken.is_empty(), "seed {seed}: takeover breaks {broken:?}");
