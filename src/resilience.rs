@@ -273,14 +273,12 @@ fn replace(
         };
         backups.retain(|&b| {
             let cb = &p.columns[b];
+            // A stopped sender's other streams stop with it; when only the hub between them
+            // stopped, the same sender's direct exchange is a backup.
             !lost_set.contains(&b)
                 && only.is_none_or(|o| o.contains(&b))
                 && !stopped.contains(&cb.from_facility)
                 && !stopped.contains(&cb.to_facility)
-                && match side {
-                    Side::Supplier => cb.from_facility != ce.from_facility,
-                    _ => cb.to_facility != ce.to_facility,
-                }
         });
         // Best first: value per need unit for a supplier, per source unit for an outlet.
         let score = |b: usize| {
