@@ -1,5 +1,5 @@
-//! The command line: `symbiomap check | import | match | plan | screen | export | bench |
-//! generate | upgrade`.
+//! The command line: `symbiomap check | import | match | plan | whatif | screen | export |
+//! bench | generate | upgrade`.
 //! With no command, the binary opens the desktop app (see `main.rs`).
 
 use std::fmt::Write as _;
@@ -54,6 +54,10 @@ pub enum Command {
     /// The region's optimal plan: how much of each stream goes to each need so that the region
     /// gains the most (HiGHS), against the greedy pass, with each company's gain.
     Plan(PlanArgs),
+    /// What if plants stop: the plan's exchanges lost, what the stores bridge, the backups that
+    /// take over and each company's cost; with --rank, every facility of the plan by what
+    /// depends on it and the region's resilience (T3); with --backups, every exchange's backups.
+    Whatif(WhatifArgs),
     /// Screen CSV tables region-wide without importing them: every pair of the same material
     /// within its break-even distance, fast enough for registers of a million sites.
     Screen(ScreenArgs),
@@ -209,6 +213,44 @@ pub struct PlanArgs {
     pub include_confidential: bool,
 }
 
+// Command-line switches are independent yes/no flags by nature.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Args, Debug)]
+pub struct WhatifArgs {
+    pub region: PathBuf,
+    /// Facilities that stop, by id: `FACILITY[,FACILITY...]` (repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "FACILITY[,..]")]
+    pub stop: Vec<String>,
+    /// For this many weeks (default: for good, and the plan is solved again without them).
+    #[arg(long)]
+    pub weeks: Option<f64>,
+    /// Rank every facility of the plan by the share of its exchanged value and tonnes that
+    /// depends on it, and print the region's resilience (T3, `docs/RESILIENCE.md`).
+    #[arg(long)]
+    pub rank: bool,
+    /// List every exchange's backup suppliers and outlets, and the cost of falling back.
+    #[arg(long)]
+    pub backups: bool,
+    /// Carbon price, per tonne of CO2 (default: the region's setting).
+    #[arg(long)]
+    pub carbon_price: Option<f64>,
+    /// A yearly cost every exchange carries (as for `plan`).
+    #[arg(long, default_value_t = 0.0)]
+    pub exchange_cost: f64,
+    /// Stop each solve after this many seconds.
+    #[arg(long, default_value_t = 300.0)]
+    pub time_limit: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// How many rows of each list to print (JSON gets them all).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// No progress on standard error.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     pub region: PathBuf,
@@ -269,6 +311,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Import(args) => import(&args),
         Command::Match(args) => run_match(&args),
         Command::Plan(args) => plan(&args),
+        Command::Whatif(args) => whatif(&args),
         Command::Screen(args) => screen(&args),
         Command::Export(args) => export(&args),
         Command::Bench(args) => bench(&args),
@@ -632,6 +675,452 @@ fn plan(args: &PlanArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn whatif(args: &WhatifArgs) -> Result<()> {
+    use crate::resilience::{backups, criticality, to_json, what_if, Stop};
+    let mut region = load(&args.region)?;
+    if let Some(p) = args.carbon_price {
+        region.settings.carbon_price_per_t_co2 = p;
+    }
+    if args.stop.is_empty() && !args.rank && !args.backups {
+        bail!(
+            "whatif: nothing to do: give --stop FACILITY[,..] (and --weeks N), --rank or --backups"
+        );
+    }
+    if args.weeks.is_some() && args.stop.is_empty() {
+        bail!("whatif: --weeks needs --stop FACILITY[,..]");
+    }
+    // The facilities first: an unknown id is reported before anything is solved.
+    let stop = if args.stop.is_empty() {
+        None
+    } else {
+        Some(
+            Stop::by_ids(&region, &args.stop, args.weeks)
+                .with_context(|| format!("--stop: {}", args.region.display()))?,
+        )
+    };
+    let options = crate::plan::PlanOptions {
+        exchange_cost_per_yr: args.exchange_cost,
+        time_limit_s: Some(args.time_limit),
+        progress: !args.quiet,
+        solver_log_min_columns: 100_000,
+        ..Default::default()
+    };
+    let engine = Engine::new(&region)?;
+    let hubs = crate::hubs::resolve(&region, &crate::hubs::HubsFile::default())?;
+    let quiet = args.quiet;
+    let mut progress = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let outcome = crate::plan::plan_region(&engine, &region, &hubs, &options, &mut progress)
+        .with_context(|| format!("{}: no plan", args.region.display()))?;
+    let scenario = match &stop {
+        Some(stop) => Some(what_if(
+            &engine,
+            &region,
+            &outcome,
+            stop,
+            &options,
+            crate::buffer::Simulation::default(),
+            &mut progress,
+        )?),
+        None => None,
+    };
+    let ranking = args.rank.then(|| {
+        progress("critical actors: each facility of the plan stopped in turn");
+        criticality(&engine, &outcome, &mut progress)
+    });
+    let backup_list = args.backups.then(|| backups(&engine, &region, &outcome));
+    if args.json {
+        let json = to_json(
+            &engine,
+            &region,
+            &outcome,
+            scenario.as_ref(),
+            ranking.as_ref(),
+            backup_list.as_deref(),
+        );
+        outln!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        print!(
+            "{}",
+            render_whatif(
+                &engine,
+                &region,
+                &outcome,
+                scenario.as_ref(),
+                ranking.as_ref(),
+                backup_list.as_deref(),
+                args.top,
+            )
+        );
+    }
+    Ok(())
+}
+
+/// The text of `symbiomap whatif`.
+pub fn render_whatif(
+    engine: &Engine,
+    region: &Region,
+    outcome: &crate::plan::Outcome,
+    scenario: Option<&crate::resilience::WhatIf>,
+    ranking: Option<&crate::resilience::Criticality>,
+    backups: Option<&[crate::resilience::ExchangeBackups]>,
+    top: usize,
+) -> String {
+    use crate::resilience::Side;
+    let cur = &region.currency;
+    let fac = |i: usize| &region.facilities[i];
+    let exchange_name = |e: &crate::plan::PlannedExchange| {
+        let from = fac(e.from_facility);
+        let to = fac(e.to_facility);
+        format!(
+            "{} -> {} ({} -> {})",
+            from.name, to.name, from.outputs[e.stream].material, to.needs[e.need].material
+        )
+    };
+    let column_partner = |col: usize, side: Side| {
+        let c = &outcome.problem.columns[col];
+        let cand = &outcome.candidates[c.candidate];
+        if side == Side::Outlet {
+            let d = &engine.demands[cand.hit.demand as usize];
+            let f = fac(d.facility as usize);
+            format!("{} ({})", f.name, f.needs[d.need as usize].material)
+        } else {
+            let sp = &engine.supplies[cand.hit.supply as usize];
+            let f = fac(sp.facility as usize);
+            format!("{} ({})", f.name, f.outputs[sp.stream as usize].material)
+        }
+    };
+    let mut s = String::new();
+    let r = &outcome.report;
+    let _ = writeln!(s, "Region: {}", region.name);
+    let _ = writeln!(
+        s,
+        "Plan: {}, {} exchanges, value {} {cur}/yr, {:.0} t/yr exchanged",
+        outcome.solution.status,
+        r.exchanges.len(),
+        thousands(outcome.solution.objective),
+        r.exchanged_t_per_yr
+    );
+    if let Some(w) = scenario {
+        let names: Vec<String> = w
+            .stop
+            .facilities
+            .iter()
+            .map(|&f| format!("{} ({})", fac(f).name, fac(f).id))
+            .collect();
+        let period = match w.stop.weeks {
+            Some(n) => format!("for {n} weeks ({:.0} days)", w.days),
+            None => "for good (figures a year)".to_owned(),
+        };
+        let _ = writeln!(s, "\nStop: {} {period}", names.join(", "));
+        let _ = writeln!(
+            s,
+            "  {} exchanges lost: {:.0} t not delivered, value {} {cur} lost{}",
+            w.lost.len(),
+            w.tonnes_not_delivered,
+            thousands(w.value_lost),
+            if w.stop.weeks.is_some() {
+                format!(
+                    "; stores bridge {:.0} t (to be made up after the restart), backups replace {:.0} t",
+                    w.tonnes_covered, w.tonnes_replaced
+                )
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(
+            s,
+            "  T3: gross loss {:.1} % of the plan's value ({:.1} % of its tonnes), {:.1} % ({:.1} %) after backups' spare capacity",
+            100.0 * w.loss.gross_value_share,
+            100.0 * w.loss.gross_tonnes_share,
+            100.0 * w.loss.residual_value_share,
+            100.0 * w.loss.residual_tonnes_share
+        );
+        for l in w.lost.iter().take(top) {
+            let e = &r.exchanges[l.exchange];
+            let from = fac(e.from_facility);
+            let unit = from.outputs[e.stream].unit.symbol();
+            let need_unit = fac(e.to_facility).needs[e.need].unit.symbol();
+            let _ = writeln!(
+                s,
+                "\n  {}\n    {} {unit} not delivered ({:.0} t), value {} {cur}",
+                exchange_name(e),
+                thousands(l.source_units),
+                l.tonnes,
+                thousands(l.value)
+            );
+            match &l.buffer {
+                Some(Ok(b)) => {
+                    let what = match l.side {
+                        Side::Outlet => "its free room takes the sender's deliveries for",
+                        _ => "its stock carries the receiver for",
+                    };
+                    let _ = writeln!(
+                        s,
+                        "    store: {} of {:.0} t ({:.1} days of cover when full); {what} {:.1} of {:.0} days ({:.0} t){}",
+                        b.sizing.storage_kind,
+                        b.sizing.capacity_t,
+                        b.sizing.days_of_cover,
+                        b.covered_days,
+                        w.days,
+                        l.covered_tonnes,
+                        if b.short_days > 0.0 {
+                            format!(
+                                "; the receiver runs short {:.1} days before its usual supply can arrive",
+                                b.short_days
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                Some(Err(why)) => {
+                    let _ = writeln!(s, "    no store: {why}");
+                }
+                None => {}
+            }
+            let takers: Vec<String> = w
+                .takeovers
+                .iter()
+                .filter(|t| {
+                    r.exchanges.get(l.exchange).is_some()
+                        && outcome.problem.columns[t.lost_column].candidate == e.candidate
+                })
+                .map(|t| {
+                    format!(
+                        "{} {:.0}/yr",
+                        column_partner(t.backup_column, l.side),
+                        t.replaced_per_yr
+                    )
+                })
+                .collect();
+            match l.side {
+                Side::Supplier => {
+                    let _ = writeln!(
+                        s,
+                        "    the receiver needs another supply: backups replace {:.0} % ({}{}); {} {need_unit} bought as today, {} {cur}",
+                        100.0 * l.replaced_share,
+                        thousands(l.replaced),
+                        if takers.is_empty() { String::new() } else { format!(" {need_unit}: {}", takers.join(", ")) },
+                        thousands(l.fallback_units),
+                        thousands(l.fallback_cost)
+                    );
+                }
+                Side::Outlet => {
+                    let _ = writeln!(
+                        s,
+                        "    the sender needs another outlet: backups take {:.0} % ({}{}); {} {unit} to today's outlet, {} {cur}{}",
+                        100.0 * l.replaced_share,
+                        thousands(l.replaced),
+                        if takers.is_empty() { String::new() } else { format!(" {unit}: {}", takers.join(", ")) },
+                        thousands(l.fallback_units),
+                        thousands(l.fallback_cost),
+                        if l.fallback_cost < 0.0 { " (negative: it sells the stream today)" } else { "" }
+                    );
+                }
+                Side::None => {
+                    let _ = writeln!(s, "    both companies stopped: nothing to replace");
+                }
+            }
+        }
+        if let Some(rp) = &w.replan {
+            let _ = writeln!(
+                s,
+                "\n  Plan solved again without them: {}, value {} {cur}/yr ({} exchanges); {} exchanges carry more:",
+                rp.solution.status,
+                thousands(rp.solution.objective),
+                rp.report.exchanges.len(),
+                rp.increased.len()
+            );
+            for &(col, before, after) in rp.increased.iter().take(top) {
+                let c = &outcome.problem.columns[col];
+                let cand = &outcome.candidates[c.candidate];
+                let sp = &engine.supplies[cand.hit.supply as usize];
+                let d = &engine.demands[cand.hit.demand as usize];
+                let from = fac(sp.facility as usize);
+                let to = fac(d.facility as usize);
+                let _ = writeln!(
+                    s,
+                    "    {} -> {} ({} -> {}): {} -> {} {}/yr",
+                    from.name,
+                    to.name,
+                    from.outputs[sp.stream as usize].material,
+                    to.needs[d.need as usize].material,
+                    thousands(before),
+                    thousands(after),
+                    from.outputs[sp.stream as usize].unit.symbol()
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\n  Cost to each company ({cur}, over the stop; negative: it gains):"
+        );
+        for c in w.companies.iter().take(top) {
+            let _ = writeln!(
+                s,
+                "    {:<34} {:>12}  (gain lost {}, from backups {}){}",
+                clip(&fac(c.facility).name, 34),
+                thousands(c.cost),
+                thousands(c.lost_gain),
+                thousands(c.backup_gain),
+                if c.stopped { "  stopped" } else { "" }
+            );
+        }
+    }
+    if let Some(k) = ranking {
+        let _ = writeln!(
+            s,
+            "\nCritical actors ({} of {} facilities of the plan; T3: share of the plan lost if it stops for good, gross and after backups' spare capacity):",
+            top.min(k.actors.len()),
+            k.actors.len()
+        );
+        let _ = writeln!(
+            s,
+            "  {:<34} {:>9} {:>14} {:>9} {:>9} {:>12} {:>9} {:>9}",
+            "facility", "exchanges", "value/yr", "L value", "RL value", "t/yr", "L t", "RL t"
+        );
+        for a in k.actors.iter().take(top) {
+            let _ = writeln!(
+                s,
+                "  {:<34} {:>9} {:>14} {:>8.1}% {:>8.1}% {:>12.0} {:>8.1}% {:>8.1}%",
+                clip(
+                    &format!("{} ({})", fac(a.facility).name, fac(a.facility).id),
+                    34
+                ),
+                a.loss.exchanges,
+                thousands(a.loss.value_per_yr),
+                100.0 * a.loss.gross_value_share,
+                100.0 * a.loss.residual_value_share,
+                a.loss.tonnes_per_yr,
+                100.0 * a.loss.gross_tonnes_share,
+                100.0 * a.loss.residual_tonnes_share,
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  Resilience: R_net {:.3}, R_avg {:.3} by value; R_net {:.3}, R_avg {:.3} by tonnes",
+            k.r_net_value, k.r_avg_value, k.r_net_tonnes, k.r_avg_tonnes
+        );
+        let weak: Vec<&crate::resilience::NeedRedundancy> =
+            k.redundancy.iter().filter(|n| n.share < 0.5).collect();
+        let _ = writeln!(
+            s,
+            "  Needs with a backup for their secondary supply: {} of {} fully, {} below half",
+            k.redundancy
+                .iter()
+                .filter(|n| n.share >= 1.0 - 1e-9)
+                .count(),
+            k.redundancy.len(),
+            weak.len()
+        );
+        for n in weak.iter().take(top) {
+            let f = fac(n.facility);
+            let _ = writeln!(
+                s,
+                "    {:<34} {:<24} {:>5.1} % of {} {}/yr backed up",
+                clip(&f.name, 34),
+                clip(&f.needs[n.need].material, 24),
+                100.0 * n.share,
+                thousands(n.secondary_need_units_per_yr),
+                f.needs[n.need].unit.symbol()
+            );
+        }
+    }
+    if let Some(list) = backups {
+        let _ = writeln!(
+            s,
+            "\nBackups ({} of {} exchanges):",
+            top.min(list.len()),
+            list.len()
+        );
+        for b in list.iter().take(top) {
+            let c = &outcome.problem.columns[b.column];
+            let cand = &outcome.candidates[c.candidate];
+            let sp = &engine.supplies[cand.hit.supply as usize];
+            let d = &engine.demands[cand.hit.demand as usize];
+            let from = fac(sp.facility as usize);
+            let to = fac(d.facility as usize);
+            let unit = from.outputs[sp.stream as usize].unit.symbol();
+            let need_unit = to.needs[d.need as usize].unit.symbol();
+            let _ = writeln!(
+                s,
+                "\n  {} -> {} ({} -> {}), {} {unit}/yr{}",
+                from.name,
+                to.name,
+                from.outputs[sp.stream as usize].material,
+                to.needs[d.need as usize].material,
+                thousands(b.source_units_per_yr),
+                match (b.exchange, b.project) {
+                    (Some(_), Some(p)) => format!(", project {}", region.projects[p].name),
+                    (None, Some(p)) =>
+                        format!(", project {} (not in the plan)", region.projects[p].name),
+                    _ => String::new(),
+                }
+            );
+            let _ = writeln!(
+                s,
+                "    suppliers could replace {:.0} %: {}",
+                100.0 * b.supplier_cover,
+                if b.suppliers.is_empty() {
+                    "none".to_owned()
+                } else {
+                    b.suppliers
+                        .iter()
+                        .take(3)
+                        .map(|x| {
+                            format!(
+                                "{} ({:.2} {cur}/{need_unit}, spare {} {need_unit}/yr)",
+                                fac(x.facility).name,
+                                x.value_per_need_unit,
+                                thousands(x.spare_per_yr)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            );
+            let _ = writeln!(
+                s,
+                "    outlets could take {:.0} %: {}",
+                100.0 * b.outlet_cover,
+                if b.outlets.is_empty() {
+                    "none".to_owned()
+                } else {
+                    b.outlets
+                        .iter()
+                        .take(3)
+                        .map(|x| {
+                            format!(
+                                "{} ({:.2} {cur}/{unit}, spare {} {unit}/yr)",
+                                fac(x.facility).name,
+                                x.value_per_source_unit,
+                                thousands(x.spare_per_yr)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            );
+            let _ = writeln!(
+                s,
+                "    fallback: the receiver buys as today at {:.2} {cur}/{need_unit} ({} {cur}/yr, its gain {} {cur}/yr lost); the sender's outlet today ({}) costs {:.2} {cur}/{unit} ({} {cur}/yr, its gain {} {cur}/yr lost)",
+                b.virgin.per_unit,
+                thousands(b.virgin.cost_per_yr),
+                thousands(b.virgin.loss_per_yr),
+                b.disposal.outlet.map_or("-".to_owned(), |k| format!("{k:?}").to_lowercase()),
+                b.disposal.per_unit,
+                thousands(b.disposal.cost_per_yr),
+                thousands(b.disposal.loss_per_yr),
+            );
+        }
+    }
+    s
 }
 
 /// The text of `symbiomap plan`; money withheld for confidential facilities

@@ -3,7 +3,7 @@
 //! The UI-free core: the region [`model`], the material [`catalogue`] and [`reference`] lists,
 //! the break-even [`economics`], what may be shown of confidential money ([`disclosure`]), the [`buffer`] storage an exchange needs, the [`spatial`] index
 //! and [`matching`] engine, the region's
-//! optimal [`plan`], and the file formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
+//! optimal [`plan`], what it depends on ([`resilience`]), and the file formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
 //! the desktop app (feature `gui`) is a thin shell over it in `ui`.
 
 pub mod basemap;
@@ -22,6 +22,7 @@ pub mod model;
 pub mod pipeline;
 pub mod plan;
 pub mod reference;
+pub mod resilience;
 pub mod screen;
 pub mod spatial;
 pub mod streamed;

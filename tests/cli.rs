@@ -822,3 +822,58 @@ fn region_facilities(path: &Path) -> usize {
         serde_json::from_str(&std::fs::read_to_string(path).expect("written")).expect("JSON");
     v["facilities"].as_array().map_or(0, Vec::len)
 }
+
+#[test]
+fn whatif_stops_the_power_station_for_four_weeks_and_names_an_unknown_id() {
+    let region = sample("scheldt-valley.json");
+    let o = symbiomap(&["whatif", s(&region), "--stop", "SV01,NOPE", "--quiet"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("NOPE") && err.contains("no facility"), "{err}");
+
+    let o = symbiomap(&[
+        "whatif",
+        s(&region),
+        "--stop",
+        "SV01",
+        "--weeks",
+        "4",
+        "--json",
+        "--rank",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("critical actors"), "progress on stderr");
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    let stop = &j["stop"];
+    assert_eq!(stop["days"], 28.0);
+    let lost = stop["lost"].as_array().expect("lost exchanges");
+    assert!(!lost.is_empty());
+    // Every lost exchange has the power station at one end, 28/365 of its year.
+    for l in lost {
+        assert!(
+            l["from_facility"] == "SV01" || l["to_facility"] == "SV01",
+            "{l}"
+        );
+        assert!(l["tonnes"].as_f64().expect("tonnes") >= 0.0);
+    }
+    // Its fly ash to the cement works has a store sized for it, which bridges part of the stop.
+    let ash = lost
+        .iter()
+        .find(|l| l["stream_id"] == "SV01-flyash")
+        .expect("the fly ash is in the plan");
+    let store = &ash["store"];
+    assert!(
+        store["covered_days"].as_f64().expect("days") < 28.0,
+        "{store}"
+    );
+    // The wood it burns finds another outlet.
+    assert!(stop["takeovers"]
+        .as_array()
+        .expect("takeovers")
+        .iter()
+        .any(|t| t["lost"]["to_facility"] == "SV01"));
+    let actors = j["critical_actors"]["actors"].as_array().expect("ranking");
+    assert!(actors.iter().any(|a| a["facility_id"] == "SV01"));
+    let r_net = j["critical_actors"]["r_net_value"].as_f64().expect("R_net");
+    assert!((0.0..=1.0).contains(&r_net));
+}
