@@ -1063,49 +1063,38 @@ pub fn render_whatif(
                     _ => String::new(),
                 }
             );
+            // The best three backups: each with its value per unit and its spare a year.
+            let best = |backups: &[crate::resilience::Backup],
+                        value: fn(&crate::resilience::Backup) -> f64,
+                        unit: &str| {
+                if backups.is_empty() {
+                    return "none".to_owned();
+                }
+                backups
+                    .iter()
+                    .take(3)
+                    .map(|x| {
+                        format!(
+                            "{} ({:.2} {cur}/{unit}, spare {} {unit}/yr)",
+                            fac(x.facility).name,
+                            value(x),
+                            thousands(x.spare_per_yr)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
             let _ = writeln!(
                 s,
                 "    suppliers could replace {:.0} %: {}",
                 100.0 * b.supplier_cover,
-                if b.suppliers.is_empty() {
-                    "none".to_owned()
-                } else {
-                    b.suppliers
-                        .iter()
-                        .take(3)
-                        .map(|x| {
-                            format!(
-                                "{} ({:.2} {cur}/{need_unit}, spare {} {need_unit}/yr)",
-                                fac(x.facility).name,
-                                x.value_per_need_unit,
-                                thousands(x.spare_per_yr)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
+                best(&b.suppliers, |x| x.value_per_need_unit, need_unit)
             );
             let _ = writeln!(
                 s,
                 "    outlets could take {:.0} %: {}",
                 100.0 * b.outlet_cover,
-                if b.outlets.is_empty() {
-                    "none".to_owned()
-                } else {
-                    b.outlets
-                        .iter()
-                        .take(3)
-                        .map(|x| {
-                            format!(
-                                "{} ({:.2} {cur}/{unit}, spare {} {unit}/yr)",
-                                fac(x.facility).name,
-                                x.value_per_source_unit,
-                                thousands(x.spare_per_yr)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
+                best(&b.outlets, |x| x.value_per_source_unit, unit)
             );
             let _ = writeln!(
                 s,

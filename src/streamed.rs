@@ -200,26 +200,12 @@ impl Held {
         self.chunks.iter().flatten()
     }
 
-    /// Each candidate once (the first of equal keys), in the greedy pass's order: value per
-    /// source unit from the highest (in `f64::total_cmp`'s order), ties by key. Sorts 24-byte
-    /// keys and reads the candidates where they are.
+    /// Each candidate once, in the greedy pass's order ([`greedy_order`]), read where it is.
     pub fn in_greedy_order(&self) -> impl Iterator<Item = &PlanCandidate> {
-        let mut order: Vec<(u64, Key, u32, u32)> = Vec::with_capacity(self.len);
-        for (ci, chunk) in self.chunks.iter().enumerate() {
-            for (i, c) in chunk.iter().enumerate() {
-                order.push((
-                    descending_key(c.value_per_source_unit),
-                    key(c),
-                    ci as u32,
-                    i as u32,
-                ));
-            }
-        }
-        order.sort_unstable();
-        order.dedup_by_key(|o| o.1);
-        order
+        let all: Vec<&PlanCandidate> = self.iter().collect();
+        greedy_order(all.iter().copied())
             .into_iter()
-            .map(move |(_, _, ci, i)| &self.chunks[ci as usize][i as usize])
+            .map(move |i| all[i as usize])
     }
 
     /// One list, in the order they came.
@@ -253,6 +239,19 @@ pub fn descending_key(v: f64) -> u64 {
     let bits = v.to_bits() as i64;
     let ordered = bits ^ ((((bits >> 63) as u64) >> 1) as i64);
     !((ordered as u64) ^ (1 << 63))
+}
+
+/// Positions of `candidates` in the greedy pass's order: value per source unit from the
+/// highest (in `f64::total_cmp`'s order), ties by key, each key once (the first). Sorts
+/// 24-byte keys, not the hundred-byte candidates.
+pub fn greedy_order<'a>(candidates: impl Iterator<Item = &'a PlanCandidate>) -> Vec<u32> {
+    let mut order: Vec<(u64, Key, u32)> = candidates
+        .enumerate()
+        .map(|(i, c)| (descending_key(c.value_per_source_unit), key(c), i as u32))
+        .collect();
+    order.sort_unstable();
+    order.dedup_by_key(|o| o.1);
+    order.into_iter().map(|o| o.2).collect()
 }
 
 /// What the greedy pass has left along the way: per stream, per need and per (need, rule).
@@ -382,15 +381,11 @@ pub fn greedy_in_bands(
                 }
             }
         });
-        // The greedy order, sorted as compact keys (the candidates stay where they are).
-        let mut order: Vec<(u64, Key, u32)> = band
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (descending_key(c.value_per_source_unit), key(c), i as u32))
-            .collect();
-        order.sort_unstable();
         let before = out.taken.len();
-        for c in order.iter().map(|o| &band[o.2 as usize]) {
+        for c in greedy_order(band.iter())
+            .into_iter()
+            .map(|i| &band[i as usize])
+        {
             if let Some(col) = column(c) {
                 let x = state.take(engine, c, &col);
                 if x > 0.0 {
