@@ -58,6 +58,10 @@ pub enum Command {
     /// take over and each company's cost; with --rank, every facility of the plan by what
     /// depends on it and the region's resilience (T3); with --backups, every exchange's backups.
     Whatif(WhatifArgs),
+    /// The projects: each supply agreement judged against its stream (how often a delivery
+    /// would be off-spec, the shortfall, the penalties, each company's gain at the agreed
+    /// price) and what is still missing before it can be signed.
+    Projects(ProjectsArgs),
     /// Screen CSV tables region-wide without importing them: every pair of the same material
     /// within its break-even distance, fast enough for registers of a million sites.
     Screen(ScreenArgs),
@@ -252,6 +256,21 @@ pub struct WhatifArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ProjectsArgs {
+    pub region: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write one row per project to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Keep the money of projects with a confidential company (price, penalties, gains); by
+    /// default they are left out.
+    #[arg(long)]
+    pub include_confidential: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct ExportArgs {
     pub region: PathBuf,
     /// `GeoJSON` file for the facilities (points).
@@ -312,6 +331,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Match(args) => run_match(&args),
         Command::Plan(args) => plan(&args),
         Command::Whatif(args) => whatif(&args),
+        Command::Projects(args) => projects(&args),
         Command::Screen(args) => screen(&args),
         Command::Export(args) => export(&args),
         Command::Bench(args) => bench(&args),
@@ -1525,6 +1545,31 @@ pub fn thousands(v: f64) -> String {
     } else {
         out
     }
+}
+
+fn projects(args: &ProjectsArgs) -> Result<()> {
+    use crate::io::projects;
+    let region = load(&args.region)?;
+    let engine = Engine::new(&region)?;
+    let reports = projects::reports(&engine, &region, args.include_confidential);
+    if let Some(path) = &args.csv {
+        let mut bytes = Vec::new();
+        projects::write_csv(&mut bytes, &region, &reports)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::io::atomic::write_atomic(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&projects::to_json(&region, &reports))?;
+        outln!("{text}");
+    } else {
+        let text = projects::text(&region, &reports);
+        outln!("{}", text.trim_end());
+        if let Some(path) = &args.csv {
+            outln!("{}: {} projects", path.display(), reports.len());
+        }
+    }
+    Ok(())
 }
 
 fn export(args: &ExportArgs) -> Result<()> {

@@ -6,6 +6,7 @@
 //! optimal [`plan`], what it depends on ([`resilience`]), and the file formats in [`io`]. The command line ([`cli`]), the tests and the benchmarks use it directly;
 //! the desktop app (feature `gui`) is a thin shell over it in `ui`.
 
+pub mod agreement;
 pub mod basemap;
 pub mod buffer;
 pub mod catalogue;
@@ -21,6 +22,7 @@ pub mod matching;
 pub mod model;
 pub mod pipeline;
 pub mod plan;
+pub mod readiness;
 pub mod reference;
 pub mod resilience;
 pub mod screen;

@@ -21,7 +21,9 @@ pub use crate::unknown::Extra;
 ///   `disposal_cost_per_unit` and `disposal_route`; a need's `supply` (what it buys today,
 ///   from how far, what makes its heat) replaces `virgin_price_per_unit`; facilities and the
 ///   region's settings name their `country`.
-pub const FORMAT_VERSION: u32 = 3;
+/// - 4: a project's `agreement`: the supply agreement its companies sign (quality limits,
+///   volume commitments, delivery schedule, price, penalties, duration and exit, buffer).
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A region: the unit of work a planner opens, edits and saves.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -1246,10 +1248,176 @@ pub struct Project {
     pub actions: Vec<Action>,
     #[serde(default)]
     pub notes: String,
+    /// The supply agreement for its exchange, once drafted (`docs/AGREEMENTS.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<SupplyAgreement>,
     #[serde(skip)]
     pub extra: Extra,
 }
 keep_unknown_fields!(Project);
+
+/// The terms a supplier and a receiver sign for one exchange: what a company needs before it
+/// bets its production on a neighbour's by-product. Quantities are in delivered units (the
+/// stream's unit after its preprocessing), money in the region's currency.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+pub struct SupplyAgreement {
+    /// Quality each delivery must meet; drafted from the need's specification.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<QualityLimit>,
+    /// Volume commitment a year: the least the supplier delivers (short of it, the penalty per
+    /// unit short applies) and the most the receiver takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_per_yr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_yr: Option<f64>,
+    /// Size of one delivery, least and most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_per_delivery: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_delivery: Option<f64>,
+    /// Days between deliveries. `None`: a steady flow (a pipe), judged day by day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_every_days: Option<f64>,
+    /// Months deliveries are due (1 = January). Empty: all year.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivery_months: Vec<u8>,
+    #[serde(default)]
+    pub price: AgreedPrice,
+    /// Paid by the supplier per unit short of `min_per_yr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_short_per_unit: Option<f64>,
+    /// Paid by the supplier per unit delivered outside the quality limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_off_spec_per_unit: Option<f64>,
+    /// First day, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub start: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_yr: Option<f64>,
+    /// Notice either side gives to end it, months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_months: Option<f64>,
+    /// Exit terms in words (what ends it early, who pays what then).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub exit_terms: String,
+    /// Who holds the buffer storage, and how big it is, t.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_holder: Option<BufferHolder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_t: Option<f64>,
+    #[serde(skip)]
+    pub extra: Extra,
+}
+keep_unknown_fields!(SupplyAgreement);
+
+/// A range one quality parameter of every delivery must stay in: `moisture_pct` (% of wet
+/// mass) or a constituent's name (mass % of dry matter).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+pub struct QualityLimit {
+    pub parameter: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pct: Option<f64>,
+    #[serde(skip)]
+    pub extra: Extra,
+}
+keep_unknown_fields!(QualityLimit);
+
+/// The quality parameter of water content.
+pub const MOISTURE_PARAMETER: &str = "moisture_pct";
+
+impl QualityLimit {
+    pub fn new(parameter: &str, min_pct: Option<f64>, max_pct: Option<f64>) -> Self {
+        Self {
+            parameter: parameter.to_owned(),
+            min_pct,
+            max_pct,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// How the price of a delivered unit is set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceBasis {
+    /// `value` per delivered unit, paid by the receiver (negative: the supplier pays a gate fee).
+    Fixed,
+    /// `value` % of what the receiver pays today for what a delivered unit replaces (indexed
+    /// to the market).
+    ShareOfCurrent,
+    /// The price that gives the supplier `value` % of the exchange's surplus (50: halved).
+    #[default]
+    SurplusShare,
+}
+
+impl PriceBasis {
+    pub const ALL: [PriceBasis; 3] = [
+        PriceBasis::Fixed,
+        PriceBasis::ShareOfCurrent,
+        PriceBasis::SurplusShare,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PriceBasis::Fixed => "fixed price per unit",
+            PriceBasis::ShareOfCurrent => "% of today's purchase price",
+            PriceBasis::SurplusShare => "supplier's % of the surplus",
+        }
+    }
+}
+
+/// The price or transfer formula of an agreement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
+pub struct AgreedPrice {
+    pub basis: PriceBasis,
+    pub value: f64,
+    #[serde(skip)]
+    pub extra: Extra,
+}
+keep_unknown_fields!(AgreedPrice);
+
+impl Default for AgreedPrice {
+    fn default() -> Self {
+        Self {
+            basis: PriceBasis::SurplusShare,
+            value: 50.0,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// Who keeps the stock that covers gaps in supply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BufferHolder {
+    Receiver,
+    Supplier,
+    Hub,
+    Intermediary,
+}
+
+impl BufferHolder {
+    pub const ALL: [BufferHolder; 4] = [
+        BufferHolder::Receiver,
+        BufferHolder::Supplier,
+        BufferHolder::Hub,
+        BufferHolder::Intermediary,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BufferHolder::Receiver => "receiver",
+            BufferHolder::Supplier => "supplier",
+            BufferHolder::Hub => "hub",
+            BufferHolder::Intermediary => "intermediary",
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

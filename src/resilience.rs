@@ -902,6 +902,39 @@ pub fn exchange_buffer(
     exchange: &PlannedExchange,
     simulation: Simulation,
 ) -> Result<BufferSizing, BufferError> {
+    pair_buffer(
+        engine,
+        region,
+        PairFlow {
+            from_facility: exchange.from_facility,
+            stream: exchange.stream,
+            to_facility: exchange.to_facility,
+            need: exchange.need,
+            source_units_per_yr: exchange.source_units_per_yr,
+            need_units_per_yr: exchange.need_units_per_yr,
+        },
+        simulation,
+    )
+}
+
+/// A flow from one stream to one need, a year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairFlow {
+    pub from_facility: usize,
+    pub stream: usize,
+    pub to_facility: usize,
+    pub need: usize,
+    pub source_units_per_yr: f64,
+    pub need_units_per_yr: f64,
+}
+
+/// [`exchange_buffer`] for any flow (a project's exchange outside the plan).
+pub fn pair_buffer(
+    engine: &Engine,
+    region: &Region,
+    exchange: PairFlow,
+    simulation: Simulation,
+) -> Result<BufferSizing, BufferError> {
     let from = &region.facilities[exchange.from_facility];
     let stream = &from.outputs[exchange.stream];
     let need = &region.facilities[exchange.to_facility].needs[exchange.need];

@@ -509,7 +509,13 @@ fn upgrade_migrates_a_file_of_any_version_and_keeps_what_it_does_not_know() {
             stdout(&o)
         );
         let saved = std::fs::read_to_string(&output).unwrap();
-        assert!(saved.contains("\"format_version\": 3"), "{saved}");
+        assert!(
+            saved.contains(&format!(
+                "\"format_version\": {}",
+                symbiomap::model::FORMAT_VERSION
+            )),
+            "{saved}"
+        );
         assert!(saved.contains("purchasing_contact"), "unknown field lost");
         let region = symbiomap::io::region_file::load(&output).unwrap();
         assert_eq!(
@@ -876,4 +882,84 @@ fn whatif_stops_the_power_station_for_four_weeks_and_names_an_unknown_id() {
     assert!(actors.iter().any(|a| a["facility_id"] == "SV01"));
     let r_net = j["critical_actors"]["r_net_value"].as_f64().expect("R_net");
     assert!((0.0..=1.0).contains(&r_net));
+}
+
+#[test]
+fn projects_judge_the_sample_agreements_as_text_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let region = sample("scheldt-valley.json");
+    let csv = dir.path().join("projects.csv");
+    let o = symbiomap(&["projects", s(&region), "--csv", s(&csv)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("J1 Fly ash to Valley Cement Works"), "{text}");
+    assert!(text.contains("unburnt carbon <= 5 %: mean 3.8 %"), "{text}");
+    assert!(text.contains("0.93 % of deliveries off-spec"), "{text}");
+    assert!(text.contains("readiness"), "{text}");
+    // JSON a script reads: the figures of docs/AGREEMENTS.md's worked example.
+    let o = symbiomap(&["projects", s(&region), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let j1 = v["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "J1")
+        .expect("J1");
+    let a = &j1["assessment"];
+    let p = a["off_spec_probability"].as_f64().unwrap();
+    assert!((p - 0.009_262_4).abs() < 1e-6, "{p}");
+    assert!((a["shortfall_per_yr"].as_f64().unwrap() - 36.50).abs() < 0.01);
+    assert_eq!(a["price_per_unit"].as_f64(), Some(14.0));
+    assert!(j1["readiness"]["total"].as_u64() == Some(8));
+    // The CSV opens in a spreadsheet: a header and one row per project.
+    let mut rows = csv::Reader::from_path(&csv).unwrap();
+    let header = rows.headers().unwrap().clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        symbiomap::io::projects::CSV_HEADER
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][0], "J1");
+    assert_eq!(&rows[0][9], "14");
+}
+
+#[test]
+fn projects_withhold_the_money_of_a_confidential_company_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample("scheldt-valley.json")).unwrap();
+    // Mark the cement works confidential.
+    let at = text.find("\"id\": \"SV02\",").expect("SV02");
+    let flag = at
+        + text[at..]
+            .find("\"confidential\": false")
+            .expect("its flag");
+    let marked = format!(
+        "{}\"confidential\": true{}",
+        &text[..flag],
+        &text[flag + "\"confidential\": false".len()..]
+    );
+    assert_ne!(marked, text, "the sample changed");
+    let region = dir.path().join("r.json");
+    std::fs::write(&region, marked).unwrap();
+    let o = symbiomap(&["projects", s(&region), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let j1 = &v["projects"][0];
+    assert_eq!(j1["figures_withheld"], true);
+    assert!(j1["assessment"]["price_per_unit"].is_null());
+    assert!(j1["assessment"]["sender_gain_per_yr"].is_null());
+    assert!(j1["agreement"]["price"].is_null());
+    // The risk is no money: it stays.
+    assert!(j1["assessment"]["off_spec_probability"].is_number());
+    let text = stdout(&symbiomap(&["projects", s(&region)]));
+    assert!(text.contains("price withheld"), "{text}");
+    assert!(!text.contains("14.00 EUR/t"), "{text}");
+    let o = symbiomap(&["projects", s(&region), "--json", "--include-confidential"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["projects"][0]["assessment"]["price_per_unit"].as_f64(),
+        Some(14.0)
+    );
 }

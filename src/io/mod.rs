@@ -8,5 +8,6 @@ pub mod fixed;
 pub mod geojson;
 pub mod json_path;
 pub mod merge;
+pub mod projects;
 pub mod region_file;
 pub mod values;

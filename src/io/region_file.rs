@@ -223,6 +223,8 @@ pub fn parse_versioned(text: &str, path: &Path) -> Result<(Region, u32), LoadErr
 /// version. Each step names what changed:
 /// - 1 -> 2: `proposals` and `projects` appear. A version-1 file has none of its own; any it
 ///   carries (written by hand or by a later tool) are kept as read.
+/// - 3 -> 4: a project may carry an `agreement`; a version-3 file has none, so nothing changes
+///   but the number.
 /// - 2 -> 3: an output's `disposal_cost_per_unit` and `disposal_route` become its `outlet`
 ///   ([`migrate_outlet`]); a need's `virgin_price_per_unit` becomes `supply.price_per_unit`.
 ///   The same fields met in a version-3 file (written by hand) are migrated the same way.
@@ -653,6 +655,81 @@ fn validate_pipeline(region: &Region, root: &JsonPath, out: &mut Vec<(JsonPath, 
         }
         for (ai, a) in pj.actions.iter().enumerate() {
             date(out, &pp.key("actions").index(ai), "due", &a.due);
+        }
+        if let Some(a) = &pj.agreement {
+            agreement(out, &pp.key("agreement"), a);
+        }
+    }
+}
+
+/// A supply agreement's numbers, ranges and dates.
+fn agreement(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, a: &crate::model::SupplyAgreement) {
+    for (field, v) in [
+        ("min_per_yr", a.min_per_yr),
+        ("max_per_yr", a.max_per_yr),
+        ("min_per_delivery", a.min_per_delivery),
+        ("max_per_delivery", a.max_per_delivery),
+        ("penalty_short_per_unit", a.penalty_short_per_unit),
+        ("penalty_off_spec_per_unit", a.penalty_off_spec_per_unit),
+        ("duration_yr", a.duration_yr),
+        ("notice_months", a.notice_months),
+        ("buffer_t", a.buffer_t),
+    ] {
+        checked(out, p, field, v, values::at_least_zero);
+    }
+    positive(out, p, "delivery_every_days", a.delivery_every_days);
+    for (lo, hi, what) in [
+        (a.min_per_yr, a.max_per_yr, "min_per_yr"),
+        (a.min_per_delivery, a.max_per_delivery, "min_per_delivery"),
+    ] {
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo > hi {
+                out.push((p.key(what), format!("{lo} is above the maximum {hi}")));
+            }
+        }
+    }
+    if let Some(m) = a.delivery_months.iter().find(|m| !(1..=12).contains(*m)) {
+        out.push((
+            p.key("delivery_months"),
+            format!("{m} is not a month: expected 1 (January) to 12"),
+        ));
+    }
+    date(out, p, "start", &a.start);
+    let price = p.key("price");
+    match a.price.basis {
+        crate::model::PriceBasis::Fixed => money(out, &price, "value", Some(a.price.value)),
+        crate::model::PriceBasis::ShareOfCurrent => {
+            checked(
+                out,
+                &price,
+                "value",
+                Some(a.price.value),
+                values::at_least_zero,
+            );
+        }
+        crate::model::PriceBasis::SurplusShare => {
+            percent(out, &price, "value", Some(a.price.value));
+        }
+    }
+    for (i, q) in a.quality.iter().enumerate() {
+        let qp = p.key("quality").index(i);
+        if q.parameter.trim().is_empty() {
+            out.push((
+                qp.key("parameter"),
+                "must name moisture_pct or a constituent".to_owned(),
+            ));
+        }
+        percent(out, &qp, "min_pct", q.min_pct);
+        percent(out, &qp, "max_pct", q.max_pct);
+        match (q.min_pct, q.max_pct) {
+            (None, None) => out.push((
+                qp.key("max_pct"),
+                "give min_pct, max_pct or both".to_owned(),
+            )),
+            (Some(lo), Some(hi)) if lo > hi => {
+                out.push((qp.key("min_pct"), format!("{lo} is above the maximum {hi}")));
+            }
+            _ => {}
         }
     }
 }

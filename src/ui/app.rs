@@ -254,6 +254,8 @@ pub struct SymbiomapApp {
     doc_generation: u64,
     /// The project open in the Projects tab.
     pub project_form: Option<ProjectForm>,
+    /// Every project's agreement judged and readiness, for the current revision.
+    project_checks: std::cell::RefCell<pipeline_panel::ProjectChecks>,
     /// A project to open once the region has it.
     open_project: Option<usize>,
     pub show_board: bool,
@@ -287,6 +289,14 @@ pub struct SymbiomapApp {
 }
 
 impl SymbiomapApp {
+    /// Every project's agreement judged and its readiness, computed once per revision.
+    pub fn project_checks(&self) -> std::cell::Ref<'_, pipeline_panel::ProjectChecks> {
+        self.project_checks
+            .borrow_mut()
+            .refresh(&self.doc, self.doc_generation, self.workshop);
+        self.project_checks.borrow()
+    }
+
     /// Opens `path`, else the last region, else the first sample.
     pub fn new(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> Self {
         let persisted: Persisted = cc
@@ -414,6 +424,7 @@ impl SymbiomapApp {
             tools: ToolState::default(),
             proposal_draft: None,
             workshop: false,
+            project_checks: std::cell::RefCell::default(),
             tab: Tab::Inspector,
             transform: None,
             autosave: None,

@@ -3,9 +3,15 @@
 
 use egui::{Color32, RichText, Ui};
 
+use crate::agreement::quantity_text as q;
+use crate::io::projects::{price_terms, quality_line, ProjectReport};
 use crate::matching::Candidate;
-use crate::model::{Action, Member, Project, Proposal, Region, Role, Stage};
+use crate::model::{
+    Action, AgreedPrice, BufferHolder, Member, PriceBasis, Project, Proposal, QualityLimit, Region,
+    Role, Stage, SupplyAgreement, MOISTURE_PARAMETER,
+};
 use crate::pipeline::Verdict;
+use crate::readiness::{score, Item};
 
 use super::app::{Command, SymbiomapApp};
 use super::document::Edit;
@@ -149,6 +155,7 @@ pub fn project_from_proposal(region: &Region, p: &Proposal) -> Project {
         proposal: Some(p.id.clone()),
         actions: Vec::new(),
         notes: p.note.clone(),
+        agreement: None,
         extra: crate::model::Extra::new(),
     }
 }
@@ -185,6 +192,7 @@ pub fn project_from_candidate(region: &Region, c: &Candidate) -> Project {
         proposal: None,
         actions: Vec::new(),
         notes: String::new(),
+        agreement: None,
         extra: crate::model::Extra::new(),
     }
 }
@@ -271,9 +279,77 @@ pub fn projects_tab(
         }
     });
     ui.weak("Promote a candidate or a proposal to start one.");
+    let checks = app.project_checks();
     for (i, p) in region.projects.iter().enumerate() {
         ui.separator();
-        project_card(ui, region, i, p, true, out);
+        project_card(ui, region, i, p, true, checks.get(i), out);
+    }
+}
+
+/// Each project's agreement judged and readiness, computed once per revision of the region
+/// (and again when workshop mode withholds confidential money).
+#[derive(Default)]
+pub struct ProjectChecks {
+    key: Option<(u64, u64, bool)>,
+    reports: Vec<ProjectReport>,
+}
+
+impl ProjectChecks {
+    pub fn refresh(&mut self, doc: &super::document::Document, generation: u64, workshop: bool) {
+        let key = (generation, doc.revision, workshop);
+        if self.key != Some(key) {
+            self.reports = crate::io::projects::reports(&doc.engine, &doc.region, !workshop);
+            self.key = Some(key);
+        }
+    }
+
+    pub fn get(&self, index: usize) -> Option<&ProjectReport> {
+        self.reports.get(index)
+    }
+}
+
+/// `ready 6/8`, green when complete, with the missing items on hover.
+fn readiness_badge(ui: &mut Ui, items: &[Item]) {
+    let (done, total) = score(items);
+    let colour = if done == total {
+        Color32::from_rgb(40, 130, 60)
+    } else {
+        Color32::from_rgb(190, 110, 0)
+    };
+    let missing: Vec<String> = items
+        .iter()
+        .filter(|i| !i.done)
+        .map(|i| format!("{}: {}", i.label, i.detail))
+        .collect();
+    let r = ui.label(
+        RichText::new(format!("ready {done}/{total}"))
+            .color(colour)
+            .small(),
+    );
+    if !missing.is_empty() {
+        r.on_hover_text(format!("Still missing:\n{}", missing.join("\n")));
+    }
+}
+
+/// The checklist, item by item.
+fn readiness_list(ui: &mut Ui, items: &[Item]) {
+    for i in items {
+        ui.horizontal_wrapped(|ui| {
+            // Done: a filled green disc; missing: a red ring (told apart without the colour).
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            if i.done {
+                ui.painter()
+                    .circle_filled(rect.center(), 5.0, Color32::from_rgb(40, 130, 60));
+            } else {
+                ui.painter().circle_stroke(
+                    rect.center(),
+                    4.5,
+                    egui::Stroke::new(2.0, Color32::from_rgb(190, 40, 40)),
+                );
+            }
+            ui.label(RichText::new(i.label).strong());
+            ui.add(egui::Label::new(RichText::new(&i.detail).weak()).wrap());
+        });
     }
 }
 
@@ -293,6 +369,7 @@ fn project_card(
     i: usize,
     p: &Project,
     show_stage: bool,
+    check: Option<&ProjectReport>,
     out: &mut Vec<Command>,
 ) {
     ui.horizontal_wrapped(|ui| {
@@ -306,7 +383,18 @@ fn project_card(
         {
             out.push(Command::OpenProject(i));
         }
+        if let Some(c) = check {
+            readiness_badge(ui, &c.readiness);
+        }
     });
+    if let Some(s) = check.and_then(|c| c.assessment.as_ref()) {
+        let risk = match s.off_spec_probability {
+            _ if s.quality.is_empty() => "no quality limits".to_owned(),
+            Some(p) => format!("{:.2} % of deliveries off-spec", 100.0 * p),
+            None => "off-spec share unknown".to_owned(),
+        };
+        ui.add(egui::Label::new(RichText::new(format!("agreement: {risk}")).small()).wrap());
+    }
     let members: Vec<String> = p
         .members
         .iter()
@@ -396,10 +484,12 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
         problems.push("The project needs a name.".into());
     }
     // The exchange, evaluated.
-    if let (Some(s), Some(n)) = (
+    let pair = (
         d.stream.as_deref().and_then(|id| region.output_index(id)),
         d.need.as_deref().and_then(|id| region.need_index(id)),
-    ) {
+    );
+    let mut candidate = None;
+    if let (Some(s), Some(n)) = pair {
         match crate::pipeline::evaluate_pair(&app.doc.engine, region, s, n) {
             Some(c) => {
                 ui.label(RichText::new(economics_line(app, &c)).color(if c.viable {
@@ -407,6 +497,7 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
                 } else {
                     Color32::from_rgb(190, 90, 0)
                 }));
+                candidate = Some((c, s, n));
             }
             None => {
                 ui.weak("No catalogue rule links its stream and need.");
@@ -501,6 +592,18 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
         });
     }
     ui.separator();
+    let checks = app.project_checks();
+    let check = checks.get(form.index);
+    agreement_section(ui, app, d, candidate.as_ref(), check, &mut problems);
+    if let Some(c) = check {
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.strong("Readiness");
+            readiness_badge(ui, &c.readiness);
+        });
+        readiness_list(ui, &c.readiness);
+    }
+    ui.separator();
     ui.strong("Notes");
     ui.add(
         egui::TextEdit::multiline(&mut d.notes)
@@ -531,6 +634,7 @@ pub fn board_window(
     out: &mut Vec<Command>,
 ) {
     let region = &app.doc.region;
+    let checks = app.project_checks();
     egui::Window::new("Project board")
         .open(open)
         .default_size([1100.0, 420.0])
@@ -549,7 +653,7 @@ pub fn board_window(
                     {
                         egui::Frame::group(col.style()).show(col, |ui| {
                             ui.set_width(ui.available_width());
-                            project_card(ui, region, i, p, false, out);
+                            project_card(ui, region, i, p, false, checks.get(i), out);
                             ui.horizontal(|ui| {
                                 let k = stage as usize;
                                 if k > 0
@@ -581,4 +685,350 @@ pub fn board_window(
                 }
             });
         });
+}
+
+/// An optional number: a tick box, then the value (unticked: not agreed).
+fn optional_value(ui: &mut Ui, v: &mut Option<f64>, default: f64, suffix: &str, label: &str) {
+    let mut on = v.is_some();
+    if ui
+        .checkbox(&mut on, "")
+        .on_hover_text(format!("Agree a {label}"))
+        .changed()
+    {
+        *v = on.then_some(default);
+    }
+    match v {
+        Some(x) => {
+            let speed = (x.abs() * 0.01).max(0.1);
+            ui.add(
+                egui::DragValue::new(x)
+                    .speed(speed)
+                    .range(0.0..=f64::MAX)
+                    .suffix(suffix),
+            )
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, label));
+        }
+        None => {
+            ui.weak("not agreed");
+        }
+    }
+}
+
+/// The project's supply agreement: its terms, editable, and the engine's judgement of them.
+fn agreement_section(
+    ui: &mut Ui,
+    app: &SymbiomapApp,
+    d: &mut Project,
+    candidate: Option<&EvaluatedPair>,
+    check: Option<&ProjectReport>,
+    problems: &mut Vec<String>,
+) {
+    let region = &app.doc.region;
+    ui.strong("Supply agreement");
+    let Some(a) = d.agreement.as_mut() else {
+        match candidate {
+            Some((c, (sf, si), (nf, ni))) => {
+                ui.weak("Quality limits, volume, schedule, price, penalties, term and buffer.");
+                if ui.button("Draft a supply agreement").clicked() {
+                    let stream = &region.facilities[*sf].outputs[*si];
+                    let need = &region.facilities[*nf].needs[*ni];
+                    d.agreement = Some(crate::agreement::draft(c, stream, need));
+                }
+            }
+            None => {
+                ui.weak("Name the stream and the need to draft one.");
+            }
+        }
+        return;
+    };
+    let unit = check
+        .and_then(|c| c.assessment.as_ref())
+        .map_or("unit", |s| s.unit.symbol())
+        .to_owned();
+    let qty_suffix = format!(" {unit}");
+    let money_suffix = format!(" {}/{unit}", region.currency);
+    ui.label("Quality of every delivery (% of wet mass for moisture, % of dry matter otherwise)");
+    let mut remove = None;
+    for (qi, q) in a.quality.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::TextEdit::singleline(&mut q.parameter)
+                    .desired_width(110.0)
+                    .hint_text("moisture_pct or a constituent"),
+            )
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Parameter"));
+            ui.label("min");
+            optional_value(ui, &mut q.min_pct, 0.0, " %", "minimum");
+            ui.label("max");
+            optional_value(ui, &mut q.max_pct, 100.0, " %", "maximum");
+            if ui.small_button("x").on_hover_text("Remove").clicked() {
+                remove = Some(qi);
+            }
+        });
+        if q.min_pct.is_none() && q.max_pct.is_none() {
+            problems.push(format!("Give {} a minimum or a maximum.", q.parameter));
+        }
+    }
+    if let Some(qi) = remove {
+        a.quality.remove(qi);
+    }
+    if ui.small_button("+ quality limit").clicked() {
+        a.quality
+            .push(QualityLimit::new(MOISTURE_PARAMETER, None, Some(100.0)));
+    }
+    egui::Grid::new("agreement_terms")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Least a year");
+            ui.horizontal(|ui| {
+                optional_value(ui, &mut a.min_per_yr, 0.0, &qty_suffix, "least a year");
+            });
+            ui.end_row();
+            ui.label("Most a year");
+            ui.horizontal(|ui| {
+                optional_value(ui, &mut a.max_per_yr, 0.0, &qty_suffix, "most a year");
+            });
+            ui.end_row();
+            ui.label("Delivery size");
+            ui.horizontal(|ui| {
+                optional_value(
+                    ui,
+                    &mut a.min_per_delivery,
+                    0.0,
+                    &qty_suffix,
+                    "least per delivery",
+                );
+                ui.label("to");
+                optional_value(
+                    ui,
+                    &mut a.max_per_delivery,
+                    0.0,
+                    &qty_suffix,
+                    "most per delivery",
+                );
+            });
+            ui.end_row();
+            ui.label("Every");
+            ui.horizontal(|ui| {
+                optional_value(
+                    ui,
+                    &mut a.delivery_every_days,
+                    7.0,
+                    " days",
+                    "days between deliveries",
+                );
+                if a.delivery_every_days.is_none() {
+                    ui.weak("(a steady flow)");
+                }
+            });
+            ui.end_row();
+            ui.label("Months");
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 1.0;
+                const M: [&str; 12] = ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"];
+                for (k, name) in M.iter().enumerate() {
+                    let month = k as u8 + 1;
+                    let on = a.delivery_months.is_empty() || a.delivery_months.contains(&month);
+                    if ui.selectable_label(on, *name).clicked() {
+                        let mut months: Vec<u8> = if a.delivery_months.is_empty() {
+                            (1..=12).collect()
+                        } else {
+                            a.delivery_months.clone()
+                        };
+                        if on {
+                            months.retain(|m| *m != month);
+                        } else {
+                            months.push(month);
+                            months.sort_unstable();
+                        }
+                        a.delivery_months = if months.len() == 12 {
+                            Vec::new()
+                        } else {
+                            months
+                        };
+                    }
+                }
+            });
+            ui.end_row();
+            ui.label("Price");
+            ui.horizontal(|ui| {
+                let AgreedPrice { basis, value, .. } = &mut a.price;
+                egui::ComboBox::from_id_salt("agreement_price")
+                    .selected_text(basis.label())
+                    .show_ui(ui, |ui| {
+                        for b in PriceBasis::ALL {
+                            ui.selectable_value(basis, b, b.label());
+                        }
+                    });
+                let suffix = match basis {
+                    PriceBasis::Fixed => money_suffix.as_str(),
+                    PriceBasis::ShareOfCurrent | PriceBasis::SurplusShare => " %",
+                };
+                ui.add(egui::DragValue::new(value).speed(0.1).suffix(suffix));
+            });
+            ui.end_row();
+            ui.label("Penalty short");
+            ui.horizontal(|ui| {
+                optional_value(
+                    ui,
+                    &mut a.penalty_short_per_unit,
+                    0.0,
+                    &money_suffix,
+                    "penalty per unit short",
+                );
+            });
+            ui.end_row();
+            ui.label("Penalty off-spec");
+            ui.horizontal(|ui| {
+                optional_value(
+                    ui,
+                    &mut a.penalty_off_spec_per_unit,
+                    0.0,
+                    &money_suffix,
+                    "penalty per unit off-spec",
+                );
+            });
+            ui.end_row();
+            ui.label("Start");
+            ui.add(
+                egui::TextEdit::singleline(&mut a.start)
+                    .desired_width(90.0)
+                    .hint_text("YYYY-MM-DD"),
+            )
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Start"));
+            ui.end_row();
+            ui.label("Duration");
+            ui.horizontal(|ui| optional_value(ui, &mut a.duration_yr, 3.0, " years", "duration"));
+            ui.end_row();
+            ui.label("Notice");
+            ui.horizontal(|ui| optional_value(ui, &mut a.notice_months, 6.0, " months", "notice"));
+            ui.end_row();
+            ui.label("Buffer");
+            ui.horizontal(|ui| {
+                egui::ComboBox::from_id_salt("agreement_buffer")
+                    .selected_text(a.buffer_holder.map_or("nobody", BufferHolder::label))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut a.buffer_holder, None, "nobody");
+                        for h in BufferHolder::ALL {
+                            ui.selectable_value(&mut a.buffer_holder, Some(h), h.label());
+                        }
+                    });
+                optional_value(ui, &mut a.buffer_t, 0.0, " t", "buffer size");
+            });
+            ui.end_row();
+        });
+    ui.add(
+        egui::TextEdit::multiline(&mut a.exit_terms)
+            .desired_rows(2)
+            .desired_width(f32::INFINITY)
+            .hint_text("exit terms: what ends it early, who pays what then"),
+    );
+    if !a.start.is_empty() && crate::date::parse(&a.start).is_none() {
+        let msg = format!("\"{}\" is not a date: write it as YYYY-MM-DD", a.start);
+        ui.colored_label(Color32::from_rgb(190, 40, 40), &msg);
+        problems.push(msg);
+    }
+    if let (Some(lo), Some(hi)) = (a.min_per_yr, a.max_per_yr) {
+        if lo > hi {
+            let msg = "The least a year is above the most.".to_owned();
+            ui.colored_label(Color32::from_rgb(190, 40, 40), &msg);
+            problems.push(msg);
+        }
+    }
+    if a.delivery_every_days.is_some_and(|d| d <= 0.0) {
+        problems.push("Days between deliveries must be above 0.".to_owned());
+    }
+    let remove_agreement = !app.workshop && ui.small_button("Remove the agreement").clicked();
+    if let Some(r) = check {
+        if let Some(s) = &r.assessment {
+            assessment_view(ui, app, d.agreement.as_ref(), s, r.withheld);
+        }
+    }
+    if remove_agreement {
+        d.agreement = None;
+    }
+}
+
+/// The project's exchange as the engine sees it, with its `(facility, output)` and
+/// `(facility, need)`.
+type EvaluatedPair = (Candidate, (usize, usize), (usize, usize));
+
+/// The engine's judgement of the agreement.
+fn assessment_view(
+    ui: &mut Ui,
+    app: &SymbiomapApp,
+    agreement: Option<&SupplyAgreement>,
+    s: &crate::agreement::Assessment,
+    withheld: bool,
+) {
+    let cur = &app.doc.region.currency;
+    let unit = s.unit.symbol();
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.strong("Judged against the stream");
+        if let Some(a) = agreement {
+            if withheld {
+                ui.weak("Price and money withheld: a confidential company.");
+            } else {
+                ui.label(match a.price.basis {
+                    PriceBasis::Fixed => format!("Price: {}", price_terms(a, cur, unit)),
+                    _ => format!(
+                        "Price: {} = {:.2} {cur}/{unit}",
+                        price_terms(a, cur, unit),
+                        s.price_per_unit
+                    ),
+                });
+            }
+        }
+        for q in &s.quality {
+            ui.add(egui::Label::new(quality_line(q)).wrap());
+        }
+        match (s.off_spec_probability_low, s.off_spec_probability) {
+            _ if s.quality.is_empty() => {
+                ui.label("No quality limits agreed: no delivery can be off-spec.");
+            }
+            (Some(lo), Some(hi)) => {
+                let share = if (hi - lo).abs() < 5e-5 {
+                    format!("{:.2} %", 100.0 * hi)
+                } else {
+                    format!("{:.2}-{:.2} %", 100.0 * lo, 100.0 * hi)
+                };
+                ui.label(format!(
+                    "Off-spec: {share} of {} deliveries a year, {} {unit} a year",
+                    q(s.deliveries_per_yr.round()),
+                    q(s.off_spec_per_yr.unwrap_or(0.0))
+                ));
+            }
+            _ => {
+                ui.colored_label(
+                    Color32::from_rgb(190, 110, 0),
+                    "Off-spec share unknown: the stream's CV or an analysis is missing.",
+                );
+            }
+        }
+        ui.label(format!(
+            "Expected: {} of {} {unit} a year exchangeable; {} {unit} short of the commitment",
+            q(s.expected_per_yr),
+            q(s.exchangeable_per_yr),
+            q(s.shortfall_per_yr)
+        ));
+        if !withheld {
+            ui.label(format!(
+                "Expected penalties: {} {cur} off-spec + {} {cur} short a year",
+                q(s.off_spec_penalty_per_yr.unwrap_or(0.0).round()),
+                q(s.short_penalty_per_yr.round())
+            ));
+            ui.label(format!(
+                "Gains at this price: supplier {} {cur}, receiver {} {cur} a year (before penalties)",
+                q(s.sender_gain_per_yr.round()),
+                q(s.receiver_gain_per_yr.round())
+            ));
+        }
+        for f in &s.findings {
+            ui.add(
+                egui::Label::new(RichText::new(format!("! {f}")).color(Color32::from_rgb(190, 110, 0)))
+                    .wrap(),
+            );
+        }
+    });
 }

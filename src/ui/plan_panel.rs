@@ -242,6 +242,7 @@ pub fn project_from_exchange(region: &Region, o: &Outcome, e: &PlannedExchange) 
             e.value_per_yr,
             region.currency
         ),
+        agreement: None,
         extra,
     })
 }
