@@ -824,8 +824,8 @@ fn agreement_section(
             ui.end_row();
             ui.label("Months");
             ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 1.0;
                 const M: [&str; 12] = ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"];
+                ui.spacing_mut().item_spacing.x = 1.0;
                 for (k, name) in M.iter().enumerate() {
                     let month = k as u8 + 1;
                     let on = a.delivery_months.is_empty() || a.delivery_months.contains(&month);
