@@ -1448,3 +1448,61 @@ fn snapshot_of_the_import_window() {
     harness.run_steps(2);
     harness.snapshot("import_window");
 }
+
+/// A project's supply agreement: drafted from its exchange in the project view, judged there,
+/// and walked in the workshop with what it still lacks (the core's checklist, as the room
+/// sees it) and the money of a confidential company withheld.
+#[test]
+fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
+    use symbiomap::readiness::{checklist, score};
+    let (_dir, mut harness) = sample_app();
+    // A new project from the first opportunity, without terms.
+    let region = harness.state().doc.region.clone();
+    let engine = Engine::new(&region).expect("engine");
+    let best = symbiomap::pipeline::top_opportunities(&engine, &region, 1)
+        .pop()
+        .expect("an opportunity");
+    let project = symbiomap::ui::pipeline_panel::project_from_candidate(&region, &best.candidate);
+    let index = region.projects.len();
+    harness.state_mut().push(Command::Edit(
+        symbiomap::ui::document::Edit::InsertProject {
+            index,
+            project: Box::new(project),
+        },
+    ));
+    harness
+        .state_mut()
+        .push(Command::ShowTab(symbiomap::ui::app::Tab::Projects));
+    harness.state_mut().push(Command::OpenProject(index));
+    harness.run_steps(3);
+    assert!(shown(&harness, "Draft a supply agreement"));
+    harness.get_by_label("Draft a supply agreement").click();
+    harness.run_steps(3);
+    let drafted = harness.state().doc.region.projects[index]
+        .agreement
+        .clone()
+        .expect("drafted and applied");
+    assert!(drafted.max_per_yr.is_some());
+    assert!(shown(&harness, "Judged against the stream"));
+    // The room walks the projects: the card's score is the core's.
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .push(Command::WalkList(symbiomap::ui::workshop::WalkList::Projects));
+    harness.state_mut().push(Command::WalkTo(0));
+    harness.run_steps(3);
+    let region = harness.state().doc.region.clone();
+    let j1 = &region.projects[0];
+    let (done, total) = score(&checklist(&engine, &region, j1, false));
+    assert!(
+        shown(&harness, &format!("ready to sign: {done} of {total}")),
+        "the card shows the core's readiness"
+    );
+    assert!(shown(&harness, "0.93 % of deliveries off-spec"));
+    // J2 involves the confidential steel works: its price and gains stay out of the room.
+    harness.state_mut().push(Command::WalkTo(1));
+    harness.run_steps(3);
+    assert!(shown(&harness, "figures confidential"));
+    assert!(!shown(&harness, "gains:"));
+}

@@ -2177,6 +2177,7 @@ impl SymbiomapApp {
                 .solved
                 .as_ref()
                 .map_or(0, |s| s.outcome.report.exchanges.len()),
+            WalkList::Projects => self.doc.region.projects.len(),
         }
     }
 
@@ -2221,6 +2222,17 @@ impl SymbiomapApp {
                     .and_then(|s| s.outcome.report.exchanges.get(i))
                     .map(|e| (e.from_facility, e.stream, e.to_facility, e.need));
                 if let Some((f, s, t, n)) = e {
+                    self.show_exchange(f, s, t, n);
+                }
+            }
+            WalkList::Projects => {
+                let region = &self.doc.region;
+                let pair = region.projects.get(i).and_then(|p| {
+                    let (f, s) = region.output_index(p.stream.as_deref()?)?;
+                    let (t, n) = region.need_index(p.need.as_deref()?)?;
+                    Some((f, s, t, n))
+                });
+                if let Some((f, s, t, n)) = pair {
                     self.show_exchange(f, s, t, n);
                 }
             }

@@ -57,6 +57,8 @@ pub enum WalkList {
     Proposals,
     /// The exchanges of the region's optimal plan (solved on a worker when first asked).
     Plan,
+    /// The projects: their supply agreements judged and what each still lacks.
+    Projects,
 }
 
 /// Where the walk is.
@@ -140,6 +142,7 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
             (WalkList::Opportunities, "Top opportunities"),
             (WalkList::Proposals, "Proposals from the room"),
             (WalkList::Plan, "The region's plan"),
+            (WalkList::Projects, "Projects"),
         ] {
             if ui.selectable_label(walk.list == list, name).clicked() {
                 out.push(Command::WalkList(list));
@@ -158,6 +161,7 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                     "The plan has no exchange."
                 }
             }
+            WalkList::Projects => "No projects yet: make one from an opportunity or a proposal.",
         });
         return;
     }
@@ -190,8 +194,85 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                 }
                 WalkList::Proposals => proposal_card(ui, app, index, out),
                 WalkList::Plan => plan_card(ui, app, index, out),
+                WalkList::Projects => project_card(ui, app, index),
             }
         });
+}
+
+/// A project for the room: its exchange, the agreement's terms and how the stream meets them
+/// (money withheld for a confidential company), and what it still lacks before signing.
+fn project_card(ui: &mut Ui, app: &SymbiomapApp, index: usize) {
+    let region = &app.doc.region;
+    let Some(p) = region.projects.get(index) else {
+        return;
+    };
+    ui.label(RichText::new(&p.name).size(24.0).strong());
+    big_line(ui, format!("stage: {}", p.stage.label().to_lowercase()));
+    let checks = app.project_checks();
+    let Some(r) = checks.get(index) else {
+        return;
+    };
+    let cur = &region.currency;
+    match (&p.agreement, &r.assessment) {
+        (Some(a), Some(s)) => {
+            let unit = s.unit.symbol();
+            big_line(ui, crate::io::projects::terms_line(a, unit));
+            if !r.withheld {
+                big_line(
+                    ui,
+                    format!("price: {}", crate::io::projects::price_terms(a, cur, unit)),
+                );
+            }
+            for q in &s.quality {
+                big_line(ui, crate::io::projects::quality_line(q));
+            }
+            big_line(
+                ui,
+                match s.off_spec_probability {
+                    _ if s.quality.is_empty() => "no quality limits agreed".to_owned(),
+                    Some(p) => format!(
+                        "{:.2} % of deliveries off-spec: {} {unit} a year",
+                        100.0 * p,
+                        crate::agreement::quantity_text(s.off_spec_per_yr.unwrap_or(0.0))
+                    ),
+                    None => "how often a delivery is off-spec is not known yet".to_owned(),
+                },
+            );
+            if r.withheld {
+                big_line(ui, "both gain at the agreed price (figures confidential)");
+            } else {
+                big_line(
+                    ui,
+                    format!(
+                        "gains: {} {cur} to the supplier, {} {cur} to the receiver a year",
+                        crate::agreement::quantity_text(s.sender_gain_per_yr.round()),
+                        crate::agreement::quantity_text(s.receiver_gain_per_yr.round())
+                    ),
+                );
+            }
+            for f in &s.findings {
+                ui.label(
+                    RichText::new(format!("! {f}"))
+                        .size(17.0)
+                        .color(Color32::from_rgb(170, 90, 0)),
+                );
+            }
+        }
+        _ => big_line(ui, "no supply agreement yet"),
+    }
+    let (done, total) = crate::readiness::score(&r.readiness);
+    ui.label(
+        RichText::new(format!("ready to sign: {done} of {total}"))
+            .size(20.0)
+            .strong(),
+    );
+    for i in r.readiness.iter().filter(|i| !i.done) {
+        ui.label(
+            RichText::new(format!("missing: {}: {}", i.label, i.detail))
+                .size(17.0)
+                .color(Color32::from_rgb(170, 40, 40)),
+        );
+    }
 }
 
 fn big_line(ui: &mut Ui, text: impl Into<String>) {
