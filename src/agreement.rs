@@ -347,11 +347,17 @@ pub fn assess(
 
     let price_per_unit = price_per_unit(candidate, agreement);
     let g = gains(&candidate.value, expected_per_yr, Some(price_per_unit));
-    if g.sender_per_unit < 0.0 {
-        findings.push("at this price the supplier loses on every unit".to_owned());
-    }
-    if g.receiver_per_unit < 0.0 {
-        findings.push("at this price the receiver loses on every unit".to_owned());
+    for (gain, who) in [
+        (g.sender_per_unit, "supplier"),
+        (g.receiver_per_unit, "receiver"),
+    ] {
+        if gain < 0.0 {
+            findings.push(format!("at this price the {who} loses on every unit"));
+        } else if gain == 0.0 {
+            findings.push(format!(
+                "at this price the {who} gains nothing: it has no reason to sign"
+            ));
+        }
     }
     Assessment {
         unit,
@@ -404,6 +410,15 @@ pub fn project_candidate(engine: &Engine, region: &Region, project: &Project) ->
     let s = region.output_index(project.stream.as_deref()?)?;
     let n = region.need_index(project.need.as_deref()?)?;
     crate::pipeline::evaluate_pair(engine, region, s, n)
+}
+
+/// `Meadow Vegetables'` or `Delta Steel's`.
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
 }
 
 /// `moisture` or a constituent's name, for a sentence.

@@ -130,12 +130,17 @@ pub fn checklist(
         LABELS[2],
         unknown.is_empty(),
         if unknown.is_empty() {
-            format!(
-                "CV {} %, {} limited parameter{} measured",
-                stream.variability_cv_pct.unwrap_or(0.0),
-                limits.len(),
-                if limits.len() == 1 { "" } else { "s" }
-            )
+            match limits.len() {
+                0 => format!(
+                    "CV {} %; no quality limits to measure",
+                    stream.variability_cv_pct.unwrap_or(0.0)
+                ),
+                n => format!(
+                    "CV {} %, {n} limited parameter{} measured",
+                    stream.variability_cv_pct.unwrap_or(0.0),
+                    if n == 1 { "" } else { "s" }
+                ),
+            }
         } else {
             format!("no data on the stream's {}", unknown.join(", "))
         },
@@ -232,19 +237,34 @@ pub fn checklist(
                     (Some(t), Some(h)) if t >= needed => Item::new(
                         LABELS[5],
                         true,
-                        format!("{t:.0} t held by the {} (needs {needed:.0} t)", h.label()),
+                        format!(
+                            "{} t held by the {} (needs {} t)",
+                            quantity_text(t),
+                            h.label(),
+                            quantity_text(needed)
+                        ),
                     ),
                     (Some(t), _) if t < needed => Item::new(
                         LABELS[5],
                         false,
-                        format!("{t:.0} t agreed, the pattern needs {needed:.0} t"),
+                        format!(
+                            "{} t agreed, the pattern needs {} t",
+                            quantity_text(t),
+                            quantity_text(needed)
+                        ),
                     ),
                     _ => Item::new(
                         LABELS[5],
                         false,
                         format!(
-                            "the pattern needs {needed:.0} t ({:.0} days of use): agree its size and who holds it",
-                            sizing.days_of_cover
+                            "the pattern needs {} t ({:.0} days of use): agree its size{}",
+                            quantity_text(needed),
+                            sizing.days_of_cover,
+                            if holder.is_some() {
+                                ""
+                            } else {
+                                " and who holds it"
+                            }
                         ),
                     ),
                 }
@@ -252,7 +272,11 @@ pub fn checklist(
             Err(e) => Item::new(LABELS[5], false, format!("cannot be sized: {e}")),
         }
     } else {
-        Item::new(LABELS[5], true, "steady supply in the need's months: none needed")
+        Item::new(
+            LABELS[5],
+            true,
+            "steady supply in the need's months: none needed",
+        )
     });
 
     // Backup: another viable supplier of the need.
@@ -284,12 +308,15 @@ pub fn checklist(
     let o = &stream.outlet;
     if c.outlet.assumed || (o.cost_per_unit.is_none() && o.revenue_per_unit.is_none()) {
         assumed.push(format!(
-            "{}'s cost of its outlet today",
-            region.facilities[sf].name
+            "{} cost of its outlet today",
+            crate::agreement::possessive(&region.facilities[sf].name)
         ));
     }
     if need.supply.price_per_unit.is_none() {
-        assumed.push(format!("{}'s price paid today", region.facilities[nf].name));
+        assumed.push(format!(
+            "{} price paid today",
+            crate::agreement::possessive(&region.facilities[nf].name)
+        ));
     }
     let confidential = [sf, nf]
         .iter()

@@ -253,3 +253,67 @@ fn bad_agreements_are_refused_naming_the_field() {
         assert!(e.contains("bad.json"), "{e}");
     }
 }
+
+#[test]
+fn a_seasonal_stream_without_a_buffer_is_reported_and_sized() {
+    use symbiomap::agreement::quantity_text;
+    use symbiomap::buffer::Simulation;
+    use symbiomap::resilience::{pair_buffer, PairFlow};
+    let region = sample();
+    let engine = Engine::new(&region).expect("engine");
+    let j3 = region.projects.iter().find(|p| p.id == "J3").expect("J3");
+    let (c, a) = assess_project(&engine, &region, j3).expect("judged");
+    // Peel from June to November against deliveries all year, no buffer size agreed.
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.contains("Jan, Feb, Mar, Apr, May, Dec") && f.contains("no buffer")),
+        "{:?}",
+        a.findings
+    );
+    // Given away today and taken at no price: the supplier gains nothing.
+    assert!(a
+        .findings
+        .iter()
+        .any(|f| f.contains("supplier gains nothing")));
+    // The checklist names the store the pattern needs: the buffer module's sizing.
+    let items = checklist(&engine, &region, j3, true);
+    let buffer = items
+        .iter()
+        .find(|i| i.label == "buffer sized")
+        .expect("item");
+    assert!(!buffer.done);
+    let sizing = pair_buffer(
+        &engine,
+        &region,
+        PairFlow {
+            from_facility: c.from_facility,
+            stream: c.stream,
+            to_facility: c.to_facility,
+            need: c.need,
+            source_units_per_yr: c.annual.exchanged_per_yr / c.mass_factor,
+            need_units_per_yr: c.annual.exchanged_per_yr * c.need_units_per_delivered,
+        },
+        Simulation::default(),
+    )
+    .expect("sized");
+    assert!(
+        sizing.capacity_t > 5_000.0,
+        "half a year of peel: {}",
+        sizing.capacity_t
+    );
+    assert!(
+        buffer.detail.contains(&quantity_text(sizing.capacity_t)),
+        "{}",
+        buffer.detail
+    );
+    // Agreeing a big enough store ticks it.
+    let mut agreed = j3.clone();
+    if let Some(t) = agreed.agreement.as_mut() {
+        t.buffer_t = Some(sizing.capacity_t.ceil());
+    }
+    let items = checklist(&engine, &region, &agreed, true);
+    assert!(items.iter().any(|i| i.label == "buffer sized" && i.done));
+    let (_, a) = assess_project(&engine, &region, &agreed).expect("judged");
+    assert!(!a.findings.iter().any(|f| f.contains("no buffer")));
+}

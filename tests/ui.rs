@@ -1487,9 +1487,9 @@ fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
     // The room walks the projects: the card's score is the core's.
     harness.key_press(egui::Key::F5);
     harness.run_steps(2);
-    harness
-        .state_mut()
-        .push(Command::WalkList(symbiomap::ui::workshop::WalkList::Projects));
+    harness.state_mut().push(Command::WalkList(
+        symbiomap::ui::workshop::WalkList::Projects,
+    ));
     harness.state_mut().push(Command::WalkTo(0));
     harness.run_steps(3);
     let region = harness.state().doc.region.clone();
