@@ -26,7 +26,7 @@ use crate::economics::{
     SupplySide,
 };
 use crate::geodesy::{haversine_km, SpherePoint};
-use crate::model::{ModeKey, Pattern, Region, Settings};
+use crate::model::{ModeKey, Need, OutputStream, Pattern, Region, Settings};
 use crate::spatial::{batch, morton_key, Leaf, SphereIndex};
 
 /// How far the search looks.
@@ -1072,6 +1072,20 @@ impl Engine {
                     intake,
                 )
             }
+            // A stream that keeps: without a store, only what flows in the receiver's months is
+            // used; the rest goes on to today's outlet (`docs/BUFFERS.md` sizes the store that
+            // would take it).
+            (Some(stream), Some(need)) => {
+                let both = (stream.availability.month_mask() & need.availability.month_mask())
+                    .count_ones();
+                (
+                    months_share(stream, need),
+                    365.25 / 12.0 * f64::from(both),
+                    None,
+                    None,
+                    None,
+                )
+            }
             _ => (1.0, 365.25, None, None, None),
         };
         let flow_per_yr = exchangeable_per_yr(
@@ -1263,14 +1277,21 @@ impl Engine {
                 profile.state,
             ));
         }
-        if pair.deliverable_share < 1.0 && s.shelf_life_days.is_some() {
+        if pair.deliverable_share < 1.0 {
             checks.push(Check {
                 level: Level::Note,
                 aspect: "months",
-                message: format!(
-                    "perishable: only the {:.0} % of the stream that flows in months the receiver takes it can be delivered",
-                    100.0 * pair.deliverable_share
-                ),
+                message: if s.shelf_life_days.is_some() {
+                    format!(
+                        "perishable: only the {:.0} % of the stream that flows in months the receiver takes it can be delivered",
+                        100.0 * pair.deliverable_share
+                    )
+                } else {
+                    format!(
+                        "without a store only the {:.0} % of the stream that flows in months the receiver takes it is used; a store would take the rest (its size and cost in the buffer figures)",
+                        100.0 * pair.deliverable_share
+                    )
+                },
                 fix_step: None,
             });
         }
@@ -1554,6 +1575,17 @@ impl Engine {
                         else {
                             return;
                         };
+                        // A stream flowing in months the receiver takes none is not pooled:
+                        // its direct pair is already held to those months, and a hub column
+                        // beside it would count the same months twice (a transfer station is
+                        // no seasonal store).
+                        let stream = region
+                            .facilities
+                            .get(s.facility as usize)
+                            .and_then(|f| f.outputs.get(s.stream as usize));
+                        if stream.is_none_or(|st| months_share(st, need) < 1.0) {
+                            return;
+                        }
                         let nps =
                             onward_side.ratio_to_units * demand_side.need_units_per_to_unit * mf_on;
                         let max_share_pct = opt.max_share_pct.unwrap_or(100.0);
@@ -1741,6 +1773,14 @@ fn landfill_t_per_unit(outlet: &OutletValue, basis: &StreamBasis) -> f64 {
     } else {
         0.0
     }
+}
+
+/// The share of a stream that flows in months the receiver takes it: without a store, all of
+/// it that can be used (`docs/ECONOMICS.md`).
+pub fn months_share(stream: &OutputStream, need: &Need) -> f64 {
+    let supply_months = stream.availability.month_mask();
+    let both = (supply_months & need.availability.month_mask()).count_ones();
+    f64::from(both) / f64::from(supply_months.count_ones().max(1))
 }
 
 /// What a pair's yearly flow depends on (see [`Engine::pair_flow`]).
