@@ -1448,3 +1448,69 @@ fn snapshot_of_the_import_window() {
     harness.run_steps(2);
     harness.snapshot("import_window");
 }
+
+#[test]
+fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
+    let (_dir, mut harness) = sample_app();
+    let farm = facility_named(&harness, "Meadow Vegetables");
+    harness.state_mut().push(Command::SelectStream {
+        facility: farm,
+        stream: 0,
+    });
+    harness.run_steps(3);
+    let view = harness.state().stream_view.clone().expect("a stream view");
+    let (i, cand) = view
+        .candidates
+        .iter()
+        .enumerate()
+        .find(|(_, c)| {
+            c.viable
+                && c.checks
+                    .iter()
+                    .any(|k| k.aspect == "months" && k.level == symbiomap::checks::Level::Note)
+        })
+        .expect("a viable partner whose months differ from the peel's");
+    harness.state_mut().push(Command::SelectCandidate(Some(i)));
+    harness.run_steps(3);
+    // The core's sizing of the same pair.
+    let app = harness.state();
+    let b = symbiomap::resilience::pair_buffer(
+        &app.doc.engine,
+        &app.doc.region,
+        &symbiomap::resilience::PairFlow::of_candidate(cand),
+        symbiomap::buffer::Simulation::default(),
+    )
+    .expect("a store");
+    assert!(b.cycle_stock_t > 0.0, "a seasonal supply needs a store");
+    assert!(b.delivered_share_no_storage < 0.9);
+    assert!(shown(&harness, "Storage this pair needs"));
+    assert!(shown(
+        &harness,
+        &format!(
+            "{} t, {} m3, {:.1} days of cover",
+            symbiomap::ui::format_quantity(b.capacity_t),
+            symbiomap::ui::format_quantity(b.capacity_m3),
+            b.days_of_cover
+        )
+    ));
+    assert!(shown(
+        &harness,
+        &format!(
+            "storage {} EUR, virgin safety stock {} EUR",
+            symbiomap::cli::thousands(b.storage_cost_per_yr),
+            symbiomap::cli::thousands(b.safety_stock_holding_cost_per_yr)
+        )
+    ));
+    assert!(shown(
+        &harness,
+        &format!("{:.1} % with none", 100.0 * b.delivered_share_no_storage)
+    ));
+    // The text-only remark is replaced by the figures.
+    for k in cand
+        .checks
+        .iter()
+        .filter(|k| k.level == symbiomap::checks::Level::Note && k.aspect == "months")
+    {
+        assert!(!shown(&harness, &k.message), "{}", k.message);
+    }
+}

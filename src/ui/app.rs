@@ -134,6 +134,9 @@ pub enum Basemap {
 /// The possible suppliers of each need of one facility (hits per need, in its needs' order).
 pub type SuppliersPerNeed = std::rc::Rc<Vec<Vec<crate::matching::PairHit>>>;
 
+/// The store sized for one candidate ([`crate::resilience::pair_buffer`]), or why none is.
+pub type PairBuffer = std::rc::Rc<Result<crate::buffer::BufferSizing, String>>;
+
 /// An action waiting for the user to decide about unsaved changes.
 #[derive(Clone, Debug)]
 pub enum Pending {
@@ -276,6 +279,9 @@ pub struct SymbiomapApp {
     /// The possible suppliers of each need of one facility, for one revision of the region:
     /// ((revision, facility), hits per need).
     suppliers: std::cell::RefCell<Option<((u64, usize), SuppliersPerNeed)>>,
+    /// The stores sized for the candidates selected, for one revision of the
+    /// region: (revision, (sender, stream, receiver, need) -> sizing).
+    buffers: std::cell::RefCell<(u64, std::collections::HashMap<[usize; 4], PairBuffer>)>,
     /// The engine's verdicts on the proposals, for one revision of the region.
     verdicts: std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<Verdict>>)>>,
     /// The window title last sent.
@@ -426,6 +432,7 @@ impl SymbiomapApp {
             export_include_confidential: false,
             verdicts: std::cell::RefCell::new(None),
             suppliers: std::cell::RefCell::new(None),
+            buffers: std::cell::RefCell::new((u64::MAX, std::collections::HashMap::new())),
             walk: Walk::default(),
             plan: super::plan_panel::PlanState::default(),
             opportunities: std::cell::RefCell::new(None),
@@ -2154,6 +2161,33 @@ impl SymbiomapApp {
         );
         *self.suppliers.borrow_mut() = Some((key, v.clone()));
         v
+    }
+
+    /// The store candidate `c` needs ([`crate::resilience::pair_buffer`]: its flow's pattern
+    /// against the receiver's months, at the built-in service level): sized once per change of
+    /// the region, the first time it is selected (a seeded simulation of 1 000 years).
+    pub fn pair_buffer(&self, c: &crate::matching::Candidate) -> PairBuffer {
+        let revision = self.autosave_revision();
+        let key = [c.from_facility, c.stream, c.to_facility, c.need];
+        let mut cache = self.buffers.borrow_mut();
+        if cache.0 != revision {
+            *cache = (revision, std::collections::HashMap::new());
+        }
+        cache
+            .1
+            .entry(key)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    crate::resilience::pair_buffer(
+                        &self.doc.engine,
+                        &self.doc.region,
+                        &crate::resilience::PairFlow::of_candidate(c),
+                        crate::buffer::Simulation::default(),
+                    )
+                    .map_err(|e| e.to_string()),
+                )
+            })
+            .clone()
     }
 
     /// How many items the walk's list has.
