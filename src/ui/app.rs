@@ -88,6 +88,8 @@ pub enum Command {
     DismissMessage(usize),
     /// The plan's cost per exchange and year.
     SetPlanExchangeCost(f64),
+    /// The what-if lens: stop plants, choose how long, close it.
+    Lens(super::whatif_panel::LensCommand),
     /// Select a pair (the stream, then the candidate to the need) and fly the map to it.
     ShowExchange {
         from_facility: usize,
@@ -269,6 +271,8 @@ pub struct SymbiomapApp {
     pub walk: Walk,
     /// The region's optimal plan, solved on a worker.
     pub plan: super::plan_panel::PlanState,
+    /// The what-if lens: plants stopped, worked out on a worker against the plan.
+    pub lens: super::whatif_panel::LensState,
     /// The region's best exchanges, for one revision of the region.
     opportunities:
         std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<crate::pipeline::Opportunity>>)>>,
@@ -435,6 +439,7 @@ impl SymbiomapApp {
             buffers: std::cell::RefCell::new((u64::MAX, std::collections::HashMap::new())),
             walk: Walk::default(),
             plan: super::plan_panel::PlanState::default(),
+            lens: super::whatif_panel::LensState::default(),
             opportunities: std::cell::RefCell::new(None),
             pending_candidate: None,
             flight: None,
@@ -523,6 +528,8 @@ impl SymbiomapApp {
         self.selected_stream = None;
         self.selected_candidate = None;
         self.stream_view = None;
+        self.lens
+            .apply(&self.doc.region, &super::whatif_panel::LensCommand::Close);
         self.index = FacilityIndex::new(&self.doc.region);
         self.index_revision = self.doc.facilities_revision;
         self.fit_requested = true;
@@ -815,6 +822,7 @@ impl SymbiomapApp {
             Command::WalkTo(i) => self.walk_to(i),
             Command::ShowTab(t) => self.tab = t,
             Command::SetPlanExchangeCost(c) => self.plan.exchange_cost_per_yr = c,
+            Command::Lens(c) => self.lens.apply(&self.doc.region, &c),
             Command::ShowExchange {
                 from_facility,
                 stream,
@@ -1226,6 +1234,17 @@ impl SymbiomapApp {
                 }
                 self.commands.extend(commands);
             });
+        if self.lens.open {
+            egui::Panel::left("whatif")
+                .resizable(true)
+                .default_size(if self.workshop { 460.0 } else { 400.0 })
+                .size_range(300.0..=720.0)
+                .show(ui, |ui| {
+                    let mut commands = Vec::new();
+                    super::whatif_panel::show(ui, self, &mut commands);
+                    self.commands.extend(commands);
+                });
+        }
         egui::CentralPanel::no_frame().show(ui, |ui| self.map(ui));
         self.messages_window(&ctx);
         self.history_window(&ctx);
@@ -1265,8 +1284,10 @@ impl SymbiomapApp {
         }
         // The plan follows the region while its tab is open, once nothing is being dragged.
         self.plan.poll();
+        let lens_wants_plan = self.lens.open && !self.lens.stop.is_empty();
         let plan_shown = self.tab == Tab::Plan
-            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan);
+            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan)
+            || lens_wants_plan;
         if plan_shown && ctx.dragged_id().is_none() {
             let key = self.plan_key();
             let now = ctx.input(|i| i.time);
@@ -1274,6 +1295,21 @@ impl SymbiomapApp {
             self.plan.ensure(key, &self.doc.region, now, move || {
                 repaint.request_repaint();
             });
+        }
+        // The lens follows the plan: once the plan of the region as it is now is here, the
+        // stop is worked out against it on a worker.
+        self.lens.poll();
+        if lens_wants_plan && ctx.dragged_id().is_none() {
+            let plan_key = self.plan_key();
+            let key = self.lens.key(plan_key);
+            if let Some(solved) = self.plan.current(plan_key).cloned() {
+                let now = ctx.input(|i| i.time);
+                let repaint = ctx.clone();
+                self.lens
+                    .ensure(&key, &self.doc.region, &solved, now, move || {
+                        repaint.request_repaint();
+                    });
+            }
         }
         let revision = self.autosave_revision();
         let focus_lost = ctx.input(|i| {
@@ -1689,7 +1725,20 @@ impl SymbiomapApp {
                 scale: self.scale,
             });
         }
-        if self.tab == Tab::Plan
+        let lens = self
+            .lens
+            .scenario
+            .as_ref()
+            .filter(|_| self.lens.open)
+            .map(|s| (s, s.key != self.lens.key(plan_key)));
+        if let Some((scenario, stale)) = lens {
+            // The lens replaces the plan layer: the plan's exchanges are its context.
+            map = map.with_plugin(super::map::whatif::WhatIfLayer {
+                drawing: &scenario.drawing,
+                scale: self.scale,
+                stale,
+            });
+        } else if self.tab == Tab::Plan
             || (self.workshop && self.walk.list == super::workshop::WalkList::Plan)
         {
             if let Some(solved) = &self.plan.solved {
@@ -1724,6 +1773,14 @@ impl SymbiomapApp {
             scale: self.scale,
             events: &mut events,
         });
+        if let Some((scenario, _)) = lens {
+            map = map.with_plugin(super::map::whatif::StoppedMarks {
+                drawing: &scenario.drawing,
+                index: &self.index,
+                region: &self.doc.region,
+                scale: self.scale,
+            });
+        }
         let mut hub_events = super::map::hubs::HubEvents::default();
         if !self.doc.region.hubs.is_empty() {
             map = map.with_plugin(super::map::hubs::HubSitesLayer {

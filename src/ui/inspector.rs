@@ -70,6 +70,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                         });
                     });
                     facility_header(ui, facility);
+                    out.extend(whatif_button(ui, app, fi));
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
                     needs(ui, app, fi, facility, out);
@@ -86,6 +87,36 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                 }
             }
         });
+}
+
+/// "What if this plant stops...": opens the what-if lens with it stopped; while the lens is
+/// open, stops it too or lets it run again.
+fn whatif_button(ui: &mut Ui, app: &SymbiomapApp, fi: usize) -> Option<Command> {
+    use super::whatif_panel::LensCommand;
+    let lens = &app.lens;
+    let (text, hint, command) = if !lens.open {
+        (
+            "What if this plant stops...",
+            "Open the what-if lens: the plan's exchanges it breaks, what stores and backups bridge, the cost to each company.",
+            LensCommand::Open(fi),
+        )
+    } else if lens.stops(&app.doc.region, fi) {
+        (
+            "Let it run again",
+            "Take it out of the what-if stop.",
+            LensCommand::Remove(fi),
+        )
+    } else {
+        (
+            "Stop it too",
+            "Add it to the plants stopped in the what-if lens.",
+            LensCommand::Add(fi),
+        )
+    };
+    ui.button(text)
+        .on_hover_text(hint)
+        .clicked()
+        .then_some(Command::Lens(command))
 }
 
 fn overview(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
