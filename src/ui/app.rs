@@ -1298,7 +1298,10 @@ impl SymbiomapApp {
         }
         // The lens follows the plan: once the plan of the region as it is now is here, the
         // stop is worked out against it on a worker.
-        self.lens.poll();
+        if let Some(involved) = self.lens.poll() {
+            // A new set of plants stopped: the map shows everything the stop touches.
+            self.fly_to(&involved);
+        }
         if lens_wants_plan && ctx.dragged_id().is_none() {
             let plan_key = self.plan_key();
             let key = self.lens.key(plan_key);
@@ -1719,18 +1722,22 @@ impl SymbiomapApp {
         if !online {
             map = map.with_plugin(basemap_layer);
         }
-        if !self.doc.region.proposals.is_empty() || !self.doc.region.projects.is_empty() {
-            map = map.with_plugin(super::map::pipeline::PipelineLayer {
-                region: &self.doc.region,
-                scale: self.scale,
-            });
-        }
+        // While the lens shows a stop, it is the map's one story: the proposals, projects and
+        // the selected stream's partners wait until it closes.
         let lens = self
             .lens
             .scenario
             .as_ref()
             .filter(|_| self.lens.open)
             .map(|s| (s, s.key != self.lens.key(plan_key)));
+        if lens.is_none()
+            && (!self.doc.region.proposals.is_empty() || !self.doc.region.projects.is_empty())
+        {
+            map = map.with_plugin(super::map::pipeline::PipelineLayer {
+                region: &self.doc.region,
+                scale: self.scale,
+            });
+        }
         if let Some((scenario, stale)) = lens {
             // The lens replaces the plan layer: the plan's exchanges are its context.
             map = map.with_plugin(super::map::whatif::WhatIfLayer {
@@ -1751,7 +1758,7 @@ impl SymbiomapApp {
                 });
             }
         }
-        if let Some(view) = &self.stream_view {
+        if let Some(view) = self.stream_view.as_ref().filter(|_| lens.is_none()) {
             map = map.with_plugin(SelectionLayer {
                 region: &self.doc.region,
                 view,
@@ -1798,6 +1805,7 @@ impl SymbiomapApp {
             // A marker is held: its drag moves it, not the map.
             map = map.drag_pan_buttons(egui::DragPanButtons::MIDDLE);
         }
+        let lens_shown = lens.is_some();
         let mut tool_commands = Vec::new();
         let tools = &self.tools;
         let region = &self.doc.region;
@@ -1809,7 +1817,9 @@ impl SymbiomapApp {
             super::overlays::scale_bar(ui, projector, &t);
             super::overlays::attribution(ui, &t, online);
             super::overlays::legend(ui, &t, &self.index, scale.label);
-            super::map::pipeline::labels(ui, &t, region, scale);
+            if !lens_shown {
+                super::map::pipeline::labels(ui, &t, region, scale);
+            }
             // The link being drawn follows the pointer.
             if let (Some(from), Some(ptr)) = (
                 tools.link_from.and_then(|f| region.facilities.get(f)),

@@ -237,24 +237,34 @@ impl LensState {
     }
 
     /// Takes in a finished what-if (one for an earlier choice is kept until the next comes).
-    pub fn poll(&mut self) {
-        let Some(running) = &self.running else {
-            return;
-        };
+    /// Returns the facilities to fit into view when the answer is about other plants than the
+    /// one before (not when only the duration changed).
+    pub fn poll(&mut self) -> Option<Vec<usize>> {
+        let running = self.running.as_ref()?;
         match running.rx.try_recv() {
-            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Empty) => None,
             Err(TryRecvError::Disconnected) => {
                 self.running = None;
                 self.error = Some("the what-if stopped without an answer".into());
+                None
             }
             Ok(result) => {
                 self.running = None;
                 match result {
                     Ok(s) => {
                         self.error = None;
+                        let moved = self
+                            .scenario
+                            .as_ref()
+                            .is_none_or(|before| before.key.stop != s.key.stop);
+                        let fit = moved.then(|| s.drawing.involved.clone());
                         self.scenario = Some(Arc::new(s));
+                        fit
                     }
-                    Err(e) => self.error = Some(e),
+                    Err(e) => {
+                        self.error = Some(e);
+                        None
+                    }
                 }
             }
         }
@@ -515,6 +525,13 @@ fn scenario(ui: &mut Ui, app: &SymbiomapApp, s: &Scenario, out: &mut Vec<Command
             format!("{} {cur}", thousands(v))
         }
     };
+    let cost = |v: f64, hidden: bool| {
+        if hidden {
+            "cost confidential".to_owned()
+        } else {
+            format!("{} {cur}", thousands(v))
+        }
+    };
     let name = |f: usize| {
         region
             .facilities
@@ -644,6 +661,21 @@ fn scenario(ui: &mut Ui, app: &SymbiomapApp, s: &Scenario, out: &mut Vec<Command
                 money(l.value, hidden)
             ));
             match &l.buffer {
+                Some(Ok(b)) if b.sizing.capacity_t < 0.5 => {
+                    ui.label(format!(
+                        "No store: a steady flow needs none, so nothing bridges the {:.0} days.",
+                        w.days
+                    ));
+                    if b.short_days > 0.0 {
+                        ui.colored_label(
+                            Color32::from_rgb(190, 100, 0),
+                            format!(
+                                "The receiver runs short {:.1} days before its usual supply can arrive.",
+                                b.short_days
+                            ),
+                        );
+                    }
+                }
                 Some(Ok(b)) => {
                     let kind = crate::buffer::StorageCatalogue::builtin()
                         .ok()
@@ -696,7 +728,7 @@ fn scenario(ui: &mut Ui, app: &SymbiomapApp, s: &Scenario, out: &mut Vec<Command
             } else if takers.is_empty() {
                 ui.label(format!(
                     "No backup takes over ({whom}): {rest}, {}.",
-                    money(l.fallback_cost, hidden)
+                    cost(l.fallback_cost, hidden)
                 ));
             } else {
                 let names: Vec<String> = takers
@@ -714,7 +746,7 @@ fn scenario(ui: &mut Ui, app: &SymbiomapApp, s: &Scenario, out: &mut Vec<Command
                 if l.fallback_units > 0.0 {
                     ui.label(format!(
                         "The rest: {rest}, {}.",
-                        money(l.fallback_cost, hidden)
+                        cost(l.fallback_cost, hidden)
                     ));
                 }
             }

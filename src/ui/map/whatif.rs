@@ -43,6 +43,9 @@ pub struct LensDrawing {
     pub broken: Vec<Link>,
     pub holds: Vec<Link>,
     pub context: Vec<Link>,
+    /// The facilities the stop touches: the stopped ones, the ends of the exchanges lost and of
+    /// those that take over (sorted; what the map fits into view).
+    pub involved: Vec<usize>,
 }
 
 fn place(region: &Region, f: usize) -> Option<[f64; 2]> {
@@ -118,7 +121,25 @@ impl LensDrawing {
                 .filter_map(|t| column_link(t.backup_column, t.source_units_per_yr))
                 .collect(),
         };
+        let mut involved: Vec<usize> = what.stop.facilities.clone();
+        for l in &what.lost {
+            if let Some(e) = exchanges.get(l.exchange) {
+                involved.extend([e.from_facility, e.to_facility]);
+            }
+        }
+        let backups: Vec<usize> = match &what.replan {
+            Some(r) => r.increased.iter().map(|i| i.0).collect(),
+            None => what.takeovers.iter().map(|t| t.backup_column).collect(),
+        };
+        for col in backups {
+            if let Some(c) = outcome.problem.columns.get(col) {
+                involved.extend([c.from_facility as usize, c.to_facility as usize]);
+            }
+        }
+        involved.sort_unstable();
+        involved.dedup();
         LensDrawing {
+            involved,
             stopped: what
                 .stop
                 .facilities
@@ -175,10 +196,10 @@ impl Plugin for WhatIfLayer<'_> {
         let line = self.scale.line;
         for link in &self.drawing.context {
             let pts = screen(&t, link);
-            let w = (1.0 + 3.0 * link.width) * line;
+            let w = (1.0 + 2.0 * link.width) * line;
             painter.add(Shape::line(
                 pts,
-                Stroke::new(w, CONTEXT_COLOUR.gamma_multiply(0.7 * fade)),
+                Stroke::new(w, CONTEXT_COLOUR.gamma_multiply(0.5 * fade)),
             ));
         }
         for link in &self.drawing.holds {
@@ -274,7 +295,13 @@ impl Plugin for StoppedMarks<'_> {
                 FontId::proportional(self.scale.label),
                 Color32::WHITE,
             );
-            let at = p + egui::vec2(r + 6.0, -label.size().y / 2.0);
+            // Beside the marker, on its left when the right would leave the map.
+            let right = p + egui::vec2(r + 6.0, -label.size().y / 2.0);
+            let at = if right.x + label.size().x > t.clip.right() {
+                p - egui::vec2(r + 6.0 + label.size().x, label.size().y / 2.0)
+            } else {
+                right
+            };
             painter.rect_filled(
                 egui::Rect::from_min_size(at, label.size()).expand(3.0),
                 3.0,
