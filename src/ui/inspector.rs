@@ -1098,12 +1098,26 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
         if let Some(cand) = view.candidates.get(i) {
             let hidden = masked(app, cand.from_facility, cand.to_facility);
             ui.separator();
+            let keeps_days = region
+                .facilities
+                .get(cand.from_facility)
+                .and_then(|f| f.outputs.get(cand.stream))
+                .and_then(|s| {
+                    s.shelf_life_days.or_else(|| {
+                        app.doc
+                            .engine
+                            .catalogue
+                            .material(&s.material)
+                            .and_then(|m| m.shelf_life_days)
+                    })
+                });
             storage(
                 ui,
                 cand,
                 &app.pair_buffer(cand),
                 hidden,
                 &app.doc.region.currency,
+                keeps_days,
             );
             if !hidden {
                 ui.separator();
@@ -1128,6 +1142,7 @@ fn storage(
     sizing: &Result<crate::buffer::BufferSizing, String>,
     hide_money: bool,
     currency: &str,
+    keeps_days: Option<f64>,
 ) {
     let b = match sizing {
         Ok(b) => b,
@@ -1205,10 +1220,20 @@ fn storage(
                 ),
             );
         });
+    if let Some(days) = keeps_days.filter(|&d| d < b.days_of_cover) {
+        // The buffer model does not know that a stream spoils.
+        ui.label(
+            RichText::new(format!(
+                "It keeps only {days:.0} days: a store of {:.0} days of cover would spoil it. Count on what arrives without one.",
+                b.days_of_cover
+            ))
+            .color(Color32::from_rgb(190, 40, 40)),
+        );
+    }
     if b.delivered_share_no_storage < 0.995 {
         ui.label(
             RichText::new(format!(
-                "Without a store only {:.0} % of this flow would reach the receiver. The yearly figures above count neither the store's cost nor (unless the stream spoils) what would not arrive without it.",
+                "Without a store only {:.0} % of this flow would reach the receiver. The yearly figures above count no store's cost, and the flow as if it all arrived (less only the months a perishable stream has no taker).",
                 100.0 * b.delivered_share_no_storage
             ))
             .color(Color32::from_rgb(190, 100, 0)),
