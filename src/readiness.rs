@@ -216,21 +216,10 @@ pub fn checklist(
     let batches = matches!(stream.availability.pattern, Pattern::Batches { .. });
     let months_differ = stream.availability.month_mask() != need.availability.month_mask();
     items.push(if batches || months_differ {
-        let flow = PairFlow {
-            from_facility: sf,
-            stream: si,
-            to_facility: nf,
-            need: ni,
-            source_units_per_yr: if c.mass_factor > 0.0 {
-                c.annual.exchanged_per_yr / c.mass_factor
-            } else {
-                0.0
-            },
-            need_units_per_yr: c.annual.exchanged_per_yr * c.need_units_per_delivered,
-        };
+        let flow = PairFlow::of_candidate(&c);
         let agreed = project.agreement.as_ref().and_then(|a| a.buffer_t);
         let holder = project.agreement.as_ref().and_then(|a| a.buffer_holder);
-        match pair_buffer(engine, region, flow, Simulation::default()) {
+        match pair_buffer(engine, region, &flow, Simulation::default()) {
             Ok(sizing) => {
                 let needed = sizing.capacity_t;
                 match (agreed, holder) {

@@ -905,7 +905,7 @@ pub fn exchange_buffer(
     pair_buffer(
         engine,
         region,
-        PairFlow {
+        &PairFlow {
             from_facility: exchange.from_facility,
             stream: exchange.stream,
             to_facility: exchange.to_facility,
@@ -917,27 +917,58 @@ pub fn exchange_buffer(
     )
 }
 
-/// A flow from one stream to one need, a year.
+/// One pair's flow a year: a planned exchange, or a candidate of the partner search.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PairFlow {
+    /// Indices into the region's facilities, the sender's outputs and the receiver's needs.
     pub from_facility: usize,
     pub stream: usize,
     pub to_facility: usize,
     pub need: usize,
+    /// Source units of the stream a year, and need units of the receiver's need a year.
     pub source_units_per_yr: f64,
     pub need_units_per_yr: f64,
 }
 
-/// [`exchange_buffer`] for any flow (a project's exchange outside the plan).
+impl PairFlow {
+    /// A candidate's flow: what it can exchange a year (delivered units, after the stream's
+    /// preprocessing) back in the stream's units, and in the need's.
+    pub fn of_candidate(c: &crate::matching::Candidate) -> PairFlow {
+        let delivered = c.annual.exchanged_per_yr;
+        PairFlow {
+            from_facility: c.from_facility,
+            stream: c.stream,
+            to_facility: c.to_facility,
+            need: c.need,
+            source_units_per_yr: if c.mass_factor > 0.0 {
+                delivered / c.mass_factor
+            } else {
+                0.0
+            },
+            need_units_per_yr: delivered * c.need_units_per_delivered,
+        }
+    }
+}
+
+/// Sizes the store of one pair's flow as [`exchange_buffer`] does for a planned exchange (the
+/// inspector sizes a candidate's this way). An index out of range is an error, not a panic.
 pub fn pair_buffer(
     engine: &Engine,
     region: &Region,
-    exchange: PairFlow,
+    exchange: &PairFlow,
     simulation: Simulation,
 ) -> Result<BufferSizing, BufferError> {
-    let from = &region.facilities[exchange.from_facility];
-    let stream = &from.outputs[exchange.stream];
-    let need = &region.facilities[exchange.to_facility].needs[exchange.need];
+    let missing = || BufferError::Unsupported("the pair is no longer in the region".to_owned());
+    let from = region
+        .facilities
+        .get(exchange.from_facility)
+        .ok_or_else(missing)?;
+    let stream = from.outputs.get(exchange.stream).ok_or_else(missing)?;
+    let need = region
+        .facilities
+        .get(exchange.to_facility)
+        .and_then(|f| f.needs.get(exchange.need))
+        .ok_or_else(missing)?;
     let material = engine.catalogue.material(&stream.material);
     let density = stream
         .bulk_density_t_per_m3

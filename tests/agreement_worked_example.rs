@@ -286,14 +286,7 @@ fn a_seasonal_stream_without_a_buffer_is_reported_and_sized() {
     let sizing = pair_buffer(
         &engine,
         &region,
-        PairFlow {
-            from_facility: c.from_facility,
-            stream: c.stream,
-            to_facility: c.to_facility,
-            need: c.need,
-            source_units_per_yr: c.annual.exchanged_per_yr / c.mass_factor,
-            need_units_per_yr: c.annual.exchanged_per_yr * c.need_units_per_delivered,
-        },
+        &PairFlow::of_candidate(&c),
         Simulation::default(),
     )
     .expect("sized");

@@ -1506,3 +1506,242 @@ fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
     assert!(shown(&harness, "figures confidential"));
     assert!(!shown(&harness, "gains:"));
 }
+
+/// Steps the app until its what-if lens has the answer for what it asks now (the plan is
+/// solved first, then the stop is worked out against it; both on workers).
+fn until_lens(harness: &mut Harness<'static, SymbiomapApp>) {
+    for _ in 0..1200 {
+        harness.run_steps(1);
+        let app = harness.state();
+        let key = app.lens.key(app.plan_key());
+        if app.lens.current(&key).is_some() {
+            harness.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no what-if after 60 s");
+}
+
+#[test]
+fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
+    use symbiomap::cli::thousands;
+    use symbiomap::resilience::{what_if, Side, Stop};
+    let (_dir, mut harness) = sample_app();
+    let station = facility_named(&harness, "Scheldt Power Station");
+    harness
+        .state_mut()
+        .push(Command::SelectFacility(Some(station)));
+    harness.run_steps(4);
+    harness.get_by_label("What if this plant stops...").click();
+    harness.run_steps(2);
+    assert!(harness.state().lens.open);
+    assert_eq!(harness.state().lens.weeks, Some(4));
+    // The frame came back before the answer: the panel is there, working.
+    assert!(shown(&harness, "What if plants stop"));
+    until_lens(&mut harness);
+
+    // What the core says of the same stop on the app's own plan.
+    let app = harness.state();
+    let solved = app.plan.current(app.plan_key()).expect("a plan").clone();
+    let region = app.doc.region.clone();
+    let engine = Engine::new(&region).expect("engine");
+    let stop = Stop::by_ids(&region, &["SV01".to_owned()], Some(4.0)).expect("SV01");
+    let core = what_if(
+        &engine,
+        &region,
+        &solved.outcome,
+        &stop,
+        &symbiomap::ui::plan_panel::plan_options(app.plan_key()),
+        symbiomap::buffer::Simulation::default(),
+        &mut |_| {},
+    )
+    .expect("a what-if");
+    assert!(
+        core.lost.len() >= 5,
+        "the station's heat, ash, gypsum, wood..."
+    );
+    assert!(shown(
+        &harness,
+        &format!(
+            "{} exchanges lost: {} t not delivered over 4 weeks",
+            core.lost.len(),
+            thousands(core.tonnes_not_delivered)
+        )
+    ));
+    assert!(shown(
+        &harness,
+        &format!("Value lost: {} EUR", thousands(core.value_lost))
+    ));
+    let name = |f: usize| region.facilities[f].name.clone();
+    for l in &core.lost {
+        let e = &solved.outcome.report.exchanges[l.exchange];
+        let title = format!("{} -> {}", name(e.from_facility), name(e.to_facility));
+        assert!(shown(&harness, &title), "lost exchange {title} listed");
+        let stream = &region.facilities[e.from_facility].outputs[e.stream];
+        assert!(
+            shown(
+                &harness,
+                &format!(
+                    "{} {} not delivered ({} t)",
+                    thousands(l.source_units),
+                    stream.unit.symbol(),
+                    thousands(l.tonnes)
+                )
+            ),
+            "{title}: its quantity"
+        );
+    }
+    // The backups that take over, by name.
+    let columns = &solved.outcome.problem.columns;
+    assert!(
+        !core.takeovers.is_empty(),
+        "the station's wood goes elsewhere"
+    );
+    for t in &core.takeovers {
+        let b = &columns[t.backup_column];
+        let lost = core
+            .lost
+            .iter()
+            .find(|l| {
+                solved.outcome.report.exchanges[l.exchange].candidate
+                    == columns[t.lost_column].candidate
+            })
+            .expect("its lost exchange");
+        let partner = if lost.side == Side::Outlet {
+            b.to_facility
+        } else {
+            b.from_facility
+        };
+        assert!(shown(&harness, &name(partner as usize)));
+        assert!(shown(&harness, "Backups take"));
+    }
+    // Each company's cost (none of the sample's confidential sites is hidden at the desk).
+    for c in &core.companies {
+        assert!(shown(&harness, &thousands(c.cost)), "{}", name(c.facility));
+    }
+    // The map layer draws what the core lost and what takes over; the stopped plant greyed.
+    let scenario = harness.state().lens.scenario.clone().expect("an answer");
+    assert_eq!(scenario.drawing.broken.len(), core.lost.len());
+    assert_eq!(scenario.drawing.holds.len(), core.takeovers.len());
+    assert_eq!(scenario.drawing.stopped.len(), 1);
+    assert_eq!(scenario.drawing.stopped[0].0, station);
+
+    // In the room: a confidential company's cost is withheld, an open one's stays.
+    let steel = facility_named(&harness, "Delta Steel");
+    assert!(region.facilities[steel].confidential);
+    let steel_cost = core
+        .companies
+        .iter()
+        .find(|c| c.facility == steel)
+        .expect("Delta Steel loses from the stop")
+        .cost;
+    assert!(shown(&harness, &thousands(steel_cost)));
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(4);
+    assert!(harness.state().workshop && harness.state().lens.open);
+    assert!(shown(&harness, "What if plants stop"));
+    assert!(!shown(&harness, &thousands(steel_cost)));
+    assert!(shown(&harness, "confidential"));
+    let open = core
+        .companies
+        .iter()
+        .find(|c| !scenario.withheld_companies.contains(&c.facility))
+        .expect("a company trading with open ones only");
+    assert!(!region.facilities[open.facility].confidential);
+    assert!(shown(&harness, &thousands(open.cost)));
+    harness.key_press(egui::Key::F5);
+    harness.run_steps(3);
+
+    // For good: the plan is solved again, and the panel compares it with the plan before.
+    harness.get_by_label("for good").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().lens.weeks, None);
+    until_lens(&mut harness);
+    let app = harness.state();
+    let forever = app.lens.scenario.clone().expect("an answer");
+    let replan = forever.what.replan.as_ref().expect("solved again");
+    assert!(replan.solution.objective < solved.outcome.solution.objective);
+    assert!(shown(
+        &harness,
+        &format!(
+            "{} EUR/yr against {} EUR/yr before",
+            thousands(replan.solution.objective),
+            thousands(solved.outcome.solution.objective)
+        )
+    ));
+
+    // Closing the lens brings the normal map back.
+    harness.get_by_label("Close the lens").click();
+    harness.run_steps(2);
+    assert!(!harness.state().lens.open);
+    assert!(harness.state().lens.scenario.is_none());
+    assert!(!shown(&harness, "What if plants stop"));
+    assert!(shown(&harness, "What if this plant stops..."));
+}
+
+#[test]
+fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
+    let (_dir, mut harness) = sample_app();
+    let farm = facility_named(&harness, "Meadow Vegetables");
+    harness.state_mut().push(Command::SelectStream {
+        facility: farm,
+        stream: 0,
+    });
+    harness.run_steps(3);
+    let view = harness.state().stream_view.clone().expect("a stream view");
+    let (i, cand) = view
+        .candidates
+        .iter()
+        .enumerate()
+        .find(|(_, c)| {
+            c.viable
+                && c.checks
+                    .iter()
+                    .any(|k| k.aspect == "months" && k.level == symbiomap::checks::Level::Note)
+        })
+        .expect("a viable partner whose months differ from the peel's");
+    harness.state_mut().push(Command::SelectCandidate(Some(i)));
+    harness.run_steps(3);
+    // The core's sizing of the same pair.
+    let app = harness.state();
+    let b = symbiomap::resilience::pair_buffer(
+        &app.doc.engine,
+        &app.doc.region,
+        &symbiomap::resilience::PairFlow::of_candidate(cand),
+        symbiomap::buffer::Simulation::default(),
+    )
+    .expect("a store");
+    assert!(b.cycle_stock_t > 0.0, "a seasonal supply needs a store");
+    assert!(b.delivered_share_no_storage < 0.9);
+    assert!(shown(&harness, "Storage this pair needs"));
+    assert!(shown(
+        &harness,
+        &format!(
+            "{} t, {} m3, {:.1} days of cover",
+            symbiomap::ui::format_quantity(b.capacity_t),
+            symbiomap::ui::format_quantity(b.capacity_m3),
+            b.days_of_cover
+        )
+    ));
+    assert!(shown(
+        &harness,
+        &format!(
+            "storage {} EUR, virgin safety stock {} EUR",
+            symbiomap::cli::thousands(b.storage_cost_per_yr),
+            symbiomap::cli::thousands(b.safety_stock_holding_cost_per_yr)
+        )
+    ));
+    assert!(shown(
+        &harness,
+        &format!("{:.1} % with none", 100.0 * b.delivered_share_no_storage)
+    ));
+    // The text-only remark is replaced by the figures.
+    for k in cand
+        .checks
+        .iter()
+        .filter(|k| k.level == symbiomap::checks::Level::Note && k.aspect == "months")
+    {
+        assert!(!shown(&harness, &k.message), "{}", k.message);
+    }
+}

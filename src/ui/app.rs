@@ -88,6 +88,8 @@ pub enum Command {
     DismissMessage(usize),
     /// The plan's cost per exchange and year.
     SetPlanExchangeCost(f64),
+    /// The what-if lens: stop plants, choose how long, close it.
+    Lens(super::whatif_panel::LensCommand),
     /// Select a pair (the stream, then the candidate to the need) and fly the map to it.
     ShowExchange {
         from_facility: usize,
@@ -133,6 +135,9 @@ pub enum Basemap {
 
 /// The possible suppliers of each need of one facility (hits per need, in its needs' order).
 pub type SuppliersPerNeed = std::rc::Rc<Vec<Vec<crate::matching::PairHit>>>;
+
+/// The store sized for one candidate ([`crate::resilience::pair_buffer`]), or why none is.
+pub type PairBuffer = std::rc::Rc<Result<crate::buffer::BufferSizing, String>>;
 
 /// An action waiting for the user to decide about unsaved changes.
 #[derive(Clone, Debug)]
@@ -268,6 +273,8 @@ pub struct SymbiomapApp {
     pub walk: Walk,
     /// The region's optimal plan, solved on a worker.
     pub plan: super::plan_panel::PlanState,
+    /// The what-if lens: plants stopped, worked out on a worker against the plan.
+    pub lens: super::whatif_panel::LensState,
     /// The region's best exchanges, for one revision of the region.
     opportunities:
         std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<crate::pipeline::Opportunity>>)>>,
@@ -278,6 +285,9 @@ pub struct SymbiomapApp {
     /// The possible suppliers of each need of one facility, for one revision of the region:
     /// ((revision, facility), hits per need).
     suppliers: std::cell::RefCell<Option<((u64, usize), SuppliersPerNeed)>>,
+    /// The stores sized for the candidates selected, for one revision of the
+    /// region: (revision, (sender, stream, receiver, need) -> sizing).
+    buffers: std::cell::RefCell<(u64, std::collections::HashMap<[usize; 4], PairBuffer>)>,
     /// The engine's verdicts on the proposals, for one revision of the region.
     verdicts: std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<Verdict>>)>>,
     /// The window title last sent.
@@ -437,8 +447,10 @@ impl SymbiomapApp {
             export_include_confidential: false,
             verdicts: std::cell::RefCell::new(None),
             suppliers: std::cell::RefCell::new(None),
+            buffers: std::cell::RefCell::new((u64::MAX, std::collections::HashMap::new())),
             walk: Walk::default(),
             plan: super::plan_panel::PlanState::default(),
+            lens: super::whatif_panel::LensState::default(),
             opportunities: std::cell::RefCell::new(None),
             pending_candidate: None,
             flight: None,
@@ -527,6 +539,8 @@ impl SymbiomapApp {
         self.selected_stream = None;
         self.selected_candidate = None;
         self.stream_view = None;
+        self.lens
+            .apply(&self.doc.region, &super::whatif_panel::LensCommand::Close);
         self.index = FacilityIndex::new(&self.doc.region);
         self.index_revision = self.doc.facilities_revision;
         self.fit_requested = true;
@@ -819,6 +833,7 @@ impl SymbiomapApp {
             Command::WalkTo(i) => self.walk_to(i),
             Command::ShowTab(t) => self.tab = t,
             Command::SetPlanExchangeCost(c) => self.plan.exchange_cost_per_yr = c,
+            Command::Lens(c) => self.lens.apply(&self.doc.region, &c),
             Command::ShowExchange {
                 from_facility,
                 stream,
@@ -1230,6 +1245,17 @@ impl SymbiomapApp {
                 }
                 self.commands.extend(commands);
             });
+        if self.lens.open {
+            egui::Panel::left("whatif")
+                .resizable(true)
+                .default_size(if self.workshop { 460.0 } else { 400.0 })
+                .size_range(300.0..=720.0)
+                .show(ui, |ui| {
+                    let mut commands = Vec::new();
+                    super::whatif_panel::show(ui, self, &mut commands);
+                    self.commands.extend(commands);
+                });
+        }
         egui::CentralPanel::no_frame().show(ui, |ui| self.map(ui));
         self.messages_window(&ctx);
         self.history_window(&ctx);
@@ -1269,8 +1295,10 @@ impl SymbiomapApp {
         }
         // The plan follows the region while its tab is open, once nothing is being dragged.
         self.plan.poll();
+        let lens_wants_plan = self.lens.open && !self.lens.stop.is_empty();
         let plan_shown = self.tab == Tab::Plan
-            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan);
+            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan)
+            || lens_wants_plan;
         if plan_shown && ctx.dragged_id().is_none() {
             let key = self.plan_key();
             let now = ctx.input(|i| i.time);
@@ -1278,6 +1306,24 @@ impl SymbiomapApp {
             self.plan.ensure(key, &self.doc.region, now, move || {
                 repaint.request_repaint();
             });
+        }
+        // The lens follows the plan: once the plan of the region as it is now is here, the
+        // stop is worked out against it on a worker.
+        if let Some(involved) = self.lens.poll() {
+            // A new set of plants stopped: the map shows everything the stop touches.
+            self.fly_to(&involved);
+        }
+        if lens_wants_plan && ctx.dragged_id().is_none() {
+            let plan_key = self.plan_key();
+            let key = self.lens.key(plan_key);
+            if let Some(solved) = self.plan.current(plan_key).cloned() {
+                let now = ctx.input(|i| i.time);
+                let repaint = ctx.clone();
+                self.lens
+                    .ensure(&key, &self.doc.region, &solved, now, move || {
+                        repaint.request_repaint();
+                    });
+            }
         }
         let revision = self.autosave_revision();
         let focus_lost = ctx.input(|i| {
@@ -1687,13 +1733,30 @@ impl SymbiomapApp {
         if !online {
             map = map.with_plugin(basemap_layer);
         }
-        if !self.doc.region.proposals.is_empty() || !self.doc.region.projects.is_empty() {
+        // While the lens shows a stop, it is the map's one story: the proposals, projects and
+        // the selected stream's partners wait until it closes.
+        let lens = self
+            .lens
+            .scenario
+            .as_ref()
+            .filter(|_| self.lens.open)
+            .map(|s| (s, s.key != self.lens.key(plan_key)));
+        if lens.is_none()
+            && (!self.doc.region.proposals.is_empty() || !self.doc.region.projects.is_empty())
+        {
             map = map.with_plugin(super::map::pipeline::PipelineLayer {
                 region: &self.doc.region,
                 scale: self.scale,
             });
         }
-        if self.tab == Tab::Plan
+        if let Some((scenario, stale)) = lens {
+            // The lens replaces the plan layer: the plan's exchanges are its context.
+            map = map.with_plugin(super::map::whatif::WhatIfLayer {
+                drawing: &scenario.drawing,
+                scale: self.scale,
+                stale,
+            });
+        } else if self.tab == Tab::Plan
             || (self.workshop && self.walk.list == super::workshop::WalkList::Plan)
         {
             if let Some(solved) = &self.plan.solved {
@@ -1706,7 +1769,7 @@ impl SymbiomapApp {
                 });
             }
         }
-        if let Some(view) = &self.stream_view {
+        if let Some(view) = self.stream_view.as_ref().filter(|_| lens.is_none()) {
             map = map.with_plugin(SelectionLayer {
                 region: &self.doc.region,
                 view,
@@ -1728,6 +1791,14 @@ impl SymbiomapApp {
             scale: self.scale,
             events: &mut events,
         });
+        if let Some((scenario, _)) = lens {
+            map = map.with_plugin(super::map::whatif::StoppedMarks {
+                drawing: &scenario.drawing,
+                index: &self.index,
+                region: &self.doc.region,
+                scale: self.scale,
+            });
+        }
         let mut hub_events = super::map::hubs::HubEvents::default();
         if !self.doc.region.hubs.is_empty() {
             map = map.with_plugin(super::map::hubs::HubSitesLayer {
@@ -1745,6 +1816,7 @@ impl SymbiomapApp {
             // A marker is held: its drag moves it, not the map.
             map = map.drag_pan_buttons(egui::DragPanButtons::MIDDLE);
         }
+        let lens_shown = lens.is_some();
         let mut tool_commands = Vec::new();
         let tools = &self.tools;
         let region = &self.doc.region;
@@ -1756,7 +1828,9 @@ impl SymbiomapApp {
             super::overlays::scale_bar(ui, projector, &t);
             super::overlays::attribution(ui, &t, online);
             super::overlays::legend(ui, &t, &self.index, scale.label);
-            super::map::pipeline::labels(ui, &t, region, scale);
+            if !lens_shown {
+                super::map::pipeline::labels(ui, &t, region, scale);
+            }
             // The link being drawn follows the pointer.
             if let (Some(from), Some(ptr)) = (
                 tools.link_from.and_then(|f| region.facilities.get(f)),
@@ -2165,6 +2239,33 @@ impl SymbiomapApp {
         );
         *self.suppliers.borrow_mut() = Some((key, v.clone()));
         v
+    }
+
+    /// The store candidate `c` needs ([`crate::resilience::pair_buffer`]: its flow's pattern
+    /// against the receiver's months, at the built-in service level): sized once per change of
+    /// the region, the first time it is selected (a seeded simulation of 1 000 years).
+    pub fn pair_buffer(&self, c: &crate::matching::Candidate) -> PairBuffer {
+        let revision = self.autosave_revision();
+        let key = [c.from_facility, c.stream, c.to_facility, c.need];
+        let mut cache = self.buffers.borrow_mut();
+        if cache.0 != revision {
+            *cache = (revision, std::collections::HashMap::new());
+        }
+        cache
+            .1
+            .entry(key)
+            .or_insert_with(|| {
+                std::rc::Rc::new(
+                    crate::resilience::pair_buffer(
+                        &self.doc.engine,
+                        &self.doc.region,
+                        &crate::resilience::PairFlow::of_candidate(c),
+                        crate::buffer::Simulation::default(),
+                    )
+                    .map_err(|e| e.to_string()),
+                )
+            })
+            .clone()
     }
 
     /// How many items the walk's list has.

@@ -70,6 +70,7 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                         });
                     });
                     facility_header(ui, facility);
+                    out.extend(whatif_button(ui, app, fi));
                     ui.separator();
                     outputs(ui, app, fi, facility, out);
                     needs(ui, app, fi, facility, out);
@@ -86,6 +87,36 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
                 }
             }
         });
+}
+
+/// "What if this plant stops...": opens the what-if lens with it stopped; while the lens is
+/// open, stops it too or lets it run again.
+fn whatif_button(ui: &mut Ui, app: &SymbiomapApp, fi: usize) -> Option<Command> {
+    use super::whatif_panel::LensCommand;
+    let lens = &app.lens;
+    let (text, hint, command) = if !lens.open {
+        (
+            "What if this plant stops...",
+            "Open the what-if lens: the plan's exchanges it breaks, what stores and backups bridge, the cost to each company.",
+            LensCommand::Open(fi),
+        )
+    } else if lens.stops(&app.doc.region, fi) {
+        (
+            "Let it run again",
+            "Take it out of the what-if stop.",
+            LensCommand::Remove(fi),
+        )
+    } else {
+        (
+            "Stop it too",
+            "Add it to the plants stopped in the what-if lens.",
+            LensCommand::Add(fi),
+        )
+    };
+    ui.button(text)
+        .on_hover_text(hint)
+        .clicked()
+        .then_some(Command::Lens(command))
 }
 
 fn overview(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
@@ -1029,7 +1060,16 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
                 .id_salt(("reasons", i))
                 .default_open(selected)
                 .show(ui, |ui| {
-                    reasons(ui, cand, unit, masked(app, cand.from_facility, cand.to_facility));
+                    // The selected pair's storage remarks give way to its store's figures,
+                    // shown below the list.
+                    let sized = selected && app.pair_buffer(cand).is_ok();
+                    reasons(
+                        ui,
+                        cand,
+                        unit,
+                        masked(app, cand.from_facility, cand.to_facility),
+                        sized,
+                    );
                 });
             if selected && cand.viable {
                 let region = &app.doc.region;
@@ -1056,7 +1096,30 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
     }
     if let Some(i) = app.selected_candidate {
         if let Some(cand) = view.candidates.get(i) {
-            if !masked(app, cand.from_facility, cand.to_facility) {
+            let hidden = masked(app, cand.from_facility, cand.to_facility);
+            ui.separator();
+            let keeps_days = region
+                .facilities
+                .get(cand.from_facility)
+                .and_then(|f| f.outputs.get(cand.stream))
+                .and_then(|s| {
+                    s.shelf_life_days.or_else(|| {
+                        app.doc
+                            .engine
+                            .catalogue
+                            .material(&s.material)
+                            .and_then(|m| m.shelf_life_days)
+                    })
+                });
+            storage(
+                ui,
+                cand,
+                &app.pair_buffer(cand),
+                hidden,
+                &app.doc.region.currency,
+                keeps_days,
+            );
+            if !hidden {
                 ui.separator();
                 chart(ui, app, cand);
             }
@@ -1064,7 +1127,121 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
     }
 }
 
-fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool) {
+/// A check that only says storage is needed (the supply's and the need's months or patterns
+/// differ): shown as the store's figures instead when the store could be sized.
+fn storage_remark(check: &crate::checks::Check) -> bool {
+    check.level == Level::Note && matches!(check.aspect, "pattern" | "months")
+}
+
+/// The store the candidate needs between the supply's pattern and the receiver's months
+/// (`crate::buffer`, `docs/BUFFERS.md`): its size, days of cover, yearly costs and the share of
+/// the stream delivered with it and without.
+fn storage(
+    ui: &mut Ui,
+    c: &Candidate,
+    sizing: &Result<crate::buffer::BufferSizing, String>,
+    hide_money: bool,
+    currency: &str,
+    keeps_days: Option<f64>,
+) {
+    let b = match sizing {
+        Ok(b) => b,
+        Err(why) => {
+            ui.label(RichText::new(format!("No store sized: {why}")).weak());
+            return;
+        }
+    };
+    let defaults = crate::buffer::StorageCatalogue::builtin().ok();
+    let kind = defaults
+        .and_then(|d| d.kind(&b.storage_kind))
+        .map_or(b.storage_kind.as_str(), |k| k.name.as_str());
+    let (level, reaction) = defaults.map_or((0.95, 5.0), |d| {
+        (d.defaults.service_level, d.defaults.reaction_days)
+    });
+    ui.strong("Storage this pair needs");
+    egui::Grid::new(("storage", c.hit.supply, c.hit.demand))
+        .num_columns(2)
+        .striped(true)
+        .max_col_width(value_width(ui))
+        .show(ui, |ui| {
+            let row = |ui: &mut Ui, k: &str, v: String| {
+                ui.label(k);
+                ui.add(egui::Label::new(v).wrap());
+                ui.end_row();
+            };
+            row(
+                ui,
+                "Store",
+                format!(
+                    "{kind}: {} t, {} m3, {:.1} days of cover",
+                    super::format_quantity(b.capacity_t),
+                    super::format_quantity(b.capacity_m3),
+                    b.days_of_cover
+                ),
+            );
+            row(
+                ui,
+                "Of which",
+                format!(
+                    "cycle stock {} t, headroom {} t, virgin safety stock {} t",
+                    super::format_quantity(b.cycle_stock_t),
+                    super::format_quantity(b.headroom_t),
+                    super::format_quantity(b.safety_stock_t)
+                ),
+            );
+            row(
+                ui,
+                "Service level",
+                format!(
+                    "{:.0} % of cycles without a stockout (built in), {reaction:.0} days to bring in usual supply",
+                    100.0 * level
+                ),
+            );
+            row(
+                ui,
+                "Costs a year",
+                if hide_money {
+                    "confidential".to_owned()
+                } else {
+                    format!(
+                        "storage {} {currency}, virgin safety stock {} {currency}",
+                        crate::cli::thousands(b.storage_cost_per_yr),
+                        crate::cli::thousands(b.safety_stock_holding_cost_per_yr)
+                    )
+                },
+            );
+            row(
+                ui,
+                "Delivered",
+                format!(
+                    "{:.1} % of the flow with this store, {:.1} % with none",
+                    100.0 * b.delivered_share,
+                    100.0 * b.delivered_share_no_storage
+                ),
+            );
+        });
+    if let Some(days) = keeps_days.filter(|&d| d < b.days_of_cover) {
+        // The buffer model does not know that a stream spoils.
+        ui.label(
+            RichText::new(format!(
+                "It keeps only {days:.0} days: a store of {:.0} days of cover would spoil it. Count on what arrives without one.",
+                b.days_of_cover
+            ))
+            .color(Color32::from_rgb(190, 40, 40)),
+        );
+    }
+    if b.delivered_share_no_storage < 0.995 {
+        ui.label(
+            RichText::new(format!(
+                "Without a store only {:.0} % of this flow would reach the receiver. The yearly figures above count no store's cost, and the flow as if it all arrived (less only the months a perishable stream has no taker).",
+                100.0 * b.delivered_share_no_storage
+            ))
+            .color(Color32::from_rgb(190, 100, 0)),
+        );
+    }
+}
+
+fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool, storage_sized: bool) {
     match &c.rule {
         Some(r) => {
             ui.label(format!(
@@ -1083,6 +1260,9 @@ fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool) {
         }
     }
     for check in &c.checks {
+        if storage_sized && storage_remark(check) {
+            continue;
+        }
         let (icon, colour) = match check.level {
             Level::Pass => ("ok", Color32::from_rgb(46, 125, 50)),
             Level::Note => ("note", Color32::from_rgb(120, 120, 120)),

@@ -14,6 +14,7 @@ pub mod samples;
 pub mod search;
 pub mod theme;
 pub mod tools;
+pub mod whatif_panel;
 pub mod workshop;
 
 use std::path::PathBuf;

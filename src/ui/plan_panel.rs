@@ -26,6 +26,17 @@ pub struct PlanKey {
     pub exchange_cost_per_yr: f64,
 }
 
+/// The options the app solves the plan of `key` with (and solves it again with, for a what-if
+/// stop for good).
+pub fn plan_options(key: PlanKey) -> PlanOptions {
+    PlanOptions {
+        exchange_cost_per_yr: key.exchange_cost_per_yr,
+        time_limit_s: Some(TIME_LIMIT_S),
+        mip_rel_gap: Some(1e-4),
+        ..PlanOptions::default()
+    }
+}
+
 /// A finished plan.
 pub struct Solved {
     pub key: PlanKey,
@@ -89,12 +100,7 @@ impl PlanState {
         let (tx, rx) = mpsc::channel();
         let progress = Arc::new(Mutex::new(String::from("searching the region")));
         let report = Arc::clone(&progress);
-        let options = PlanOptions {
-            exchange_cost_per_yr: key.exchange_cost_per_yr,
-            time_limit_s: Some(TIME_LIMIT_S),
-            mip_rel_gap: Some(1e-4),
-            ..PlanOptions::default()
-        };
+        let options = plan_options(key);
         let spawned = std::thread::Builder::new()
             .name("plan".into())
             .spawn(move || {

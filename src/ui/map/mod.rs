@@ -1,6 +1,5 @@
-//! The map: one walkers plugin per layer (basemap, pipeline, plan, facilities, selection), and
-//! the overlays
-//! drawn over it (scale bar, attribution, legend).
+//! The map: one walkers plugin per layer (basemap, pipeline, plan, what-if lens, facilities,
+//! selection), and the overlays drawn over it (scale bar, attribution, legend).
 //!
 //! Geometry that does not change between frames is kept in Web Mercator coordinates
 //! normalised to 0..1 (as walkers projects); [`ScreenTransform`] turns it into pixels with one
@@ -12,6 +11,7 @@ pub mod hubs;
 pub mod pipeline;
 pub mod plan;
 pub mod selection;
+pub mod whatif;
 
 use egui::{Pos2, Rect};
 use walkers::{lon_lat, Position, Projector};
