@@ -253,6 +253,10 @@ pub struct WhatifArgs {
     /// No progress on standard error.
     #[arg(long)]
     pub quiet: bool,
+    /// Keep the money of exchanges with a confidential company (values lost, each company's
+    /// cost, backups' values); by default they are left out.
+    #[arg(long)]
+    pub include_confidential: bool,
 }
 
 #[derive(Args, Debug)]
@@ -737,7 +741,7 @@ fn whatif(args: &WhatifArgs) -> Result<()> {
     };
     let outcome = crate::plan::plan_region(&engine, &region, &hubs, &options, &mut progress)
         .with_context(|| format!("{}: no plan", args.region.display()))?;
-    let scenario = match &stop {
+    let mut scenario = match &stop {
         Some(stop) => Some(what_if(
             &engine,
             &region,
@@ -749,11 +753,20 @@ fn whatif(args: &WhatifArgs) -> Result<()> {
         )?),
         None => None,
     };
-    let ranking = args.rank.then(|| {
+    let mut ranking = args.rank.then(|| {
         progress("critical actors: each facility of the plan stopped in turn");
         criticality(&engine, &outcome, &mut progress)
     });
-    let backup_list = args.backups.then(|| backups(&engine, &region, &outcome));
+    let mut backup_list = args.backups.then(|| backups(&engine, &region, &outcome));
+    if !args.include_confidential {
+        crate::resilience::withhold(
+            &region,
+            &outcome,
+            scenario.as_mut(),
+            ranking.as_mut(),
+            backup_list.as_deref_mut(),
+        );
+    }
     if args.json {
         let json = to_json(
             &engine,
@@ -843,7 +856,7 @@ pub fn render_whatif(
             "  {} exchanges lost: {:.0} t not delivered, value {} {cur} lost{}",
             w.lost.len(),
             w.tonnes_not_delivered,
-            thousands(w.value_lost),
+            money(w.value_lost),
             if w.stop.weeks.is_some() {
                 format!(
                     "; stores bridge {:.0} t (to be made up after the restart), backups replace {:.0} t",
@@ -872,7 +885,7 @@ pub fn render_whatif(
                 exchange_name(e),
                 thousands(l.source_units),
                 l.tonnes,
-                thousands(l.value)
+                money(l.value)
             );
             match &l.buffer {
                 Some(Ok(b)) => {
@@ -928,7 +941,7 @@ pub fn render_whatif(
                         thousands(l.replaced),
                         if takers.is_empty() { String::new() } else { format!(" {need_unit}: {}", takers.join(", ")) },
                         thousands(l.fallback_units),
-                        thousands(l.fallback_cost)
+                        money(l.fallback_cost)
                     );
                 }
                 Side::Outlet => {
@@ -939,7 +952,7 @@ pub fn render_whatif(
                         thousands(l.replaced),
                         if takers.is_empty() { String::new() } else { format!(" {unit}: {}", takers.join(", ")) },
                         thousands(l.fallback_units),
-                        thousands(l.fallback_cost),
+                        money(l.fallback_cost),
                         if l.fallback_cost < 0.0 { " (negative: it sells the stream today)" } else { "" }
                     );
                 }
@@ -986,9 +999,9 @@ pub fn render_whatif(
                 s,
                 "    {:<34} {:>12}  (gain lost {}, from backups {}){}",
                 clip(&fac(c.facility).name, 34),
-                thousands(c.cost),
-                thousands(c.lost_gain),
-                thousands(c.backup_gain),
+                money(c.cost),
+                money(c.lost_gain),
+                money(c.backup_gain),
                 if c.stopped { "  stopped" } else { "" }
             );
         }
@@ -1014,7 +1027,7 @@ pub fn render_whatif(
                     34
                 ),
                 a.loss.exchanges,
-                thousands(a.loss.value_per_yr),
+                money(a.loss.value_per_yr),
                 100.0 * a.loss.gross_value_share,
                 100.0 * a.loss.residual_value_share,
                 a.loss.tonnes_per_yr,
@@ -1095,9 +1108,9 @@ pub fn render_whatif(
                     .take(3)
                     .map(|x| {
                         format!(
-                            "{} ({:.2} {cur}/{unit}, spare {} {unit}/yr)",
+                            "{} ({} {cur}/{unit}, spare {} {unit}/yr)",
                             fac(x.facility).name,
-                            value(x),
+                            per_unit(value(x)),
                             thousands(x.spare_per_yr)
                         )
                     })
@@ -1118,18 +1131,19 @@ pub fn render_whatif(
             );
             let _ = writeln!(
                 s,
-                "    fallback: the receiver buys as today at {:.2} {cur}/{need_unit} ({} {cur}/yr, its gain {} {cur}/yr lost); the sender's outlet today ({}) costs {:.2} {cur}/{unit} ({} {cur}/yr, its gain {} {cur}/yr lost)",
-                b.virgin.per_unit,
-                thousands(b.virgin.cost_per_yr),
-                thousands(b.virgin.loss_per_yr),
+                "    fallback: the receiver buys as today at {} {cur}/{need_unit} ({} {cur}/yr, its gain {} {cur}/yr lost); the sender's outlet today ({}) costs {} {cur}/{unit} ({} {cur}/yr, its gain {} {cur}/yr lost)",
+                per_unit(b.virgin.per_unit),
+                money(b.virgin.cost_per_yr),
+                money(b.virgin.loss_per_yr),
                 b.disposal.outlet.map_or("-".to_owned(), |k| format!("{k:?}").to_lowercase()),
-                b.disposal.per_unit,
-                thousands(b.disposal.cost_per_yr),
-                thousands(b.disposal.loss_per_yr),
+                per_unit(b.disposal.per_unit),
+                money(b.disposal.cost_per_yr),
+                money(b.disposal.loss_per_yr),
             );
         }
     }
-    s
+    // A figure left out reads "confidential", without a currency after it.
+    s.replace(&format!("confidential {cur}"), "confidential")
 }
 
 /// The text of `symbiomap plan`; money withheld for confidential facilities
@@ -1527,6 +1541,25 @@ fn clip(s: &str, n: usize) -> String {
 }
 
 /// 1234567.8 -> "1 234 568".
+/// Money in the text of `whatif`: grouped, or `confidential` where it was left out (NaN,
+/// `resilience::withhold`).
+fn money(v: f64) -> String {
+    if v.is_nan() {
+        "confidential".to_owned()
+    } else {
+        thousands(v)
+    }
+}
+
+/// Money per unit in the text of `whatif`, two decimals, or `confidential`.
+fn per_unit(v: f64) -> String {
+    if v.is_nan() {
+        "confidential".to_owned()
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 pub fn thousands(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();

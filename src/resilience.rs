@@ -1617,3 +1617,92 @@ pub fn to_json(
         "backups": list,
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Confidential figures
+// ---------------------------------------------------------------------------------------------
+
+/// Leaves out the money a what-if would give away about a confidential company
+/// (`crate::disclosure`): each lost exchange, takeover and fallback it takes part in, the cost
+/// to it and to every company that trades with it there (the equal split would give its share
+/// away), the value lost when any of it is, the critical actors' yearly value where they trade
+/// with one, and the backups' values per unit. A figure left out becomes NaN: JSON writes
+/// `null`, the text `confidential`. Shares, tonnes and the region's totals stay.
+pub fn withhold(
+    region: &Region,
+    outcome: &Outcome,
+    scenario: Option<&mut WhatIf>,
+    ranking: Option<&mut Criticality>,
+    backups: Option<&mut [ExchangeBackups]>,
+) {
+    use crate::disclosure::confidential;
+    let exchanges = &outcome.report.exchanges;
+    let masked_pair =
+        |from: usize, to: usize| confidential(region, from) || confidential(region, to);
+    let column_pair = |col: usize| {
+        let c = &outcome.problem.columns[col];
+        (c.from_facility as usize, c.to_facility as usize)
+    };
+    if let Some(w) = scenario {
+        let mut touched: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        let mut any = false;
+        for l in &mut w.lost {
+            let e = &exchanges[l.exchange];
+            if masked_pair(e.from_facility, e.to_facility) {
+                l.value = f64::NAN;
+                l.fallback_cost = f64::NAN;
+                touched.extend([e.from_facility, e.to_facility]);
+                any = true;
+            }
+        }
+        for t in &mut w.takeovers {
+            let (a, b) = column_pair(t.lost_column);
+            let (c, d) = column_pair(t.backup_column);
+            if masked_pair(a, b) || masked_pair(c, d) {
+                t.value_per_yr = f64::NAN;
+                touched.extend([a, b, c, d]);
+            }
+        }
+        for c in &mut w.companies {
+            if confidential(region, c.facility) || touched.contains(&c.facility) {
+                c.lost_gain = f64::NAN;
+                c.backup_gain = f64::NAN;
+                c.cost = f64::NAN;
+            }
+        }
+        if any {
+            w.value_lost = f64::NAN;
+        }
+    }
+    if let Some(k) = ranking {
+        for a in &mut k.actors {
+            let trades = exchanges.iter().any(|e| {
+                (e.from_facility == a.facility || e.to_facility == a.facility)
+                    && masked_pair(e.from_facility, e.to_facility)
+            });
+            if trades || confidential(region, a.facility) {
+                a.loss.value_per_yr = f64::NAN;
+                a.loss.replaced_value_per_yr = f64::NAN;
+            }
+        }
+    }
+    if let Some(list) = backups {
+        for b in list {
+            let (from, to) = column_pair(b.column);
+            let pair_masked = masked_pair(from, to);
+            for x in b.suppliers.iter_mut().chain(b.outlets.iter_mut()) {
+                if pair_masked || confidential(region, x.facility) {
+                    x.value_per_source_unit = f64::NAN;
+                    x.value_per_need_unit = f64::NAN;
+                }
+            }
+            if pair_masked {
+                for f in [&mut b.virgin, &mut b.disposal] {
+                    f.per_unit = f64::NAN;
+                    f.cost_per_yr = f64::NAN;
+                    f.loss_per_yr = f64::NAN;
+                }
+            }
+        }
+    }
+}

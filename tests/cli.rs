@@ -963,3 +963,62 @@ fn projects_withhold_the_money_of_a_confidential_company_unless_asked() {
         Some(14.0)
     );
 }
+
+#[test]
+fn whatif_withholds_the_money_of_a_confidential_company_unless_asked() {
+    // Delta Steel (SV06) is confidential in the sample; its slag goes to the power station.
+    let region = sample("scheldt-valley.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "whatif",
+            s(&region),
+            "--stop",
+            "SV01",
+            "--weeks",
+            "4",
+            "--json",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let o = symbiomap(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("JSON")
+    };
+    let hidden = run(&[]);
+    let shown = run(&["--include-confidential"]);
+    let lost = |v: &serde_json::Value| v["stop"]["lost"].as_array().expect("lost").clone();
+    let steel = |l: &serde_json::Value| l["from_facility"] == "SV06" || l["to_facility"] == "SV06";
+    let (h, sh) = (lost(&hidden), lost(&shown));
+    assert_eq!(h.len(), sh.len());
+    let mut saw = false;
+    for (a, b) in h.iter().zip(&sh) {
+        if steel(a) {
+            saw = true;
+            assert!(a["value"].is_null(), "{a}");
+            assert!(b["value"].is_number(), "{b}");
+        } else {
+            assert_eq!(a["value"], b["value"], "an open exchange keeps its value");
+        }
+        // Tonnes are no money: they stay.
+        assert_eq!(a["tonnes"], b["tonnes"]);
+    }
+    assert!(saw, "the sample's stop touches Delta Steel");
+    assert!(hidden["stop"]["value_lost"].is_null());
+    let companies = |v: &serde_json::Value| v["stop"]["companies"].as_array().expect("c").clone();
+    let steel_cost = companies(&hidden)
+        .into_iter()
+        .find(|c| c["facility_id"] == "SV06")
+        .expect("Delta Steel");
+    assert!(steel_cost["cost"].is_null());
+    let text = stdout(&symbiomap(&[
+        "whatif",
+        s(&region),
+        "--stop",
+        "SV01",
+        "--weeks",
+        "4",
+        "--quiet",
+    ]));
+    assert!(text.contains("value confidential lost"), "{text}");
+    assert!(!text.contains("734 450"), "{text}");
+}
