@@ -210,7 +210,7 @@ fn search_drop_a_step_move_its_slider_save_and_reopen() {
     harness.state_mut().push(Command::Open(path.clone()));
     harness.run_steps(2);
     assert_eq!(
-        harness.state().doc.region,
+        *harness.state().doc.region,
         region,
         "the original file is unchanged"
     );

@@ -530,7 +530,9 @@ pub const EXPLAINED: usize = 60;
 
 /// The open region.
 pub struct Document {
-    pub region: Region,
+    /// Shared with a background rebuild of the engine (`settle_in_background`), which would
+    /// otherwise copy the region on the UI thread; an edit copies it only while one runs.
+    pub region: std::sync::Arc<Region>,
     pub path: Option<PathBuf>,
     /// Changed since it was last saved or opened.
     pub dirty: bool,
@@ -562,7 +564,7 @@ impl Document {
     pub fn new(region: Region, path: Option<PathBuf>) -> Result<Self, CatalogueError> {
         let engine = Engine::new(&region)?;
         Ok(Self {
-            region,
+            region: std::sync::Arc::new(region),
             path,
             dirty: false,
             engine,
@@ -585,7 +587,7 @@ impl Document {
         let settings = matches!(edit, Edit::SetSettings(_));
         let facilities = edit.changes_facilities();
         let engine = edit.changes_engine();
-        let inverse = edit.apply(&mut self.region)?;
+        let inverse = edit.apply(std::sync::Arc::make_mut(&mut self.region))?;
         if facilities {
             self.facilities_revision += 1;
         }
@@ -601,7 +603,7 @@ impl Document {
             None => {
                 if let Err(e) = self.rebuild_engine() {
                     // The region must stay one the engine can read: take the edit back.
-                    let _ = inverse.apply(&mut self.region);
+                    let _ = inverse.apply(std::sync::Arc::make_mut(&mut self.region));
                     self.rebuild_engine()?;
                     return Err(e);
                 }
@@ -747,7 +749,7 @@ impl Document {
         {
             return;
         }
-        let region = self.region.clone();
+        let region = std::sync::Arc::clone(&self.region);
         let (tx, rx) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("engine-rebuild".into())
@@ -925,7 +927,7 @@ mod tests {
         doc.refresh_stream(f, s);
         let live = doc.stream_view(f, s);
         // What a fresh engine on the changed region says about that stream.
-        let fresh = Document::new(doc.region.clone(), None).unwrap();
+        let fresh = Document::new(Region::clone(&doc.region), None).unwrap();
         let want = fresh.stream_view(f, s);
         assert_eq!(truck(&live), truck(&want));
         assert!(

@@ -374,7 +374,7 @@ fn hub_sites(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
                             })
                         });
                     let mut edits = Vec::new();
-                    let mut taken = region.clone();
+                    let mut taken = crate::model::Region::clone(region);
                     for mut p in new {
                         p.id = taken.fresh_id("H");
                         p.name = p.name.replacen("Proposed hub ", "Proposed hub site ", 1);
