@@ -1585,6 +1585,9 @@ fn projects(args: &ProjectsArgs) -> Result<()> {
     let region = load(&args.region)?;
     let engine = Engine::new(&region)?;
     let reports = projects::reports(&engine, &region, args.include_confidential);
+    let costs = crate::intermediary::TransactionCosts::builtin(&engine.catalogue)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let groups = crate::intermediary::groups(&engine, &region, &costs);
     if let Some(path) = &args.csv {
         let mut bytes = Vec::new();
         projects::write_csv(&mut bytes, &region, &reports)
@@ -1593,10 +1596,14 @@ fn projects(args: &ProjectsArgs) -> Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&projects::to_json(&region, &reports))?;
+        let mut json = projects::to_json(&region, &reports);
+        json["intermediaries"] =
+            projects::intermediaries_json(&region, &groups, args.include_confidential);
+        let text = serde_json::to_string_pretty(&json)?;
         outln!("{text}");
     } else {
-        let text = projects::text(&region, &reports);
+        let text = projects::text(&region, &reports)
+            + &projects::intermediaries_text(&region, &groups, &costs, args.include_confidential);
         outln!("{}", text.trim_end());
         if let Some(path) = &args.csv {
             outln!("{}: {} projects", path.display(), reports.len());

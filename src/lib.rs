@@ -17,6 +17,7 @@ pub mod disclosure;
 pub mod economics;
 pub mod geodesy;
 pub mod hubs;
+pub mod intermediary;
 pub mod io;
 pub mod matching;
 pub mod model;

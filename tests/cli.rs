@@ -920,7 +920,7 @@ fn projects_judge_the_sample_agreements_as_text_json_and_csv() {
         symbiomap::io::projects::CSV_HEADER
     );
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 5);
     assert_eq!(&rows[0][0], "J1");
     assert_eq!(&rows[0][9], "14");
 }

@@ -384,3 +384,160 @@ fn percent_range(low: f64, high: f64) -> String {
         format!("{:.2}-{:.2} %", 100.0 * low, 100.0 * high)
     }
 }
+
+/// Whether a group's broker figures would give away a confidential company's price (the
+/// broker's share is of what the receiver pays today).
+fn broker_withheld(
+    region: &Region,
+    g: &crate::intermediary::Group,
+    include_confidential: bool,
+) -> bool {
+    g.flows
+        .iter()
+        .any(|f| crate::disclosure::withheld(region, f.supplier, f.receiver, include_confidential))
+}
+
+/// The intermediaries named in the projects: what each costs against what it saves.
+pub fn intermediaries_text(
+    region: &Region,
+    groups: &[crate::intermediary::Group],
+    costs: &crate::intermediary::TransactionCosts,
+    include_confidential: bool,
+) -> String {
+    let cur = &region.currency;
+    let mut out = String::new();
+    if groups.is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\nIntermediaries (transaction costs a year, docs/INTERMEDIARIES.md):"
+    );
+    for g in groups {
+        let names: Vec<&str> = g
+            .projects
+            .iter()
+            .map(|&p| region.projects[p].id.as_str())
+            .collect();
+        let _ = writeln!(out, "  {} in {}", g.name, names.join(", "));
+        if g.flows.is_empty() {
+            let _ = writeln!(
+                out,
+                "    no exchange in tonnes to compare (an exchange counted in energy pays its operator in the pipe's cost)"
+            );
+            continue;
+        }
+        let f = &g.facilitator;
+        let _ = writeln!(
+            out,
+            "    {} pair{}, {} companies, {} stream{}, {} t a year",
+            f.pairs,
+            if f.pairs == 1 { "" } else { "s" },
+            f.companies,
+            f.streams,
+            if f.streams == 1 { "" } else { "s" },
+            qty(f.tonnes_per_yr)
+        );
+        let line = |b: &crate::intermediary::Breakdown| {
+            format!(
+                "{} {cur} ({} contracts: set-up {}, governance {}, analyses {}, load checks {}, fee {})",
+                qty(b.total_per_yr().round()),
+                b.contracts,
+                qty(b.setup_per_yr.round()),
+                qty(b.governance_per_yr.round()),
+                qty(b.analyses_per_yr.round()),
+                qty(b.delivery_checks_per_yr.round()),
+                qty(b.fee_per_yr.round())
+            )
+        };
+        let _ = writeln!(out, "    bilateral deals:     {}", line(&f.bilateral));
+        let _ = writeln!(out, "    via a facilitator:   {}", line(&f.intermediated));
+        let _ = writeln!(
+            out,
+            "    the facilitator {} {} {cur} a year",
+            if f.saving_per_yr() >= 0.0 {
+                "saves"
+            } else {
+                "costs"
+            },
+            qty(f.saving_per_yr().abs().round())
+        );
+        if broker_withheld(region, g, include_confidential) {
+            let _ = writeln!(
+                out,
+                "    via a broker:        withheld (its share is of a confidential price)"
+            );
+        } else {
+            let b = &g.broker;
+            let _ = writeln!(out, "    via a broker:        {}", line(&b.intermediated));
+            let _ = writeln!(
+                out,
+                "    the broker {} {} {cur} a year",
+                if b.saving_per_yr() >= 0.0 {
+                    "saves"
+                } else {
+                    "costs"
+                },
+                qty(b.saving_per_yr().abs().round())
+            );
+        }
+        for &p in &g.left_out {
+            let _ = writeln!(
+                out,
+                "    {} not counted: no exchange in tonnes",
+                region.projects[p].id
+            );
+        }
+    }
+    if let Some(t) = crate::intermediary::facilitator_break_even_t_per_yr(costs, costs.term_yr) {
+        let _ = writeln!(
+            out,
+            "  One pair under {} t a year pays less through a facilitator than dealing directly ({} year term).",
+            qty(t.round()),
+            qty(costs.term_yr)
+        );
+    }
+    out
+}
+
+/// The intermediaries as JSON.
+pub fn intermediaries_json(
+    region: &Region,
+    groups: &[crate::intermediary::Group],
+    include_confidential: bool,
+) -> Value {
+    let breakdown = |b: &crate::intermediary::Breakdown| {
+        json!({
+            "contracts": b.contracts,
+            "setup_per_yr": b.setup_per_yr,
+            "governance_per_yr": b.governance_per_yr,
+            "analyses_per_yr": b.analyses_per_yr,
+            "delivery_checks_per_yr": b.delivery_checks_per_yr,
+            "fee_per_yr": b.fee_per_yr,
+            "total_per_yr": b.total_per_yr(),
+        })
+    };
+    Value::Array(
+        groups
+            .iter()
+            .map(|g| {
+                let withheld = broker_withheld(region, g, include_confidential);
+                json!({
+                    "intermediary": g.name,
+                    "facility_id": g.facility.map(|f| region.facilities[f].id.clone()),
+                    "projects": g.projects.iter().map(|&p| region.projects[p].id.clone()).collect::<Vec<_>>(),
+                    "not_counted": g.left_out.iter().map(|&p| region.projects[p].id.clone()).collect::<Vec<_>>(),
+                    "pairs": g.facilitator.pairs,
+                    "companies": g.facilitator.companies,
+                    "streams": g.facilitator.streams,
+                    "tonnes_per_yr": g.facilitator.tonnes_per_yr,
+                    "bilateral": breakdown(&g.facilitator.bilateral),
+                    "facilitator": breakdown(&g.facilitator.intermediated),
+                    "facilitator_saves_per_yr": g.facilitator.saving_per_yr(),
+                    "broker": if withheld { Value::Null } else { breakdown(&g.broker.intermediated) },
+                    "broker_saves_per_yr": if withheld { Value::Null } else { json!(g.broker.saving_per_yr()) },
+                })
+            })
+            .collect(),
+    )
+}

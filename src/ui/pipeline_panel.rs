@@ -292,6 +292,8 @@ pub fn projects_tab(
 pub struct ProjectChecks {
     key: Option<(u64, u64, bool)>,
     reports: Vec<ProjectReport>,
+    /// The intermediaries the projects name, compared with bilateral deals.
+    intermediaries: Vec<crate::intermediary::Group>,
 }
 
 impl ProjectChecks {
@@ -299,6 +301,10 @@ impl ProjectChecks {
         let key = (generation, doc.revision, workshop);
         if self.key != Some(key) {
             self.reports = crate::io::projects::reports(&doc.engine, &doc.region, !workshop);
+            self.intermediaries =
+                crate::intermediary::TransactionCosts::builtin(&doc.engine.catalogue)
+                    .map(|costs| crate::intermediary::groups(&doc.engine, &doc.region, &costs))
+                    .unwrap_or_default();
             self.key = Some(key);
         }
     }
@@ -306,6 +312,57 @@ impl ProjectChecks {
     pub fn get(&self, index: usize) -> Option<&ProjectReport> {
         self.reports.get(index)
     }
+
+    /// The intermediary group project `index` belongs to, if it names one.
+    pub fn intermediary(&self, index: usize) -> Option<&crate::intermediary::Group> {
+        self.intermediaries
+            .iter()
+            .find(|g| g.projects.contains(&index))
+    }
+}
+
+/// What the project's intermediary costs against what it saves (`docs/INTERMEDIARIES.md`).
+fn intermediary_view(ui: &mut Ui, region: &Region, g: &crate::intermediary::Group) {
+    let cur = &region.currency;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong("Intermediary");
+        ui.label(&g.name);
+    });
+    if g.flows.is_empty() {
+        ui.weak("No exchange in tonnes to compare: an exchange counted in energy pays its operator in the pipe's cost.");
+        return;
+    }
+    let f = &g.facilitator;
+    let ids: Vec<&str> = g
+        .projects
+        .iter()
+        .map(|&p| region.projects[p].id.as_str())
+        .collect();
+    ui.label(format!(
+        "With {} ({} pairs, {} companies, {} t a year): bilateral deals {} {cur} a year, through a facilitator {} {cur}.",
+        ids.join(", "),
+        f.pairs,
+        f.companies,
+        q(f.tonnes_per_yr),
+        q(f.bilateral.total_per_yr().round()),
+        q(f.intermediated.total_per_yr().round())
+    ));
+    let saving = f.saving_per_yr();
+    let (text, colour) = if saving >= 0.0 {
+        (
+            format!("It saves the companies {} {cur} a year.", q(saving.round())),
+            Color32::from_rgb(40, 130, 60),
+        )
+    } else {
+        (
+            format!(
+                "It costs the companies {} {cur} a year more than dealing directly (its fee on every tonne outweighs the contracts and tests it saves).",
+                q((-saving).round())
+            ),
+            Color32::from_rgb(190, 110, 0),
+        )
+    };
+    ui.add(egui::Label::new(RichText::new(text).color(colour)).wrap());
 }
 
 /// `ready 6/8`, green when complete, with the missing items on hover.
@@ -595,6 +652,10 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
     let checks = app.project_checks();
     let check = checks.get(form.index);
     agreement_section(ui, app, d, candidate.as_ref(), check, &mut problems);
+    if let Some(g) = checks.intermediary(form.index) {
+        ui.separator();
+        intermediary_view(ui, region, g);
+    }
     if let Some(c) = check {
         ui.separator();
         ui.horizontal(|ui| {
