@@ -80,10 +80,14 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// A folder with facilities.csv (and streams.csv, materials.csv), a single CSV file of
-    /// facilities, or a .geojson file.
+    /// facilities, a register (Hotmaps, E-PRTR: file or folder), or a .geojson file.
     pub input: Option<PathBuf>,
     #[command(flatten)]
     pub tables: TableArgs,
+    /// Which register INPUT is: `auto` (from its header), `none` (a plain facilities table),
+    /// `hotmaps`, `eprtr-co2` or `eprtr-fi` (see docs/REGISTERS.md).
+    #[arg(long, default_value = "auto", value_name = "REGISTER")]
+    pub register: String,
     /// Region name (default: the input's name; with --merge, the region's own).
     #[arg(long)]
     pub name: Option<String>,
@@ -442,7 +446,11 @@ fn import(args: &ImportArgs) -> Result<()> {
             |s| s.to_string_lossy().into_owned(),
         );
     let name = args.name.clone().unwrap_or(default_name);
-    let (mut region, report) = if is_geojson {
+    let register = register_of(args)?;
+    let (mut region, report) = if let (Some(register), Some(path)) = (register, &args.input) {
+        let imported = crate::io::registers::import(path, register, &name)?;
+        (imported.region, imported.report)
+    } else if is_geojson {
         let path = args.input.as_ref().context("no input")?;
         geojson::import(path, &name)?
     } else {
@@ -491,6 +499,40 @@ fn import(args: &ImportArgs) -> Result<()> {
         }
     );
     Ok(())
+}
+
+/// The register `import` reads its input as: the one named, or the one its header shows
+/// (`None`: a plain table, `GeoJSON`, or tables given one by one).
+fn register_of(args: &ImportArgs) -> Result<Option<crate::io::registers::Register>> {
+    use crate::io::registers::{self, Register};
+    let choice = args.register.trim().to_ascii_lowercase();
+    let Some(path) = &args.input else {
+        if choice == "auto" || choice == "none" {
+            return Ok(None);
+        }
+        bail!("--register {choice} needs the register's file or folder as INPUT");
+    };
+    match choice.as_str() {
+        "none" => Ok(None),
+        "auto" => {
+            let plain_tables = args.tables.facilities.is_some()
+                || args.tables.streams.is_some()
+                || (path.is_dir() && path.join("facilities.csv").exists())
+                || path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json")
+                });
+            if plain_tables || !path.exists() {
+                return Ok(None);
+            }
+            Ok(registers::detect(path)?)
+        }
+        other => Register::parse(other).map(Some).with_context(|| {
+            format!(
+                "--register {other}: expected auto, none, {}",
+                Register::ALL.map(Register::key).join(", ")
+            )
+        }),
+    }
 }
 
 fn run_match(args: &MatchArgs) -> Result<()> {

@@ -120,6 +120,18 @@ pub struct NaceEntry {
 pub struct NaceList {
     pub entries: Vec<NaceEntry>,
     by_code: HashMap<String, usize>,
+    /// Descriptions as [`nace_name_key`] writes them, to the most detailed entry of that name.
+    by_name: HashMap<String, usize>,
+}
+
+/// A NACE description as names are compared: lower case, `;` read as `,` (registers saved as
+/// `;`-separated text replace the list's semicolons), spaces collapsed.
+fn nace_name_key(name: &str) -> String {
+    name.to_lowercase()
+        .replace(';', ",")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl NaceList {
@@ -166,6 +178,15 @@ impl NaceList {
         Some(entry)
     }
 
+    /// The entry whose description is `name` (case, spacing and `;` for `,` aside): the most
+    /// detailed one where a group and its only class share a name (`Manufacture of refined
+    /// petroleum products` is 19.2 and 19.20: 19.20).
+    pub fn by_name(&self, name: &str) -> Option<&NaceEntry> {
+        self.by_name
+            .get(&nace_name_key(name))
+            .map(|&i| &self.entries[i])
+    }
+
     fn find(&self, code: &str) -> Option<&NaceEntry> {
         self.by_code.get(code).map(|&i| &self.entries[i])
     }
@@ -198,7 +219,18 @@ fn parse_nace(text: &str) -> NaceList {
         .enumerate()
         .map(|(i, e)| (e.code.clone(), i))
         .collect();
-    NaceList { entries, by_code }
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let slot = by_name.entry(nace_name_key(&e.description)).or_insert(i);
+        if entries[*slot].level < e.level {
+            *slot = i;
+        }
+    }
+    NaceList {
+        entries,
+        by_code,
+        by_name,
+    }
 }
 
 #[cfg(test)]
@@ -235,5 +267,27 @@ mod tests {
         assert!(nace.lookup("A23.51").is_none(), "section letter must agree");
         assert!(nace.lookup("steel").is_none());
         assert!(nace.lookup("").is_none());
+    }
+
+    #[test]
+    fn nace_names_resolve_to_the_most_detailed_entry() {
+        let nace = NaceList::get();
+        let refining = nace
+            .by_name("Manufacture of refined petroleum products")
+            .unwrap();
+        assert_eq!(refining.code, "19.20", "the class, not the group 19.2");
+        // E-PRTR writes the list's `;` as `,` in its `;`-separated files.
+        let tyres = nace
+            .by_name(
+                "Manufacture of rubber tyres and tubes, retreading and rebuilding of rubber tyres",
+            )
+            .unwrap();
+        assert_eq!(tyres.code, "22.11");
+        assert_eq!(
+            nace.by_name("  MANUFACTURE OF CEMENT ")
+                .map(|e| e.code.as_str()),
+            Some("23.51")
+        );
+        assert!(nace.by_name("Iron and steel").is_none());
     }
 }

@@ -740,13 +740,28 @@ fn exports_leave_out_the_money_of_confidential_sites_unless_asked() {
 #[test]
 fn import_takes_a_single_csv_file_and_merges_into_a_region_on_request() {
     let dir = tempfile::tempdir().unwrap();
-    // A register's sites: one CSV file, no streams beside it.
+    // A register's sites: one CSV file, no streams beside it. Recognised as the Hotmaps
+    // register, its heat and CO2 become streams (docs/REGISTERS.md).
     let hotmaps = fixture("hotmaps_sites_sample.csv");
     let alone = dir.path().join("hotmaps.json");
     let o = symbiomap(&["import", s(&hotmaps), "-o", s(&alone)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains(" facilities, 0 outputs, 0 needs"),
+        stdout(&o).contains("750 facilities, 989 outputs, 0 needs"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("Hotmaps industrial database: 750 sites imported"),
+        "{}",
+        stderr(&o)
+    );
+    // Read as a plain facilities table on request: the same sites, no streams.
+    let plain = dir.path().join("plain.json");
+    let o = symbiomap(&["import", s(&hotmaps), "--register", "none", "-o", s(&plain)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("750 facilities, 0 outputs, 0 needs"),
         "{}",
         stdout(&o)
     );
@@ -812,7 +827,7 @@ fn import_takes_a_single_csv_file_and_merges_into_a_region_on_request() {
         "{err}"
     );
     assert!(
-        err.contains("facility `1` (voestalpine Stahl Donawitz GesmbH) skipped: the region already has `1` (voestalpine Stahl Donawitz GesmbH)"),
+        err.contains("facility `hotmaps-1` (voestalpine Stahl Donawitz GesmbH) skipped: the region already has `hotmaps-1` (voestalpine Stahl Donawitz GesmbH)"),
         "{err}"
     );
     assert!(

@@ -140,6 +140,9 @@ pub struct FileSummary {
 pub struct ImportReport {
     pub files: Vec<FileSummary>,
     pub problems: Vec<RowProblem>,
+    /// What the import derived, one line each (a register's mapping counts), shown between
+    /// the files and the problems.
+    pub notes: Vec<String>,
 }
 
 impl ImportReport {
@@ -153,6 +156,9 @@ impl fmt::Display for ImportReport {
         const SHOWN: usize = 50;
         for s in &self.files {
             writeln!(f, "{}: {} rows, {} kept", s.file.display(), s.rows, s.kept)?;
+        }
+        for n in &self.notes {
+            writeln!(f, "{n}")?;
         }
         for p in self.problems.iter().take(SHOWN) {
             writeln!(f, "  {p}")?;

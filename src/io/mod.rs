@@ -1,4 +1,4 @@
-//! File formats: the region file, CSV and `GeoJSON` import, `GeoJSON` and candidate CSV export,
+//! File formats: the region file, CSV, `GeoJSON` and register import, `GeoJSON` and candidate CSV export,
 //! atomic writes.
 
 pub mod atomic;
@@ -10,4 +10,5 @@ pub mod json_path;
 pub mod merge;
 pub mod projects;
 pub mod region_file;
+pub mod registers;
 pub mod values;

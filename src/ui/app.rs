@@ -568,11 +568,23 @@ impl SymbiomapApp {
             || "Imported region".to_owned(),
             |s| s.to_string_lossy().into_owned(),
         );
-        if path.is_dir()
-            || path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        // A register (Hotmaps, E-PRTR) is known by its header; a folder of planner's tables
+        // by its facilities.csv.
+        if (is_csv || (path.is_dir() && !path.join("facilities.csv").exists())) && path.exists() {
+            match crate::io::registers::detect(path) {
+                Ok(Some(register)) => {
+                    return crate::io::registers::import(path, register, &name)
+                        .map(|i| (i.region, i.report))
+                        .map_err(|e| e.to_string());
+                }
+                Ok(None) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        if path.is_dir() || is_csv {
             csv_import::import(&csv_import::CsvSources::for_path(path), &name)
                 .map(|i| (i.region, i.report))
                 .map_err(|e| e.to_string())
