@@ -242,6 +242,10 @@ pub struct WhatifArgs {
     /// Carbon price, per tonne of CO2 (default: the region's setting).
     #[arg(long)]
     pub carbon_price: Option<f64>,
+    /// Cycle service level the stores are sized for, % (default: the region's setting, else
+    /// 95; 99 for a receiver whose process cannot stop).
+    #[arg(long, value_name = "PCT")]
+    pub service_level: Option<f64>,
     /// A yearly cost every exchange carries (as for `plan`).
     #[arg(long, default_value_t = 0.0)]
     pub exchange_cost: f64,
@@ -748,6 +752,12 @@ fn whatif(args: &WhatifArgs) -> Result<()> {
     let mut region = load(&args.region)?;
     if let Some(p) = args.carbon_price {
         region.settings.carbon_price_per_t_co2 = p;
+    }
+    if let Some(p) = args.service_level {
+        if !(p.is_finite() && (50.0..=99.99).contains(&p)) {
+            bail!("--service-level must be between 50 and 99.99 %, found {p}");
+        }
+        region.settings.service_level_pct = Some(p);
     }
     if args.stop.is_empty() && !args.rank && !args.backups {
         bail!(

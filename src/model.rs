@@ -173,6 +173,11 @@ pub struct Settings {
     /// A facility's own `country` takes precedence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Cycle service level the buffer stores are sized for, % (50 to 99.99): the share of
+    /// replenishment cycles that pass without the receiver running short. `None`: 95 %, or
+    /// choose 99 % where the receiver's process cannot stop (T16, `docs/BUFFERS.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_level_pct: Option<f64>,
     #[serde(skip)]
     pub extra: Extra,
 }
@@ -193,6 +198,7 @@ impl Default for Settings {
             carbon_price_per_t_co2: 0.0,
             transport_cost_factor: 1.0,
             country: None,
+            service_level_pct: None,
             extra: Extra::new(),
         }
     }

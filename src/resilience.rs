@@ -1010,7 +1010,10 @@ pub fn pair_buffer(
     size_buffer(&BufferInput {
         supply,
         demand,
-        service_level: catalogue.defaults.service_level,
+        service_level: region
+            .settings
+            .service_level_pct
+            .map_or(catalogue.defaults.service_level, |p| p / 100.0),
         reaction_days: catalogue.defaults.reaction_days,
         headroom_t: None,
         bulk_density_t_per_m3: density,

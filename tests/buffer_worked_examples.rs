@@ -692,3 +692,41 @@ fn hand_calculated_cases() {
             < 1e-9
     );
 }
+
+/// The region's service level sizes every store: 99 % keeps a larger virgin safety stock than
+/// the default 95 %, and a level outside 50-99.99 % is refused naming the field.
+#[test]
+fn the_regions_service_level_sizes_the_stores() {
+    use symbiomap::buffer::Simulation;
+    use symbiomap::resilience::{pair_buffer, PairFlow};
+    let path = std::path::Path::new("sample-regions/scheldt-valley.json");
+    let mut region = symbiomap::io::region_file::load(path).expect("sample");
+    let sized = |region: &symbiomap::model::Region| {
+        let engine = symbiomap::matching::Engine::new(region).expect("engine");
+        let j3 = region.projects.iter().find(|p| p.id == "J3").expect("J3");
+        let c = symbiomap::agreement::project_candidate(&engine, region, j3).expect("pair");
+        pair_buffer(
+            &engine,
+            region,
+            &PairFlow::of_candidate(&c),
+            Simulation::default(),
+        )
+        .expect("sized")
+    };
+    let at_95 = sized(&region);
+    assert!((at_95.z - 1.6449).abs() < 1e-3, "{}", at_95.z);
+    region.settings.service_level_pct = Some(99.0);
+    let at_99 = sized(&region);
+    assert!((at_99.z - 2.3263).abs() < 1e-3, "{}", at_99.z);
+    assert!(at_99.safety_stock_t > at_95.safety_stock_t);
+    // The seasonal cycle stock does not depend on the service level.
+    assert!((at_99.cycle_stock_t - at_95.cycle_stock_t).abs() < 1e-6);
+    region.settings.service_level_pct = Some(120.0);
+    let problems = symbiomap::io::region_file::validate(&region);
+    assert!(
+        problems
+            .iter()
+            .any(|(p, m)| p.to_string() == "settings.service_level_pct" && m.contains("120")),
+        "{problems:?}"
+    );
+}

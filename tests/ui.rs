@@ -1736,6 +1736,16 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
         &harness,
         &format!("{:.1} % with none", 100.0 * b.delivered_share_no_storage)
     ));
+    assert!(shown(&harness, "95 % of cycles without a stockout"));
+    // Sized for a process that cannot stop: the region's setting, one undo step, and the figures
+    // follow.
+    harness.get_by_label("99 %").click_accesskit();
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().doc.region.settings.service_level_pct,
+        Some(99.0)
+    );
+    assert!(shown(&harness, "99 % of cycles without a stockout"));
     // The text-only remark is replaced by the figures.
     for k in cand
         .checks

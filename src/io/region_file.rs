@@ -333,6 +333,14 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
         checked(&mut out, &settings, field, Some(v), check);
     }
     country(&mut out, &settings, s.country.as_deref());
+    if let Some(v) = s.service_level_pct {
+        if !(v.is_finite() && (50.0..=99.99).contains(&v)) {
+            out.push((
+                settings.key("service_level_pct"),
+                format!("must be between 50 and 99.99 %, found {v}"),
+            ));
+        }
+    }
 
     let mut facility_ids: HashMap<&str, usize> = HashMap::new();
     let mut flow_ids: HashMap<&str, JsonPath> = HashMap::new();

@@ -1118,13 +1118,44 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
                 hidden,
                 &app.doc.region.currency,
                 keeps_days,
+                app.doc.region.settings.service_level_pct,
             );
+            service_level_choice(ui, &app.doc.region.settings, out);
             if !hidden {
                 ui.separator();
                 chart(ui, app, cand);
             }
         }
     }
+}
+
+/// The service level the stores are sized for: 95 % (the default) or 99 % (a process that
+/// cannot stop), a region setting (T16, `docs/BUFFERS.md`).
+fn service_level_choice(ui: &mut Ui, settings: &Settings, out: &mut Vec<Command>) {
+    let current = settings.service_level_pct.unwrap_or(95.0);
+    ui.horizontal(|ui| {
+        ui.label("Size stores for");
+        for (pct, hint) in [
+            (
+                95.0,
+                "one replenishment cycle in 20 may run short (the default)",
+            ),
+            (99.0, "a process that cannot stop: one cycle in 100"),
+        ] {
+            if ui
+                .selectable_label((current - pct).abs() < 1e-9, format!("{pct:.0} %"))
+                .on_hover_text(hint)
+                .clicked()
+                && (current - pct).abs() > 1e-9
+            {
+                out.push(Command::Edit(Edit::SetSettings(Settings {
+                    service_level_pct: Some(pct),
+                    ..settings.clone()
+                })));
+            }
+        }
+        ui.label("of cycles without a stockout");
+    });
 }
 
 /// A check that only says storage is needed (the supply's and the need's months or patterns
@@ -1143,6 +1174,7 @@ fn storage(
     hide_money: bool,
     currency: &str,
     keeps_days: Option<f64>,
+    service_level_pct: Option<f64>,
 ) {
     let b = match sizing {
         Ok(b) => b,
@@ -1156,7 +1188,10 @@ fn storage(
         .and_then(|d| d.kind(&b.storage_kind))
         .map_or(b.storage_kind.as_str(), |k| k.name.as_str());
     let (level, reaction) = defaults.map_or((0.95, 5.0), |d| {
-        (d.defaults.service_level, d.defaults.reaction_days)
+        (
+            service_level_pct.map_or(d.defaults.service_level, |p| p / 100.0),
+            d.defaults.reaction_days,
+        )
     });
     ui.strong("Storage this pair needs");
     egui::Grid::new(("storage", c.hit.supply, c.hit.demand))
@@ -1193,7 +1228,7 @@ fn storage(
                 ui,
                 "Service level",
                 format!(
-                    "{:.0} % of cycles without a stockout (built in), {reaction:.0} days to bring in usual supply",
+                    "{:.0} % of cycles without a stockout, {reaction:.0} days to bring in usual supply",
                     100.0 * level
                 ),
             );
