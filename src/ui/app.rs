@@ -364,6 +364,9 @@ impl SymbiomapApp {
     pub fn with_state(ctx: &egui::Context, path: Option<PathBuf>, persisted: Persisted) -> Self {
         // Light, like the map, and readable on a projector.
         ctx.set_theme(egui::Theme::Light);
+        // The app starts out of workshop mode: egui keeps its zoom with its memory, so a
+        // session that ended (or crashed) in workshop mode would come back zoomed.
+        ctx.set_zoom_factor(1.0);
         let mut messages = Vec::new();
         let mut fit = true;
         let doc = {
