@@ -958,6 +958,17 @@ pub fn pair_buffer(
     exchange: &PairFlow,
     simulation: Simulation,
 ) -> Result<BufferSizing, BufferError> {
+    size_buffer(&pair_buffer_input(engine, region, exchange, simulation)?)
+}
+
+/// What [`pair_buffer`] sizes, gathered from the region (quick): the sizing itself, a seeded
+/// simulation, can then run elsewhere (the app sizes on a worker thread).
+pub fn pair_buffer_input(
+    engine: &Engine,
+    region: &Region,
+    exchange: &PairFlow,
+    simulation: Simulation,
+) -> Result<BufferInput, BufferError> {
     let missing = || BufferError::Unsupported("the pair is no longer in the region".to_owned());
     let from = region
         .facilities
@@ -1007,7 +1018,7 @@ pub fn pair_buffer(
         .map_or(0.0, |side| {
             side.price_per_to_unit / side.need_units_per_to_unit
         });
-    size_buffer(&BufferInput {
+    Ok(BufferInput {
         supply,
         demand,
         service_level: region

@@ -1680,6 +1680,19 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
     assert!(shown(&harness, "What if this plant stops..."));
 }
 
+/// Steps the app until the store of candidate `c` is sized (on its worker thread).
+fn until_sized(harness: &mut Harness<'static, SymbiomapApp>, c: &symbiomap::matching::Candidate) {
+    for _ in 0..600 {
+        if harness.state().pair_buffer(c).is_some() {
+            harness.run_steps(2);
+            return;
+        }
+        harness.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the store was not sized within 12 s");
+}
+
 #[test]
 fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
     let (_dir, mut harness) = sample_app();
@@ -1703,6 +1716,8 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
         .expect("a viable partner whose months differ from the peel's");
     harness.state_mut().push(Command::SelectCandidate(Some(i)));
     harness.run_steps(3);
+    // Sized on a worker: the frames go on meanwhile.
+    until_sized(&mut harness, cand);
     // The core's sizing of the same pair.
     let app = harness.state();
     let b = symbiomap::resilience::pair_buffer(
@@ -1741,6 +1756,7 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
     // follow.
     harness.get_by_label("99 %").click_accesskit();
     harness.run_steps(3);
+    until_sized(&mut harness, cand);
     assert_eq!(
         harness.state().doc.region.settings.service_level_pct,
         Some(99.0)

@@ -139,6 +139,12 @@ pub type SuppliersPerNeed = std::rc::Rc<Vec<Vec<crate::matching::PairHit>>>;
 /// The store sized for one candidate ([`crate::resilience::pair_buffer`]), or why none is.
 pub type PairBuffer = std::rc::Rc<Result<crate::buffer::BufferSizing, String>>;
 
+/// A candidate's store: sized, or being sized on a worker thread.
+pub enum PairBufferState {
+    Sizing(std::sync::mpsc::Receiver<Result<crate::buffer::BufferSizing, String>>),
+    Done(PairBuffer),
+}
+
 /// An action waiting for the user to decide about unsaved changes.
 #[derive(Clone, Debug)]
 pub enum Pending {
@@ -287,7 +293,7 @@ pub struct SymbiomapApp {
     suppliers: std::cell::RefCell<Option<((u64, usize), SuppliersPerNeed)>>,
     /// The stores sized for the candidates selected, for one revision of the
     /// region: (revision, (sender, stream, receiver, need) -> sizing).
-    buffers: std::cell::RefCell<(u64, std::collections::HashMap<[usize; 4], PairBuffer>)>,
+    buffers: std::cell::RefCell<(u64, std::collections::HashMap<[usize; 4], PairBufferState>)>,
     /// The engine's verdicts on the proposals, for one revision of the region.
     verdicts: std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<Verdict>>)>>,
     /// The window title last sent.
@@ -2257,30 +2263,60 @@ impl SymbiomapApp {
     }
 
     /// The store candidate `c` needs ([`crate::resilience::pair_buffer`]: its flow's pattern
-    /// against the receiver's months, at the built-in service level): sized once per change of
-    /// the region, the first time it is selected (a seeded simulation of 1 000 years).
-    pub fn pair_buffer(&self, c: &crate::matching::Candidate) -> PairBuffer {
+    /// against the receiver's months, at the region's service level), sized once per change of
+    /// the region, the first time it is asked for: the inputs here, the seeded simulation of
+    /// 1 000 years on a worker thread. `None` while it runs (the app is repainted when it ends).
+    pub fn pair_buffer(&self, c: &crate::matching::Candidate) -> Option<PairBuffer> {
         let revision = self.autosave_revision();
         let key = [c.from_facility, c.stream, c.to_facility, c.need];
         let mut cache = self.buffers.borrow_mut();
         if cache.0 != revision {
             *cache = (revision, std::collections::HashMap::new());
         }
-        cache
-            .1
-            .entry(key)
-            .or_insert_with(|| {
-                std::rc::Rc::new(
-                    crate::resilience::pair_buffer(
-                        &self.doc.engine,
-                        &self.doc.region,
-                        &crate::resilience::PairFlow::of_candidate(c),
-                        crate::buffer::Simulation::default(),
-                    )
-                    .map_err(|e| e.to_string()),
-                )
-            })
-            .clone()
+        let state =
+            cache.1.entry(key).or_insert_with(|| {
+                match crate::resilience::pair_buffer_input(
+                    &self.doc.engine,
+                    &self.doc.region,
+                    &crate::resilience::PairFlow::of_candidate(c),
+                    crate::buffer::Simulation::default(),
+                ) {
+                    Err(e) => PairBufferState::Done(std::rc::Rc::new(Err(e.to_string()))),
+                    Ok(input) => {
+                        let (tx, rx) = std::sync::mpsc::channel();
+                        let ctx = self.egui_ctx.clone();
+                        let spawned = std::thread::Builder::new()
+                            .name("store-sizing".into())
+                            .spawn(move || {
+                                let _ = tx.send(
+                                    crate::buffer::size_buffer(&input).map_err(|e| e.to_string()),
+                                );
+                                ctx.request_repaint();
+                            });
+                        match spawned {
+                            Ok(_) => PairBufferState::Sizing(rx),
+                            Err(e) => PairBufferState::Done(std::rc::Rc::new(Err(format!(
+                                "no thread to size it on: {e}"
+                            )))),
+                        }
+                    }
+                }
+            });
+        if let PairBufferState::Sizing(rx) = state {
+            match rx.try_recv() {
+                Ok(result) => *state = PairBufferState::Done(std::rc::Rc::new(result)),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    *state = PairBufferState::Done(std::rc::Rc::new(Err(
+                        "the sizing stopped before it ended".to_owned(),
+                    )));
+                }
+            }
+        }
+        match state {
+            PairBufferState::Done(b) => Some(b.clone()),
+            PairBufferState::Sizing(_) => None,
+        }
     }
 
     /// How many items the walk's list has.

@@ -1062,7 +1062,7 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
                 .show(ui, |ui| {
                     // The selected pair's storage remarks give way to its store's figures,
                     // shown below the list.
-                    let sized = selected && app.pair_buffer(cand).is_ok();
+                    let sized = selected && app.pair_buffer(cand).is_some_and(|b| b.is_ok());
                     reasons(
                         ui,
                         cand,
@@ -1114,7 +1114,7 @@ fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<
             storage(
                 ui,
                 cand,
-                &app.pair_buffer(cand),
+                app.pair_buffer(cand).as_deref(),
                 hidden,
                 &app.doc.region.currency,
                 keeps_days,
@@ -1170,12 +1170,22 @@ fn storage_remark(check: &crate::checks::Check) -> bool {
 fn storage(
     ui: &mut Ui,
     c: &Candidate,
-    sizing: &Result<crate::buffer::BufferSizing, String>,
+    sizing: Option<&Result<crate::buffer::BufferSizing, String>>,
     hide_money: bool,
     currency: &str,
     keeps_days: Option<f64>,
     service_level_pct: Option<f64>,
 ) {
+    let Some(sizing) = sizing else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(
+                RichText::new("Sizing the store this pair needs (a simulation of 1 000 years)...")
+                    .weak(),
+            );
+        });
+        return;
+    };
     let b = match sizing {
         Ok(b) => b,
         Err(why) => {
