@@ -20,7 +20,7 @@
 //!   deliveries and a CV of `cv / sqrt(n)`, and is normal (a sum of many deliveries).
 
 use crate::buffer::{active_days, normal_cdf, normal_loss};
-use crate::economics::{apply_preprocessing, gains, StreamBasis};
+use crate::economics::{apply_preprocessing, gains, runnable_steps, StreamBasis};
 use crate::matching::{Candidate, Engine};
 use crate::model::{
     Availability, Need, OutputStream, Pattern, PriceBasis, Project, QualityLimit, Region,
@@ -194,8 +194,8 @@ pub fn delivered_unit(engine: &Engine, stream: &OutputStream) -> Unit {
         return stream.unit;
     }
     let basis = StreamBasis::of(stream, engine.catalogue.material(&stream.material));
-    apply_preprocessing(&basis, &stream.preprocessing, &engine.catalogue)
-        .map_or(stream.unit, |p| p.delivered_unit)
+    let (steps, _) = runnable_steps(&basis, &stream.preprocessing, &engine.catalogue);
+    apply_preprocessing(&basis, &steps, &engine.catalogue).map_or(stream.unit, |p| p.delivered_unit)
 }
 
 /// The mean of one quality parameter in a delivery, %.
@@ -207,8 +207,9 @@ fn parameter_mean(
     if parameter == MOISTURE_PARAMETER {
         let material = engine.catalogue.material(&stream.material);
         let basis = StreamBasis::of(stream, material);
-        if !stream.preprocessing.is_empty() {
-            if let Ok(p) = apply_preprocessing(&basis, &stream.preprocessing, &engine.catalogue) {
+        let (steps, _) = runnable_steps(&basis, &stream.preprocessing, &engine.catalogue);
+        if !steps.is_empty() {
+            if let Ok(p) = apply_preprocessing(&basis, &steps, &engine.catalogue) {
                 if let Some(m) = p.moisture_pct {
                     return Some((m, MeanBasis::Preprocessed));
                 }

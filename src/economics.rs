@@ -246,6 +246,27 @@ impl StreamBasis {
     }
 }
 
+/// The steps of a stream's chain that can run, in order, and those left out with why: a step
+/// that cannot run where it stands (a drying target above the stream's moisture, a state it
+/// does not take, an unknown key) is left out and the chain goes on without it, so one bad step
+/// in a file does not take the whole stream out of the search.
+pub fn runnable_steps(
+    basis: &StreamBasis,
+    steps: &[PreprocessStep],
+    catalogue: &Catalogue,
+) -> (Vec<PreprocessStep>, Vec<(usize, PreprocessError)>) {
+    let mut kept: Vec<PreprocessStep> = Vec::with_capacity(steps.len());
+    let mut left_out = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        kept.push(step.clone());
+        if let Err(e) = apply_preprocessing(basis, &kept, catalogue) {
+            kept.pop();
+            left_out.push((i, e));
+        }
+    }
+    (kept, left_out)
+}
+
 /// Applies a preprocessing chain to a stream, step by step.
 pub fn apply_preprocessing(
     basis: &StreamBasis,

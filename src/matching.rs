@@ -106,6 +106,9 @@ pub struct Supply {
     /// Why the stream is left out of the search (unknown material, a preprocessing chain that
     /// cannot run).
     pub problem: Option<Box<str>>,
+    /// Preprocessing steps left out because they cannot run where they stand (the stream is
+    /// searched without them), in words.
+    pub left_out: Option<Box<str>>,
 }
 
 /// A need prepared for the search.
@@ -442,13 +445,16 @@ impl Engine {
             .with_min_len(256)
             .map(|&(fi, si)| engine.prepare_supply(region, fi as usize, si as usize))
             .collect();
-        let problems = engine.supplies.iter().filter_map(|s| {
-            s.problem.as_ref().map(|p| Issue {
-                facility: s.facility,
-                stream: Some(s.stream),
-                need: None,
-                message: p.to_string(),
-            })
+        let problems = engine.supplies.iter().flat_map(|s| {
+            [s.problem.as_ref(), s.left_out.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|p| Issue {
+                    facility: s.facility,
+                    stream: Some(s.stream),
+                    need: None,
+                    message: p.to_string(),
+                })
         });
         engine.issues.extend(problems);
         engine.batches.get_or_init(|| engine.build_batches());
@@ -511,7 +517,7 @@ impl Engine {
         self.issues
             .retain(|x| !(x.facility as usize == facility && x.stream == Some(stream as u32)));
         let supply = self.prepare_supply(region, facility, stream);
-        if let Some(p) = &supply.problem {
+        for p in [&supply.problem, &supply.left_out].into_iter().flatten() {
             self.issues.push(Issue {
                 facility: facility as u32,
                 stream: Some(stream as u32),
@@ -608,8 +614,8 @@ impl Engine {
         let stream = region.facilities.get(facility)?.outputs.get(stream)?;
         let from = self.catalogue.material(&stream.material);
         let basis = StreamBasis::of(stream, from);
-        let profile =
-            economics::apply_preprocessing(&basis, &stream.preprocessing, &self.catalogue);
+        let (steps, _) = economics::runnable_steps(&basis, &stream.preprocessing, &self.catalogue);
+        let profile = economics::apply_preprocessing(&basis, &steps, &self.catalogue);
         Some((basis, profile))
     }
 
@@ -621,7 +627,22 @@ impl Engine {
         let material = catalogue.material_index(&stream.material);
         let from = material.map(|m| &catalogue.materials[m]);
         let basis = StreamBasis::of(stream, from);
-        let profile = economics::apply_preprocessing(&basis, &stream.preprocessing, catalogue);
+        let (steps, left_out) = economics::runnable_steps(&basis, &stream.preprocessing, catalogue);
+        let left_out = (!left_out.is_empty()).then(|| {
+            left_out
+                .iter()
+                .map(|(i, e)| {
+                    format!(
+                        "stream `{}`: preprocessing step {} left out, the stream is searched without it: {e}",
+                        stream.id,
+                        i + 1
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into_boxed_str()
+        });
+        let profile = economics::apply_preprocessing(&basis, &steps, catalogue);
         let mut options = Vec::new();
         let mut problem = None;
         let mut shelf_life_days = None;
@@ -727,6 +748,7 @@ impl Engine {
             landfill_t_per_source_unit,
             tonnes_per_source_unit,
             problem: problem.map(String::into_boxed_str),
+            left_out,
         }
     }
 
@@ -1654,7 +1676,7 @@ impl Engine {
         let catalogue = &self.catalogue;
         let from = catalogue.material(&stream.material)?;
         let basis = StreamBasis::of(stream, Some(from));
-        let mut chain = stream.preprocessing.clone();
+        let (mut chain, _) = economics::runnable_steps(&basis, &stream.preprocessing, catalogue);
         chain.push(step.clone());
         let profile = economics::apply_preprocessing(&basis, &chain, catalogue).ok()?;
         let outlet = self.outlet_valued(region, fi, si, false);
