@@ -414,9 +414,33 @@ impl Edit {
                 region.hubs.get(*index).map_or("", |h| h.name.as_str())
             ),
             Edit::SetHub { site, .. } => format!("Change hub site {}", site.name),
-            Edit::Batch(edits) => edits
-                .last()
-                .map_or_else(|| "Several changes".to_owned(), |e| e.label(region)),
+            Edit::Batch(edits) => {
+                // An import merged into the region: say what it added, not its last site.
+                let facilities = edits
+                    .iter()
+                    .filter(|e| matches!(e, Edit::InsertFacility { .. }))
+                    .count();
+                let materials = edits
+                    .iter()
+                    .filter(|e| matches!(e, Edit::InsertMaterial { .. }))
+                    .count();
+                if edits.len() > 1 && facilities + materials == edits.len() {
+                    let count = |n: usize, one: &str, many: &str| {
+                        format!("{n} {}", if n == 1 { one } else { many })
+                    };
+                    let sites = count(facilities, "facility", "facilities");
+                    let kinds = count(materials, "material", "materials");
+                    match (facilities, materials) {
+                        (_, 0) => format!("Add {sites}"),
+                        (0, _) => format!("Add {kinds}"),
+                        _ => format!("Add {sites} and {kinds}"),
+                    }
+                } else {
+                    edits
+                        .last()
+                        .map_or_else(|| "Several changes".to_owned(), |e| e.label(region))
+                }
+            }
         }
     }
 }
@@ -865,6 +889,27 @@ mod tests {
 
     fn region() -> Region {
         crate::synth::generate(30, 5)
+    }
+
+    #[test]
+    fn a_merged_import_is_labelled_by_what_it_adds() {
+        let region = crate::model::Region::default();
+        let site = |id: &str| Edit::InsertFacility {
+            index: 0,
+            facility: Box::new(crate::model::Facility::new(
+                id,
+                id,
+                crate::model::LatLon::new(50.0, 4.0),
+            )),
+        };
+        let batch = Edit::Batch(vec![site("a"), site("b"), site("c")]);
+        assert_eq!(batch.label(&region), "Add 3 facilities");
+        let one = Edit::Batch(vec![site("a")]);
+        assert_eq!(
+            one.label(&region),
+            "Add a",
+            "a single edit keeps its own label"
+        );
     }
 
     #[test]
