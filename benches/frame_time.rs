@@ -17,8 +17,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use egui::{Event, Pos2, RawInput, Rect};
+use symbiomap::document::Edit;
 use symbiomap::ui::app::{Command, Persisted, SymbiomapApp};
-use symbiomap::ui::document::Edit;
 
 const SIZE: egui::Vec2 = egui::vec2(1280.0, 800.0);
 

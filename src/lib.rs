@@ -14,6 +14,7 @@ pub mod checks;
 pub mod cli;
 pub mod date;
 pub mod disclosure;
+pub mod document;
 pub mod economics;
 pub mod geodesy;
 pub mod hubs;

@@ -228,7 +228,7 @@ fn opening_another_file_with_unsaved_changes_asks_first() {
     let mut harness = open_app(&path);
     harness
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+        .push(Command::Edit(symbiomap::document::Edit::InsertStep {
             facility: 0,
             stream: 0,
             index: 0,
@@ -360,7 +360,7 @@ fn without_a_file_dialog_a_typed_path_saves_and_opens() {
     let mut harness = open_app(&path);
     harness
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+        .push(Command::Edit(symbiomap::document::Edit::InsertStep {
             facility: 0,
             stream: 0,
             index: 0,
@@ -652,7 +652,7 @@ fn after_a_crash_the_next_start_offers_the_work_back() {
     assert!(first.state().recovery_offer.is_empty());
     first
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+        .push(Command::Edit(symbiomap::document::Edit::InsertStep {
             facility: 0,
             stream: 0,
             index: 0,
@@ -703,7 +703,7 @@ fn a_clean_exit_leaves_nothing_to_recover() {
     let mut first = app_with_autosave(&path, &recovery, "clean-session");
     first
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::InsertStep {
+        .push(Command::Edit(symbiomap::document::Edit::InsertStep {
             facility: 0,
             stream: 0,
             index: 0,
@@ -720,7 +720,7 @@ fn a_clean_exit_leaves_nothing_to_recover() {
     // Edit again, autosave, then quit properly.
     first
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::RemoveStep {
+        .push(Command::Edit(symbiomap::document::Edit::RemoveStep {
             facility: 0,
             stream: 0,
             index: 0,
@@ -946,7 +946,7 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
     };
     harness
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::SetProject {
+        .push(Command::Edit(symbiomap::document::Edit::SetProject {
             index: projects,
             project: Box::new(moved),
         }));
@@ -1045,12 +1045,12 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
             && m.name.contains("transfer station")));
     assert_eq!(project.extra.get("flows").expect("flows")[0]["hub"], "H1");
     let before = app.doc.region.projects.len();
-    harness.state_mut().push(Command::Edit(
-        symbiomap::ui::document::Edit::InsertProject {
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::document::Edit::InsertProject {
             index: before,
             project: Box::new(project),
-        },
-    ));
+        }));
     harness.run_steps(2);
     assert_eq!(harness.state().doc.region.projects.len(), before + 1);
     // Saved and read back, the project keeps its flows.
@@ -1304,7 +1304,7 @@ fn status_and_messages_go_when_another_region_opens() {
     let mut harness = open_app(&path);
     harness
         .state_mut()
-        .push(Command::Edit(symbiomap::ui::document::Edit::MoveFacility {
+        .push(Command::Edit(symbiomap::document::Edit::MoveFacility {
             index: 0,
             location: LatLon::new(50.1, 5.0),
         }));
@@ -1313,9 +1313,11 @@ fn status_and_messages_go_when_another_region_opens() {
     harness.run_steps(2);
     assert!(harness.state().status.starts_with("Undone"));
     // A message about this region (a change that could not be applied).
-    harness.state_mut().push(Command::Edit(
-        symbiomap::ui::document::Edit::RemoveFacility { index: 99 },
-    ));
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::document::Edit::RemoveFacility {
+            index: 99,
+        }));
     harness.run_steps(2);
     assert_eq!(harness.state().messages.len(), 1);
     harness.state_mut().push(Command::OpenSample(0));
@@ -1464,12 +1466,12 @@ fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
         .expect("an opportunity");
     let project = symbiomap::ui::pipeline_panel::project_from_candidate(&region, &best.candidate);
     let index = region.projects.len();
-    harness.state_mut().push(Command::Edit(
-        symbiomap::ui::document::Edit::InsertProject {
+    harness
+        .state_mut()
+        .push(Command::Edit(symbiomap::document::Edit::InsertProject {
             index,
             project: Box::new(project),
-        },
-    ));
+        }));
     harness
         .state_mut()
         .push(Command::ShowTab(symbiomap::ui::app::Tab::Projects));

@@ -13,7 +13,6 @@ use walkers::{lon_lat, HttpOptions, HttpTiles, Map, MapMemory};
 use crate::io::{csv_import, geojson, region_file};
 use crate::model::{Region, Settings};
 
-use super::document::{Document, Edit, StreamView};
 use super::editor::{self, FacilityForm};
 use super::map::basemap::{BasemapLayer, Basemaps};
 use super::map::facilities::{FacilitiesLayer, FacilityEvents, FacilityIndex};
@@ -25,6 +24,7 @@ use super::theme::{self, Scale};
 use super::tools::{MapTool, ProposalDraft, ToolAction, ToolState};
 use super::workshop::{Walk, WalkList};
 use super::{inspector, samples};
+use crate::document::{Document, Edit, StreamView};
 use crate::pipeline::Verdict;
 
 /// Something the user asked for.
@@ -2238,7 +2238,7 @@ impl SymbiomapApp {
         let engine = &self.doc.engine;
         let region = &self.doc.region;
         let options = crate::matching::SearchOptions {
-            reach_factor: super::document::NEAR_MISS_FACTOR,
+            reach_factor: crate::document::NEAR_MISS_FACTOR,
             include_failed: true,
         };
         let needs = region.facilities.get(f).map_or(0, |x| x.needs.len());

@@ -18,7 +18,7 @@ use crate::model::{
 use crate::reference::{EwcList, NaceList};
 
 use super::app::Command;
-use super::document::{Document, Edit};
+use crate::document::{Document, Edit};
 
 /// Which list a picker searches, and for which field.
 #[derive(Clone, Debug, PartialEq)]
@@ -347,7 +347,7 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
                 )
                 .clicked()
             {
-                if let Some(edit) = super::document::delete_facility(region, form.index) {
+                if let Some(edit) = crate::document::delete_facility(region, form.index) {
                     out.push(Command::Edit(edit));
                 }
                 keep_open = false;

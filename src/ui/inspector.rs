@@ -13,9 +13,9 @@ use crate::model::{Facility, Need, OutputStream, Pattern, PreprocessStep, Settin
 use crate::reference::{EwcList, NaceList};
 
 use super::app::{Command, SymbiomapApp};
-use super::document::{Edit, StreamView};
 use super::pipeline_panel::{band, masked};
 use super::theme;
+use crate::document::{Edit, StreamView};
 
 /// How the candidate list is sorted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -2,7 +2,6 @@
 //! the app applies them once per frame; each map layer is one walkers plugin.
 
 pub mod app;
-pub mod document;
 pub mod editor;
 pub mod inspector;
 pub mod map;

@@ -14,7 +14,7 @@ use crate::pipeline::Verdict;
 use crate::readiness::{score, Item};
 
 use super::app::{Command, SymbiomapApp};
-use super::document::Edit;
+use crate::document::Edit;
 
 /// Colour of a project stage on the board and the map.
 pub fn stage_colour(stage: Stage) -> Color32 {
@@ -297,7 +297,7 @@ pub struct ProjectChecks {
 }
 
 impl ProjectChecks {
-    pub fn refresh(&mut self, doc: &super::document::Document, generation: u64, workshop: bool) {
+    pub fn refresh(&mut self, doc: &crate::document::Document, generation: u64, workshop: bool) {
         let key = (generation, doc.revision, workshop);
         if self.key != Some(key) {
             self.reports = crate::io::projects::reports(&doc.engine, &doc.region, !workshop);

@@ -285,7 +285,7 @@ pub fn project_button(
         ui.weak("project started");
     } else if ui.small_button("Make a project").clicked() {
         if let Some(project) = project_from_exchange(region, &solved.outcome, e) {
-            out.push(Command::Edit(super::document::Edit::InsertProject {
+            out.push(Command::Edit(crate::document::Edit::InsertProject {
                 index: region.projects.len(),
                 project: Box::new(project),
             }));
@@ -296,7 +296,7 @@ pub fn project_button(
 /// The candidate hub sites: their types, a way to add, propose and remove them. The plan
 /// decides which to open; every change solves it again.
 fn hub_sites(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
-    use super::document::Edit;
+    use crate::document::Edit;
     let region = &app.doc.region;
     let types = crate::hubs::builtin_types();
     egui::CollapsingHeader::new(format!("Candidate hub sites ({})", region.hubs.len()))

@@ -2,7 +2,7 @@
 
 use crate::io::region_file;
 
-use super::document::Document;
+use crate::document::Document;
 
 /// `(menu name, file name, text)`.
 const SAMPLES: [(&str, &str, &str); 2] = [

@@ -8,9 +8,9 @@ use egui::{Color32, RichText, Ui};
 use crate::model::{LatLon, Proposal, ProposalOrigin, Region};
 
 use super::app::Command;
-use super::document::Edit;
 use super::map::facilities::FacilityEvents;
 use super::map::hubs::HubEvents;
+use crate::document::Edit;
 
 /// The map's current tool.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use crate::model::{Project, Region};
 use crate::pipeline::{Opportunity, Verdict};
 
 use super::app::{Command, SymbiomapApp};
-use super::document::Edit;
 use super::pipeline_panel::{
     band, economics_line, masked, project_from_candidate, project_from_proposal,
 };
+use crate::document::Edit;
 
 /// Zoom of the whole interface in workshop mode: a 1920x1080 projector then shows about
 /// 1480x830 points, text at 14 px becomes 18 px.

@@ -10,7 +10,7 @@ use crate::geodesy::destination;
 use crate::model::{ModeKey, Region};
 
 use super::{mercator, ScreenTransform};
-use crate::ui::document::StreamView;
+use crate::document::StreamView;
 use crate::ui::theme::{self, Scale};
 
 pub struct SelectionLayer<'a> {
