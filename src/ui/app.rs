@@ -1745,6 +1745,7 @@ impl SymbiomapApp {
             });
         self.tiles_missing = self.basemap == Basemap::OpenStreetMap && !online;
         let plan_key = self.plan_key();
+        let reach_banded = super::pipeline_panel::reach_masked(self);
         let tiles: Option<&mut dyn walkers::Tiles> = match (self.basemap, &mut self.osm) {
             (Basemap::OpenStreetMap, Some(t)) => Some(t),
             _ => None,
@@ -1796,6 +1797,7 @@ impl SymbiomapApp {
                 view,
                 highlighted: self.selected_candidate,
                 scale: self.scale,
+                banded: reach_banded,
             });
         }
         map = map.with_plugin(FacilitiesLayer {

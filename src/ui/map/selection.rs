@@ -19,6 +19,25 @@ pub struct SelectionLayer<'a> {
     /// The candidate row the user picked in the inspector.
     pub highlighted: Option<usize>,
     pub scale: Scale,
+    /// The reach is said as a band (workshop mode with a confidential company in the region):
+    /// the circles are drawn at the band's edges, never at the break-even distance itself,
+    /// which with the transport rate gives the margin away.
+    pub banded: bool,
+}
+
+/// The road distances at which a reach of `road_km` is drawn: the reach itself, or the edges of
+/// its band (`crate::disclosure::distance_band_km`; an unbounded edge is not drawn).
+pub fn reach_rings_km(road_km: f64, banded: bool) -> Vec<f64> {
+    if !banded {
+        return vec![road_km];
+    }
+    match crate::disclosure::distance_band_km(road_km) {
+        Some((lo, hi)) => [lo, hi]
+            .into_iter()
+            .filter(|k| k.is_finite() && *k > 0.0)
+            .collect(),
+        None => Vec::new(),
+    }
 }
 
 /// A ground circle of `radius_km` around a point, as screen points.
@@ -84,22 +103,27 @@ impl Plugin for SelectionLayer<'_> {
             if !(road_km.is_finite() && road_km > 0.0) {
                 continue;
             }
-            let ground_km = road_km / self.view.detour_factor;
-            let points = ground_circle(&t, lat, lon, ground_km);
             let colour = mode_colour(mode);
             let is_best = best.is_some_and(|(m, _)| m == mode);
-            if is_best {
-                let [r, g, b, _] = colour.to_array();
-                painter.add(Shape::convex_polygon(
-                    points.clone(),
-                    Color32::from_rgba_unmultiplied(r, g, b, 18),
-                    Stroke::NONE,
-                ));
+            let rings = reach_rings_km(road_km, self.banded);
+            for (k, &ring_km) in rings.iter().enumerate() {
+                let points = ground_circle(&t, lat, lon, ring_km / self.view.detour_factor);
+                // Filled inside the reach (or inside the band's inner edge).
+                if is_best && k == 0 {
+                    let [r, g, b, _] = colour.to_array();
+                    painter.add(Shape::convex_polygon(
+                        points.clone(),
+                        Color32::from_rgba_unmultiplied(r, g, b, 18),
+                        Stroke::NONE,
+                    ));
+                }
+                let stroke = Stroke::new(if is_best { 2.5 * s } else { 1.2 * s }, colour);
+                if self.banded {
+                    painter.extend(Shape::dashed_line(&points, stroke, 8.0 * s, 6.0 * s));
+                } else {
+                    painter.add(Shape::line(points, stroke));
+                }
             }
-            painter.add(Shape::line(
-                points,
-                Stroke::new(if is_best { 2.5 * s } else { 1.2 * s }, colour),
-            ));
         }
 
         // Partner lines, faint ones first.
@@ -159,6 +183,26 @@ impl Plugin for SelectionLayer<'_> {
                     ),
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reach_rings_km;
+
+    #[test]
+    fn a_banded_reach_is_drawn_at_its_band_edges_never_at_itself() {
+        assert_eq!(reach_rings_km(37.2, false), vec![37.2]);
+        assert_eq!(reach_rings_km(37.2, true), vec![20.0, 50.0]);
+        // The lowest band starts at 0: only its outer edge is drawn.
+        assert_eq!(reach_rings_km(3.0, true), vec![5.0]);
+        assert!(reach_rings_km(-1.0, true).is_empty());
+        for km in [1.5, 12.0, 77.7, 333.0, 4_321.0] {
+            assert!(
+                !reach_rings_km(km, true).contains(&km),
+                "{km} km would give the margin away"
+            );
         }
     }
 }
