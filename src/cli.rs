@@ -1541,7 +1541,8 @@ pub fn render_summary(
             "sender/yr",
             "receiver/yr"
         );
-        for c in top {
+        let mut said_withheld = false;
+        for c in crate::summary::withheld_last(region, top, include_confidential) {
             let from = &region.facilities[c.from_facility];
             let to = &region.facilities[c.to_facility];
             let stream = &from.outputs[c.stream];
@@ -1552,6 +1553,13 @@ pub fn render_summary(
                 c.to_facility,
                 include_confidential,
             );
+            if withheld && !said_withheld {
+                let _ = writeln!(
+                    s,
+                    "  with a confidential company (by name: their place would say their value):"
+                );
+                said_withheld = true;
+            }
             let money = |text: String| {
                 if withheld {
                     "confidential".to_owned()

@@ -352,6 +352,37 @@ pub fn to_json(
             "co2_avoided_t_per_yr": summary.co2_avoided_t_per_yr,
             "landfill_diverted_t_per_yr": summary.landfill_diverted_t_per_yr,
         },
-        "top_candidates": top.iter().map(|c| candidate_json(region, c, include_confidential)).collect::<Vec<_>>(),
+        "top_candidates": withheld_last(region, top, include_confidential)
+            .into_iter()
+            .map(|c| candidate_json(region, c, include_confidential))
+            .collect::<Vec<_>>(),
     })
+}
+
+/// The top candidates in the order they are shown: those whose money is open by value, then
+/// those with a confidential company by name, so that their place in the list does not say
+/// their value's rank.
+pub fn withheld_last<'a>(
+    region: &Region,
+    top: &'a [Candidate],
+    include_confidential: bool,
+) -> Vec<&'a Candidate> {
+    let hidden = |c: &Candidate| {
+        crate::disclosure::withheld(region, c.from_facility, c.to_facility, include_confidential)
+    };
+    let mut open: Vec<&Candidate> = top.iter().filter(|c| !hidden(c)).collect();
+    let mut closed: Vec<&Candidate> = top.iter().filter(|c| hidden(c)).collect();
+    closed.sort_by(|a, b| {
+        let name = |c: &Candidate| {
+            (
+                region.facilities[c.from_facility].name.clone(),
+                region.facilities[c.to_facility].name.clone(),
+                c.stream,
+                c.need,
+            )
+        };
+        name(a).cmp(&name(b))
+    });
+    open.append(&mut closed);
+    open
 }

@@ -1037,3 +1037,47 @@ fn whatif_withholds_the_money_of_a_confidential_company_unless_asked() {
     assert!(text.contains("value confidential lost"), "{text}");
     assert!(!text.contains("734 450"), "{text}");
 }
+
+#[test]
+fn match_lists_a_confidential_companys_candidates_after_the_ranked_ones() {
+    let region = sample("scheldt-valley.json");
+    let o = symbiomap(&["match", s(&region), "--json", "--top", "40"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let top = v["top_candidates"].as_array().expect("top");
+    let hidden = |c: &serde_json::Value| c["figures_withheld"] == true;
+    let first_hidden = top
+        .iter()
+        .position(hidden)
+        .expect("the sample has confidential sites");
+    assert!(first_hidden > 0);
+    assert!(
+        top[first_hidden..].iter().all(hidden),
+        "withheld rows come last, together"
+    );
+    let values: Vec<f64> = top[..first_hidden]
+        .iter()
+        .map(|c| c["value_per_yr"].as_f64().expect("open value"))
+        .collect();
+    assert!(
+        values.windows(2).all(|w| w[0] >= w[1]),
+        "open rows by value"
+    );
+    // With the figures asked for, the one ranking by value is back.
+    let o = symbiomap(&[
+        "match",
+        s(&region),
+        "--json",
+        "--top",
+        "40",
+        "--include-confidential",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let values: Vec<f64> = v["top_candidates"]
+        .as_array()
+        .expect("top")
+        .iter()
+        .map(|c| c["value_per_yr"].as_f64().expect("value"))
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]));
+}
