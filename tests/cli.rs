@@ -1081,3 +1081,54 @@ fn match_lists_a_confidential_companys_candidates_after_the_ranked_ones() {
         .collect();
     assert!(values.windows(2).all(|w| w[0] >= w[1]));
 }
+
+#[test]
+fn a_geojson_export_read_back_and_exported_again_keeps_its_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let region = sample("scheldt-valley.json");
+    let first = dir.path().join("first.geojson");
+    let o = symbiomap(&[
+        "export",
+        s(&region),
+        "-o",
+        s(&first),
+        "--include-confidential",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back = dir.path().join("back.json");
+    let o = symbiomap(&["import", s(&first), "-o", s(&back)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let second = dir.path().join("second.geojson");
+    let o = symbiomap(&[
+        "export",
+        s(&back),
+        "-o",
+        s(&second),
+        "--include-confidential",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let keys = |p: &Path| {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let mut keys: Vec<String> = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| {
+                f["properties"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let (a, b) = (keys(&first), keys(&second));
+    assert!(b.iter().all(|k| !k.starts_with("attr_attr_")), "{b:?}");
+    assert!(!b.iter().any(|k| k == "attr_nace_section"), "{b:?}");
+    assert_eq!(a, b, "the same properties after a round trip");
+}

@@ -64,6 +64,15 @@ const KNOWN: [&str; 12] = [
     "needs",
 ];
 
+/// Properties our export derives from the facility (`facilities_collection`): read back, they
+/// would become attributes the next export writes twice.
+const DERIVED: [&str; 4] = [
+    "nace_section",
+    "nace_description",
+    "outputs_count",
+    "needs_count",
+];
+
 /// Imports point facilities (and their streams) into a new region.
 pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJsonError> {
     let text = std::fs::read_to_string(path).map_err(|source| GeoJsonError::Io {
@@ -208,9 +217,19 @@ pub fn import(path: &Path, name: &str) -> Result<(Region, ImportReport), GeoJson
             extra: Extra::new(),
         };
         for (k, v) in props {
-            if !KNOWN.contains(&k.as_str()) && !v.is_null() {
-                facility.attributes.insert(k.clone(), scalar_text(v));
+            if KNOWN.contains(&k.as_str()) || DERIVED.contains(&k.as_str()) || v.is_null() {
+                continue;
             }
+            // What our own export wrote as `attr_<name>` comes back as `<name>`, so that an
+            // export read and exported again does not grow `attr_attr_...`.
+            let key = k
+                .strip_prefix("attr_")
+                .filter(|rest| !rest.is_empty())
+                .unwrap_or(k);
+            facility
+                .attributes
+                .entry(key.to_owned())
+                .or_insert_with(|| scalar_text(v));
         }
         let index = region.facilities.len();
         for (key, is_output) in [("outputs", true), ("inputs", false), ("needs", false)] {
