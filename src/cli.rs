@@ -1685,11 +1685,12 @@ fn export(args: &ExportArgs) -> Result<()> {
     if let Some(links) = &args.links {
         let engine = Engine::new(&region)?;
         let hits: Vec<PairHit> = engine.search(&region, &SearchOptions::default());
-        let candidates: Vec<Candidate> = hits
+        let links_of: Vec<geojson::Link> = hits
             .iter()
             .filter_map(|h| engine.explain(&region, h))
+            .map(|c| c.link())
             .collect();
-        let collection = geojson::links_collection(&region, &candidates, options);
+        let collection = geojson::links_collection(&region, &links_of, options);
         geojson::write(links, &collection)?;
         let n = collection["features"].as_array().map_or(0, Vec::len);
         outln!("{}: {n} candidate links", links.display());

@@ -1935,6 +1935,29 @@ pub struct Candidate {
     pub pipe_diameter_m: Option<f64>,
 }
 
+impl Candidate {
+    /// What the `GeoJSON` export writes of this candidate.
+    pub fn link(&self) -> crate::io::geojson::Link {
+        crate::io::geojson::Link {
+            from_facility: self.from_facility,
+            stream: self.stream,
+            to_facility: self.to_facility,
+            need: self.need,
+            category: self.kind.label(),
+            rule: self.rule.as_ref().map(|r| r.id.clone()),
+            mode: self.value.mode.label(),
+            viable: self.viable,
+            distance_km: self.value.distance_km,
+            break_even_km: self.value.break_even_km,
+            net_value_per_unit: self.value.net_value_per_unit,
+            exchanged_per_yr: self.annual.exchanged_per_yr,
+            value_per_yr: self.annual.value_per_yr,
+            co2_avoided_t_per_yr: self.annual.co2_avoided_t_per_yr,
+            landfill_diverted_t_per_yr: self.annual.landfill_diverted_t_per_yr,
+        }
+    }
+}
+
 /// A hit with its quantities (see [`Engine::quantify`]): what the plan, the greedy totals and
 /// the region's figures read, about a hundred bytes and no strings.
 #[derive(Clone, Copy, Debug, PartialEq)]

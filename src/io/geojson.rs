@@ -19,7 +19,6 @@ use serde_json::{json, Map, Value};
 
 use crate::io::csv_import::{shown, FileSummary, ImportReport, Place, RowProblem};
 use crate::io::values;
-use crate::matching::Candidate;
 use crate::model::{
     Availability, Extra, Facility, LatLon, Need, OutputStream, Region, Specification, Unit,
 };
@@ -506,12 +505,29 @@ pub fn facilities_collection(region: &Region, options: ExportOptions) -> Value {
     json!({ "type": "FeatureCollection", "name": "facilities", "features": features })
 }
 
+/// What the export writes of one candidate exchange: the matching engine's candidates make
+/// these (`Candidate::link`), so this module reads no engine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub from_facility: usize,
+    pub stream: usize,
+    pub to_facility: usize,
+    pub need: usize,
+    pub category: &'static str,
+    pub rule: Option<String>,
+    pub mode: &'static str,
+    pub viable: bool,
+    pub distance_km: f64,
+    pub break_even_km: f64,
+    pub net_value_per_unit: f64,
+    pub exchanged_per_yr: f64,
+    pub value_per_yr: f64,
+    pub co2_avoided_t_per_yr: f64,
+    pub landfill_diverted_t_per_yr: f64,
+}
+
 /// Candidate links as a `FeatureCollection` of two-point lines, from supplier to receiver.
-pub fn links_collection(
-    region: &Region,
-    candidates: &[Candidate],
-    options: ExportOptions,
-) -> Value {
+pub fn links_collection(region: &Region, candidates: &[Link], options: ExportOptions) -> Value {
     let features: Vec<Value> = candidates
         .iter()
         .filter_map(|c| {
@@ -545,18 +561,18 @@ pub fn links_collection(
                     "to_facility": to.id, "to_name": to.name,
                     "stream_id": stream.id, "need_id": need.id,
                     "material": stream.material, "to_material": need.material,
-                    "category": c.kind.label(),
-                    "rule": c.rule.as_ref().map(|r| r.id.clone()),
-                    "mode": c.value.mode.label(),
+                    "category": c.category,
+                    "rule": c.rule,
+                    "mode": c.mode,
                     "viable": c.viable,
-                    "distance_km": round(c.value.distance_km, 3),
-                    "break_even_km": money(c.value.break_even_km, 3),
-                    "net_value_per_unit": money(c.value.net_value_per_unit, 4),
+                    "distance_km": round(c.distance_km, 3),
+                    "break_even_km": money(c.break_even_km, 3),
+                    "net_value_per_unit": money(c.net_value_per_unit, 4),
                     "unit": stream.unit.symbol(),
-                    "exchanged_per_yr": round(c.annual.exchanged_per_yr, 3),
-                    "value_per_yr": money(c.annual.value_per_yr, 2),
-                    "co2_avoided_t_per_yr": round(c.annual.co2_avoided_t_per_yr, 3),
-                    "landfill_diverted_t_per_yr": round(c.annual.landfill_diverted_t_per_yr, 3),
+                    "exchanged_per_yr": round(c.exchanged_per_yr, 3),
+                    "value_per_yr": money(c.value_per_yr, 2),
+                    "co2_avoided_t_per_yr": round(c.co2_avoided_t_per_yr, 3),
+                    "landfill_diverted_t_per_yr": round(c.landfill_diverted_t_per_yr, 3),
                     "figures_withheld": withheld,
                 }
             }))

@@ -1094,9 +1094,10 @@ impl SymbiomapApp {
             .doc
             .engine
             .search(&self.doc.region, &crate::matching::SearchOptions::default());
-        let candidates: Vec<_> = hits
+        let candidates: Vec<geojson::Link> = hits
             .iter()
             .filter_map(|h| self.doc.engine.explain(&self.doc.region, h))
+            .map(|c| c.link())
             .collect();
         let links = geojson::links_collection(&self.doc.region, &candidates, options);
         match geojson::write(path, &points).and_then(|()| geojson::write(&links_path, &links)) {
