@@ -119,6 +119,37 @@ fn slot<T>(items: &mut [T], index: usize, what: &str) -> Result<usize, String> {
     }
 }
 
+/// Inserts `item` at `index` (at the end if past it); returns where it went.
+fn insert_at<T>(items: &mut Vec<T>, index: usize, item: T) -> usize {
+    let index = index.min(items.len());
+    items.insert(index, item);
+    index
+}
+
+/// Removes item `index`, boxed for the edit that puts it back.
+fn remove_at<T>(items: &mut Vec<T>, index: usize, what: &str) -> Result<Box<T>, String> {
+    let i = slot(items, index, what)?;
+    Ok(Box::new(items.remove(i)))
+}
+
+/// Replaces item `index` by `item`; returns the old one, boxed for the edit that undoes it.
+fn replace_at<T>(items: &mut [T], index: usize, item: T, what: &str) -> Result<Box<T>, String> {
+    let i = slot(items, index, what)?;
+    Ok(Box::new(std::mem::replace(&mut items[i], item)))
+}
+
+/// A hub site must stand on Earth.
+fn valid_site(site: &crate::hubs::HubSite) -> Result<(), String> {
+    if site.location.is_valid() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{:.5}, {:.5} is not a place on Earth",
+            site.location.lat_deg, site.location.lon_deg
+        ))
+    }
+}
+
 impl Edit {
     /// Applies the edit and returns the edit that undoes it.
     #[allow(clippy::too_many_lines)]
@@ -178,24 +209,17 @@ impl Edit {
                 let old = std::mem::replace(&mut region.settings, settings);
                 Ok(Edit::SetSettings(old))
             }
-            Edit::InsertFacility { index, facility } => {
-                let index = index.min(region.facilities.len());
-                region.facilities.insert(index, *facility);
-                Ok(Edit::RemoveFacility { index })
-            }
-            Edit::RemoveFacility { index } => {
-                let i = slot(&mut region.facilities, index, "facility")?;
-                let facility = Box::new(region.facilities.remove(i));
-                Ok(Edit::InsertFacility { index, facility })
-            }
-            Edit::SetFacility { index, facility } => {
-                let i = slot(&mut region.facilities, index, "facility")?;
-                let old = std::mem::replace(&mut region.facilities[i], *facility);
-                Ok(Edit::SetFacility {
-                    index,
-                    facility: Box::new(old),
-                })
-            }
+            Edit::InsertFacility { index, facility } => Ok(Edit::RemoveFacility {
+                index: insert_at(&mut region.facilities, index, *facility),
+            }),
+            Edit::RemoveFacility { index } => Ok(Edit::InsertFacility {
+                index,
+                facility: remove_at(&mut region.facilities, index, "facility")?,
+            }),
+            Edit::SetFacility { index, facility } => Ok(Edit::SetFacility {
+                index,
+                facility: replace_at(&mut region.facilities, index, *facility, "facility")?,
+            }),
             Edit::MoveFacility { index, location } => {
                 if !location.is_valid() {
                     return Err(format!(
@@ -210,82 +234,50 @@ impl Edit {
                     location: old,
                 })
             }
-            Edit::InsertMaterial { index, material } => {
-                let list = &mut region.catalogue.materials;
-                let index = index.min(list.len());
-                list.insert(index, *material);
-                Ok(Edit::RemoveMaterial { index })
-            }
-            Edit::RemoveMaterial { index } => {
-                let list = &mut region.catalogue.materials;
-                let i = slot(list, index, "material")?;
-                let material = Box::new(list.remove(i));
-                Ok(Edit::InsertMaterial { index, material })
-            }
-            Edit::InsertProposal { index, proposal } => {
-                let index = index.min(region.proposals.len());
-                region.proposals.insert(index, *proposal);
-                Ok(Edit::RemoveProposal { index })
-            }
-            Edit::RemoveProposal { index } => {
-                let i = slot(&mut region.proposals, index, "proposal")?;
-                let proposal = Box::new(region.proposals.remove(i));
-                Ok(Edit::InsertProposal { index, proposal })
-            }
-            Edit::SetProposal { index, proposal } => {
-                let i = slot(&mut region.proposals, index, "proposal")?;
-                let old = std::mem::replace(&mut region.proposals[i], *proposal);
-                Ok(Edit::SetProposal {
-                    index,
-                    proposal: Box::new(old),
-                })
-            }
-            Edit::InsertProject { index, project } => {
-                let index = index.min(region.projects.len());
-                region.projects.insert(index, *project);
-                Ok(Edit::RemoveProject { index })
-            }
-            Edit::RemoveProject { index } => {
-                let i = slot(&mut region.projects, index, "project")?;
-                let project = Box::new(region.projects.remove(i));
-                Ok(Edit::InsertProject { index, project })
-            }
-            Edit::SetProject { index, project } => {
-                let i = slot(&mut region.projects, index, "project")?;
-                let old = std::mem::replace(&mut region.projects[i], *project);
-                Ok(Edit::SetProject {
-                    index,
-                    project: Box::new(old),
-                })
-            }
+            Edit::InsertMaterial { index, material } => Ok(Edit::RemoveMaterial {
+                index: insert_at(&mut region.catalogue.materials, index, *material),
+            }),
+            Edit::RemoveMaterial { index } => Ok(Edit::InsertMaterial {
+                index,
+                material: remove_at(&mut region.catalogue.materials, index, "material")?,
+            }),
+            Edit::InsertProposal { index, proposal } => Ok(Edit::RemoveProposal {
+                index: insert_at(&mut region.proposals, index, *proposal),
+            }),
+            Edit::RemoveProposal { index } => Ok(Edit::InsertProposal {
+                index,
+                proposal: remove_at(&mut region.proposals, index, "proposal")?,
+            }),
+            Edit::SetProposal { index, proposal } => Ok(Edit::SetProposal {
+                index,
+                proposal: replace_at(&mut region.proposals, index, *proposal, "proposal")?,
+            }),
+            Edit::InsertProject { index, project } => Ok(Edit::RemoveProject {
+                index: insert_at(&mut region.projects, index, *project),
+            }),
+            Edit::RemoveProject { index } => Ok(Edit::InsertProject {
+                index,
+                project: remove_at(&mut region.projects, index, "project")?,
+            }),
+            Edit::SetProject { index, project } => Ok(Edit::SetProject {
+                index,
+                project: replace_at(&mut region.projects, index, *project, "project")?,
+            }),
             Edit::InsertHub { index, site } => {
-                if !site.location.is_valid() {
-                    return Err(format!(
-                        "{:.5}, {:.5} is not a place on Earth",
-                        site.location.lat_deg, site.location.lon_deg
-                    ));
-                }
-                let index = index.min(region.hubs.len());
-                region.hubs.insert(index, *site);
-                Ok(Edit::RemoveHub { index })
+                valid_site(&site)?;
+                Ok(Edit::RemoveHub {
+                    index: insert_at(&mut region.hubs, index, *site),
+                })
             }
-            Edit::RemoveHub { index } => {
-                let i = slot(&mut region.hubs, index, "hub site")?;
-                let site = Box::new(region.hubs.remove(i));
-                Ok(Edit::InsertHub { index, site })
-            }
+            Edit::RemoveHub { index } => Ok(Edit::InsertHub {
+                index,
+                site: remove_at(&mut region.hubs, index, "hub site")?,
+            }),
             Edit::SetHub { index, site } => {
-                if !site.location.is_valid() {
-                    return Err(format!(
-                        "{:.5}, {:.5} is not a place on Earth",
-                        site.location.lat_deg, site.location.lon_deg
-                    ));
-                }
-                let i = slot(&mut region.hubs, index, "hub site")?;
-                let old = std::mem::replace(&mut region.hubs[i], *site);
+                valid_site(&site)?;
                 Ok(Edit::SetHub {
                     index,
-                    site: Box::new(old),
+                    site: replace_at(&mut region.hubs, index, *site, "hub site")?,
                 })
             }
             Edit::Batch(edits) => {
