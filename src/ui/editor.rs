@@ -261,83 +261,62 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
                     });
                 });
 
-            ui.separator();
-            ui.strong(format!("Output streams ({})", draft.outputs.len()));
-            let mut remove_output = None;
-            for (i, o) in draft.outputs.iter_mut().enumerate() {
-                let title = format!(
-                    "{}  ·  {} {}/yr",
-                    material_name(catalogue, &o.material),
-                    format_number(o.quantity_per_yr),
-                    o.unit
-                );
-                egui::CollapsingHeader::new(title)
-                    .id_salt(("edit_output", i))
-                    .default_open(o.material.is_empty())
-                    .show(ui, |ui| {
-                        output_fields(
-                            ui,
-                            i,
-                            o,
-                            catalogue,
-                            texts,
-                            &mut parse_problems,
-                            picker,
-                            new_material,
-                            &problems,
-                        );
-                        if ui.button("Remove this stream").clicked() {
-                            remove_output = Some(i);
-                        }
-                    });
-            }
-            if let Some(i) = remove_output {
-                draft.outputs.remove(i);
-                texts.retain(|k, _| !k.starts_with("outputs["));
-            }
-            if ui.button("+ Add an output stream").clicked() {
-                let id = fresh_flow_id(region, draft, "o");
-                draft.outputs.push(OutputStream::new(&id, "", 0.0, Unit::Tonne));
-            }
-
-            ui.separator();
-            ui.strong(format!("Needs ({})", draft.needs.len()));
-            let mut remove_need = None;
-            for (i, n) in draft.needs.iter_mut().enumerate() {
-                let title = format!(
-                    "{}  ·  {} {}/yr",
-                    material_name(catalogue, &n.material),
-                    format_number(n.quantity_per_yr),
-                    n.unit
-                );
-                egui::CollapsingHeader::new(title)
-                    .id_salt(("edit_need", i))
-                    .default_open(n.material.is_empty())
-                    .show(ui, |ui| {
-                        need_fields(
-                            ui,
-                            i,
-                            n,
-                            catalogue,
-                            texts,
-                            &mut parse_problems,
-                            picker,
-                            new_material,
-                            &problems,
-                        );
-                        if ui.button("Remove this need").clicked() {
-                            remove_need = Some(i);
-                        }
-                    });
-            }
-            if let Some(i) = remove_need {
-                draft.needs.remove(i);
-                texts.retain(|k, _| !k.starts_with("needs["));
-            }
-            if ui.button("+ Add a need").clicked() {
-                let id = fresh_flow_id(region, draft, "n");
-                draft.needs.push(Need::new(&id, "", 0.0, Unit::Tonne));
-            }
+            let next_output = fresh_flow_id(region, draft, "o");
+            flow_section(
+                ui,
+                &mut draft.outputs,
+                FlowSection {
+                    heading: "Output streams",
+                    key: "outputs",
+                    remove: "Remove this stream",
+                    add: "+ Add an output stream",
+                },
+                |o| (o.material.as_str(), o.quantity_per_yr, o.unit),
+                |ui, i, o, texts| {
+                    output_fields(
+                        ui,
+                        i,
+                        o,
+                        catalogue,
+                        texts,
+                        &mut parse_problems,
+                        picker,
+                        new_material,
+                        &problems,
+                    );
+                },
+                || OutputStream::new(&next_output, "", 0.0, Unit::Tonne),
+                catalogue,
+                texts,
+            );
+            let next_need = fresh_flow_id(region, draft, "n");
+            flow_section(
+                ui,
+                &mut draft.needs,
+                FlowSection {
+                    heading: "Needs",
+                    key: "needs",
+                    remove: "Remove this need",
+                    add: "+ Add a need",
+                },
+                |n| (n.material.as_str(), n.quantity_per_yr, n.unit),
+                |ui, i, n, texts| {
+                    need_fields(
+                        ui,
+                        i,
+                        n,
+                        catalogue,
+                        texts,
+                        &mut parse_problems,
+                        picker,
+                        new_material,
+                        &problems,
+                    );
+                },
+                || Need::new(&next_need, "", 0.0, Unit::Tonne),
+                catalogue,
+                texts,
+            );
 
             ui.separator();
             if ui
@@ -381,6 +360,60 @@ pub fn show(ui: &mut Ui, form: &mut FacilityForm, doc: &Document, out: &mut Vec<
 }
 
 /// Ids the draft would share with another facility, stream or need.
+/// The words of one list of the form: its heading, its key in field paths, its buttons.
+#[derive(Clone, Copy)]
+struct FlowSection {
+    heading: &'static str,
+    key: &'static str,
+    remove: &'static str,
+    add: &'static str,
+}
+
+/// A facility's output streams or its needs, written once: each item folded under its material
+/// and quantity with its fields and a remove button, and a button to add one.
+#[allow(clippy::too_many_arguments)]
+fn flow_section<T>(
+    ui: &mut Ui,
+    items: &mut Vec<T>,
+    words: FlowSection,
+    summary: impl Fn(&T) -> (&str, f64, Unit),
+    mut fields: impl FnMut(&mut Ui, usize, &mut T, &mut HashMap<String, String>),
+    make: impl FnOnce() -> T,
+    catalogue: &Catalogue,
+    texts: &mut HashMap<String, String>,
+) {
+    ui.separator();
+    ui.strong(format!("{} ({})", words.heading, items.len()));
+    let mut remove = None;
+    for (i, item) in items.iter_mut().enumerate() {
+        let (material, quantity, unit) = summary(item);
+        let title = format!(
+            "{}  ·  {} {}/yr",
+            material_name(catalogue, material),
+            format_number(quantity),
+            unit
+        );
+        let open = material.is_empty();
+        egui::CollapsingHeader::new(title)
+            .id_salt((words.key, i))
+            .default_open(open)
+            .show(ui, |ui| {
+                fields(ui, i, item, texts);
+                if ui.button(words.remove).clicked() {
+                    remove = Some(i);
+                }
+            });
+    }
+    if let Some(i) = remove {
+        items.remove(i);
+        let prefix = format!("{}[", words.key);
+        texts.retain(|k, _| !k.starts_with(&prefix));
+    }
+    if ui.button(words.add).clicked() {
+        items.push(make());
+    }
+}
+
 fn unique_ids(region: &Region, index: usize, draft: &Facility) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, f) in region.facilities.iter().enumerate() {
