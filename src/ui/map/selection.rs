@@ -40,13 +40,33 @@ pub fn reach_rings_km(road_km: f64, banded: bool) -> Vec<f64> {
     }
 }
 
-/// A ground circle of `radius_km` around a point, as screen points.
-fn ground_circle(t: &ScreenTransform, lat: f64, lon: f64, radius_km: f64) -> Vec<Pos2> {
+/// A ground circle of `radius_km` around a point, as latitudes and longitudes every 3 degrees
+/// of bearing. Longitudes run on past +-180 degrees rather than jump back (a circle of a few
+/// thousand kilometres crosses the antimeridian), so that the line drawn does not cut across
+/// the whole map.
+pub fn ground_circle_deg(lat: f64, lon: f64, radius_km: f64) -> Vec<(f64, f64)> {
+    let mut previous: Option<f64> = None;
     (0..=120)
         .map(|i| {
-            let (la, lo) = destination(lat, lon, f64::from(i) * 3.0, radius_km);
-            t.to_screen(mercator(la, lo))
+            let (la, mut lo) = destination(lat, lon, f64::from(i) * 3.0, radius_km);
+            if let Some(p) = previous {
+                lo += 360.0 * ((p - lo) / 360.0).round();
+            }
+            previous = Some(lo);
+            (la, lo)
         })
+        .collect()
+}
+
+/// Reach circles larger than this are drawn as a line only: filled, a circle that encloses a
+/// pole or wraps the world is no longer a convex shape on the map.
+const FILL_LIMIT_KM: f64 = 2_000.0;
+
+/// A ground circle of `radius_km` around a point, as screen points.
+fn ground_circle(t: &ScreenTransform, lat: f64, lon: f64, radius_km: f64) -> Vec<Pos2> {
+    ground_circle_deg(lat, lon, radius_km)
+        .into_iter()
+        .map(|(la, lo)| t.to_screen(mercator(la, lo)))
         .collect()
 }
 
@@ -109,7 +129,7 @@ impl Plugin for SelectionLayer<'_> {
             for (k, &ring_km) in rings.iter().enumerate() {
                 let points = ground_circle(&t, lat, lon, ring_km / self.view.detour_factor);
                 // Filled inside the reach (or inside the band's inner edge).
-                if is_best && k == 0 {
+                if is_best && k == 0 && ring_km / self.view.detour_factor <= FILL_LIMIT_KM {
                     let [r, g, b, _] = colour.to_array();
                     painter.add(Shape::convex_polygon(
                         points.clone(),
@@ -190,6 +210,24 @@ impl Plugin for SelectionLayer<'_> {
 #[cfg(test)]
 mod tests {
     use super::reach_rings_km;
+
+    #[test]
+    fn a_wide_circle_runs_on_past_the_antimeridian_instead_of_jumping() {
+        // 9 000 km around Ghent reaches past 180 degrees east and west.
+        let pts = super::ground_circle_deg(51.05, 3.72, 9_000.0);
+        assert_eq!(pts.len(), 121);
+        // It encloses the North Pole, so its longitudes sweep the whole world.
+        let (lo_min, lo_max) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), &(_, lo)| {
+            (a.min(lo), b.max(lo))
+        });
+        assert!(lo_max - lo_min > 300.0, "{lo_min}..{lo_max}");
+        for w in pts.windows(2) {
+            assert!((w[1].1 - w[0].1).abs() < 90.0, "{:?} -> {:?}", w[0], w[1]);
+        }
+        // A small one is the same as before: no shift.
+        let small = super::ground_circle_deg(51.05, 3.72, 50.0);
+        assert!(small.iter().all(|&(_, lo)| (lo - 3.72).abs() < 1.0));
+    }
 
     #[test]
     fn a_banded_reach_is_drawn_at_its_band_edges_never_at_itself() {
