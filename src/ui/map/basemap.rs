@@ -73,16 +73,39 @@ fn prepare(detail: Detail) -> Prepared {
     let arcs = map
         .arcs
         .iter()
-        .map(|(points, _)| {
+        .flat_map(|(points, _)| {
             let m: Vec<[f64; 2]> = points
                 .iter()
                 .map(|&[lon, lat]| mercator(lat, lon))
                 .collect();
+            split_at_antimeridian(m)
+        })
+        .map(|m| {
             let (min, max) = bounds(&m);
             (m, min, max)
         })
         .collect();
     Prepared { pieces, arcs }
+}
+
+/// A line in Web Mercator units cut where it crosses the antimeridian: consecutive points more
+/// than half the world apart (Chukotka's and Fiji's coasts) would otherwise be joined by a
+/// line across the whole map.
+fn split_at_antimeridian(points: Vec<[f64; 2]>) -> Vec<Vec<[f64; 2]>> {
+    let mut out: Vec<Vec<[f64; 2]>> = Vec::new();
+    let mut current: Vec<[f64; 2]> = Vec::with_capacity(points.len());
+    for p in points {
+        if current
+            .last()
+            .is_some_and(|q: &[f64; 2]| (p[0] - q[0]).abs() > 0.5)
+        {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push(p);
+    }
+    out.push(current);
+    out.retain(|l| l.len() >= 2);
+    out
 }
 
 fn bounds(points: &[[f64; 2]]) -> ([f64; 2], [f64; 2]) {
@@ -213,6 +236,22 @@ impl Default for BasemapLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_border_line_crosses_the_whole_map() {
+        use super::split_at_antimeridian;
+        let cut =
+            split_at_antimeridian(vec![[0.99, 0.3], [0.995, 0.31], [0.002, 0.31], [0.01, 0.3]]);
+        assert_eq!(cut.len(), 2);
+        for detail in [Detail::Medium, Detail::High] {
+            let prepared = prepare(detail);
+            for (points, _, _) in &prepared.arcs {
+                for w in points.windows(2) {
+                    assert!((w[1][0] - w[0][0]).abs() <= 0.5, "{detail:?}: {w:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn both_basemaps_triangulate_every_country() {
