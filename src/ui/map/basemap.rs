@@ -45,12 +45,20 @@ fn prepare(detail: Detail) -> Prepared {
                 continue;
             }
             let holes: Vec<&Vec<[f64; 2]>> = holes.iter().filter(|h| h.len() >= 4).collect();
+            // A ring that crosses the antimeridian runs on past the world's edge (x beyond 1
+            // or below 0) instead of jumping back, or its triangles would span the whole map.
             let to_line = |ring: &Vec<[f64; 2]>| {
+                let mut previous: Option<f64> = None;
                 geo::LineString::from(
                     ring.iter()
                         .map(|&[lon, lat]| {
                             let m = mercator(lat, lon);
-                            (m[0], m[1])
+                            let mut x = m[0];
+                            if let Some(p) = previous {
+                                x += (p - x).round();
+                            }
+                            previous = Some(x);
+                            (x, m[1])
                         })
                         .collect::<Vec<_>>(),
                 )
@@ -248,6 +256,19 @@ mod tests {
             for (points, _, _) in &prepared.arcs {
                 for w in points.windows(2) {
                     assert!((w[1][0] - w[0][0]).abs() <= 0.5, "{detail:?}: {w:?}");
+                }
+            }
+            // Nor does a land triangle, but in Antarctica, which spans every longitude (its
+            // points reach the projection's southern edge, y near 1).
+            for piece in prepared.pieces.iter().filter(|p| p.max[1] < 0.9) {
+                for t in piece.indices.chunks(3) {
+                    let xs: Vec<f64> = t.iter().map(|&i| piece.vertices[i as usize][0]).collect();
+                    let span = xs.iter().copied().fold(f64::MIN, f64::max)
+                        - xs.iter().copied().fold(f64::MAX, f64::min);
+                    assert!(
+                        span <= 0.5,
+                        "{detail:?}: a triangle {span} of the world wide"
+                    );
                 }
             }
         }
