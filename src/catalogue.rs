@@ -5,7 +5,8 @@
 //! and `logistics.json` (transport modes, preprocessing, energy). Each file has a `sources` table
 //! (`id -> citation`); every object names, in its own `sources` map, the source id behind each of
 //! its numeric fields (`"bulk_density_t_per_m3": "S12"`). A region adds or replaces materials and
-//! rules ([`crate::model::CatalogueOverrides`]); [`Catalogue::for_region`] merges the two.
+//! rules ([`crate::model::CatalogueOverrides`]); [`Catalogue::with_overrides`] merges the two
+//! (`Catalogue::for_region` in `model` hands it a region's).
 
 use std::collections::BTreeMap;
 
@@ -14,9 +15,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{
-    Extra, HeatSource, ModeKey, OutletKind, PhysicalState, Region, Specification, Unit,
-};
+use crate::kinds::{HeatSource, ModeKey, OutletKind, PhysicalState, Specification, Unit};
+use crate::unknown::Extra;
 
 /// The family a material belongs to; drives colours, pickers and summaries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -771,25 +771,28 @@ impl Catalogue {
     /// with a built-in key replaces it whole; region rules come after the built-in ones (which
     /// are left out when the region turns `builtin_rules` off); a region rule with a built-in id
     /// replaces it.
-    pub fn for_region(region: &Region) -> Result<Catalogue, CatalogueError> {
+    pub fn with_overrides(
+        region_materials: &[Material],
+        region_rules: &[Rule],
+        builtin_rules: bool,
+    ) -> Result<Catalogue, CatalogueError> {
         let base = Self::builtin();
-        let over = &region.catalogue;
-        if over.materials.is_empty() && over.rules.is_empty() && over.builtin_rules {
+        if region_materials.is_empty() && region_rules.is_empty() && builtin_rules {
             return Ok(base.clone());
         }
         let mut materials = base.materials.clone();
-        for m in &over.materials {
+        for m in region_materials {
             match base.material_index.get(&m.key) {
                 Some(&i) => materials[i] = m.clone(),
                 None => materials.push(m.clone()),
             }
         }
-        let mut rules: Vec<Rule> = if over.builtin_rules {
+        let mut rules: Vec<Rule> = if builtin_rules {
             base.rules.clone()
         } else {
             Vec::new()
         };
-        for r in &over.rules {
+        for r in region_rules {
             match rules.iter_mut().find(|x| x.id == r.id) {
                 Some(slot) => *slot = r.clone(),
                 None => rules.push(r.clone()),
@@ -872,6 +875,8 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The tests build regions; the catalogue itself reads none.
+    use crate::model::Region;
 
     /// Every default of a built-in material or rule names its source, and every source id it
     /// names is in the file's table.

@@ -20,6 +20,7 @@ pub mod geodesy;
 pub mod hubs;
 pub mod intermediary;
 pub mod io;
+pub mod kinds;
 pub mod matching;
 pub mod model;
 pub mod pipeline;
