@@ -20,10 +20,11 @@
 //!   deliveries and a CV of `cv / sqrt(n)`, and is normal (a sum of many deliveries).
 
 use crate::buffer::{active_days, normal_cdf, normal_loss};
+use crate::checks::month_list;
 use crate::economics::{apply_preprocessing, gains, runnable_steps, StreamBasis};
 use crate::matching::{Candidate, Engine};
 use crate::model::{
-    Availability, Need, OutputStream, Pattern, PriceBasis, Project, QualityLimit, Region,
+    month_mask, Need, OutputStream, Pattern, PriceBasis, Project, QualityLimit, Region,
     SupplyAgreement, Unit, MOISTURE_PARAMETER,
 };
 
@@ -133,13 +134,7 @@ pub fn expected_shortfall(mu: f64, sigma: f64, floor: f64) -> f64 {
 /// Deliveries a year: the days of the delivery months over the days between deliveries, or
 /// one a day for a steady flow.
 pub fn deliveries_per_yr(agreement: &SupplyAgreement) -> f64 {
-    let months = Availability {
-        pattern: Pattern::Continuous,
-        months: agreement.delivery_months.clone(),
-        extra: crate::model::Extra::new(),
-    }
-    .month_mask();
-    let days = f64::from(active_days(months));
+    let days = f64::from(active_days(month_mask(&agreement.delivery_months)));
     match agreement.delivery_every_days {
         Some(every) if every > 0.0 => (days / every).max(1.0),
         _ => days,
@@ -332,17 +327,11 @@ pub fn assess(
         }
     }
     // Months deliveries are due but the stream does not flow.
-    let due = Availability {
-        pattern: Pattern::Continuous,
-        months: agreement.delivery_months.clone(),
-        extra: crate::model::Extra::new(),
-    }
-    .month_mask();
-    let dry = due & !stream.availability.month_mask();
+    let dry = month_mask(&agreement.delivery_months) & !stream.availability.month_mask();
     if dry != 0 && agreement.buffer_t.is_none_or(|t| t <= 0.0) {
         findings.push(format!(
             "deliveries are due in {} when the stream does not flow, and no buffer is agreed",
-            month_names(dry)
+            month_list(dry)
         ));
     }
 
@@ -435,16 +424,7 @@ pub fn parameter_label(parameter: &str) -> String {
 /// space (`39 799`, never wrapped between its groups), one decimal below.
 pub fn quantity_text(v: f64) -> String {
     if v.abs() >= 100.0 {
-        let s = format!("{v:.0}");
-        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push('\u{a0}');
-            }
-            grouped.push(ch);
-        }
-        format!("{sign}{grouped}")
+        crate::cli::thousands(v).replace(' ', "\u{a0}")
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
@@ -452,18 +432,14 @@ pub fn quantity_text(v: f64) -> String {
     }
 }
 
-/// `Jan, Feb` for the months whose bits are set.
-pub fn month_names(mask: u16) -> String {
-    const NAMES: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    NAMES
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| mask & (1 << i) != 0)
-        .map(|(_, n)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A probability range as a share of deliveries: `0.93 %`, or `0.90-0.93 %` when the
+/// dependence bounds differ.
+pub fn percent_range(low: f64, high: f64) -> String {
+    if (high - low).abs() < 0.000_05 {
+        format!("{:.2} %", 100.0 * high)
+    } else {
+        format!("{:.2}-{:.2} %", 100.0 * low, 100.0 * high)
+    }
 }
 
 #[cfg(test)]
@@ -520,6 +496,8 @@ mod tests {
 
     #[test]
     fn month_names_read() {
-        assert_eq!(month_names(0b1000_0000_0011), "Jan, Feb, Dec");
+        assert_eq!(month_list(0b1000_0000_0011), "Jan, Feb, Dec");
+        assert_eq!(month_mask(&[1, 2, 12, 13]), 0b1000_0000_0011);
+        assert_eq!(percent_range(0.009, 0.009), "0.90 %");
     }
 }

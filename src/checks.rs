@@ -422,7 +422,8 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-fn month_list(mask: u16) -> String {
+/// `Jan, Feb, Dec` for the months whose bits are set.
+pub fn month_list(mask: u16) -> String {
     (0..12)
         .filter(|m| mask & (1 << m) != 0)
         .map(|m| MONTHS[m])

@@ -401,17 +401,23 @@ impl<'de> Deserialize<'de> for Availability {
     }
 }
 
+/// Bit `m - 1` set for every month of `months` (1 = January); all twelve for an empty list
+/// (all year). Numbers outside 1..12 are ignored.
+pub fn month_mask(months: &[u8]) -> u16 {
+    if months.is_empty() {
+        0x0fff
+    } else {
+        months
+            .iter()
+            .filter(|m| (1..=12).contains(*m))
+            .fold(0, |mask, m| mask | (1 << (m - 1)))
+    }
+}
+
 impl Availability {
     /// Bit `m - 1` set for every month of availability.
     pub fn month_mask(&self) -> u16 {
-        if self.months.is_empty() {
-            0x0fff
-        } else {
-            self.months
-                .iter()
-                .filter(|m| (1..=12).contains(*m))
-                .fold(0, |mask, m| mask | (1 << (m - 1)))
-        }
+        month_mask(&self.months)
     }
 
     pub fn active_months(&self) -> u32 {

@@ -48,12 +48,24 @@ pub fn checklist(
     project: &Project,
     include_confidential: bool,
 ) -> Vec<Item> {
+    let candidate = project_candidate(engine, region, project);
+    checklist_for(engine, region, project, candidate, include_confidential)
+}
+
+/// [`checklist`] with the project's exchange already evaluated
+/// ([`crate::agreement::project_candidate`]): the partner search is not run twice.
+pub fn checklist_for(
+    engine: &Engine,
+    region: &Region,
+    project: &Project,
+    candidate: Option<Candidate>,
+    include_confidential: bool,
+) -> Vec<Item> {
     let stream_at = project
         .stream
         .as_deref()
         .and_then(|id| region.output_index(id));
     let need_at = project.need.as_deref().and_then(|id| region.need_index(id));
-    let candidate = project_candidate(engine, region, project);
     let mut items = Vec::with_capacity(LABELS.len());
     items.push(match (stream_at, need_at, &candidate) {
         (Some((sf, si)), Some(_), Some(c)) => Item::new(
@@ -194,11 +206,14 @@ pub fn checklist(
                 LABELS[4],
                 true,
                 if crate::disclosure::withheld(region, sf, nf, include_confidential) {
-                    format!("{} of deliveries off-spec", percent_range(low, p))
+                    format!(
+                        "{} of deliveries off-spec",
+                        crate::agreement::percent_range(low, p)
+                    )
                 } else {
                     format!(
                         "{} of deliveries off-spec, expected penalties {} {} a year",
-                        percent_range(low, p),
+                        crate::agreement::percent_range(low, p),
                         quantity_text(a.penalties_per_yr().round()),
                         region.currency
                     )
@@ -353,12 +368,4 @@ fn backup_supplier(
         .filter_map(|h| engine.explain(region, h))
         .filter(|c| c.viable)
         .max_by(|a, b| a.annual.value_per_yr.total_cmp(&b.annual.value_per_yr))
-}
-
-fn percent_range(low: f64, high: f64) -> String {
-    if (high - low).abs() < 0.000_05 {
-        format!("{:.2} %", 100.0 * high)
-    } else {
-        format!("{:.2}-{:.2} %", 100.0 * low, 100.0 * high)
-    }
 }

@@ -1651,6 +1651,8 @@ pub fn withhold(
 ) {
     use crate::disclosure::confidential;
     let exchanges = &outcome.report.exchanges;
+    // The plan's own rule for its exchanges (a confidential sender, receiver or hub host).
+    let plan_withheld = crate::plan::Withheld::new(region, outcome, false);
     let masked_pair =
         |from: usize, to: usize| confidential(region, from) || confidential(region, to);
     let column_pair = |col: usize| {
@@ -1662,7 +1664,7 @@ pub fn withhold(
         let mut any = false;
         for l in &mut w.lost {
             let e = &exchanges[l.exchange];
-            if masked_pair(e.from_facility, e.to_facility) {
+            if plan_withheld.exchanges[l.exchange] {
                 l.value = f64::NAN;
                 l.fallback_cost = f64::NAN;
                 touched.extend([e.from_facility, e.to_facility]);
@@ -1690,10 +1692,10 @@ pub fn withhold(
     }
     if let Some(k) = ranking {
         for a in &mut k.actors {
-            let trades = exchanges.iter().any(|e| {
-                (e.from_facility == a.facility || e.to_facility == a.facility)
-                    && masked_pair(e.from_facility, e.to_facility)
-            });
+            let trades = exchanges
+                .iter()
+                .zip(&plan_withheld.exchanges)
+                .any(|(e, &w)| w && (e.from_facility == a.facility || e.to_facility == a.facility));
             if trades || confidential(region, a.facility) {
                 a.loss.value_per_yr = f64::NAN;
                 a.loss.replaced_value_per_yr = f64::NAN;

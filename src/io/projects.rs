@@ -11,7 +11,7 @@ use crate::agreement::{
 };
 use crate::matching::{Candidate, Engine};
 use crate::model::{Project, Region, SupplyAgreement};
-use crate::readiness::{checklist, score, Item};
+use crate::readiness::{checklist_for, score, Item};
 
 /// One project, judged.
 #[derive(Clone, Debug)]
@@ -58,13 +58,20 @@ pub fn report(
         .as_deref()
         .and_then(|id| region.output_index(id))
         .map(|(f, o)| crate::agreement::delivered_unit(engine, &region.facilities[f].outputs[o]));
+    let readiness = checklist_for(
+        engine,
+        region,
+        project,
+        candidate.clone(),
+        include_confidential,
+    );
     ProjectReport {
         index,
-        unit,
         candidate,
         assessment,
-        readiness: checklist(engine, region, project, include_confidential),
+        readiness,
         withheld,
+        unit,
     }
 }
 
@@ -96,12 +103,8 @@ pub fn terms_line(a: &SupplyAgreement, unit: &str) -> String {
         None => parts.push("a steady flow".to_owned()),
     }
     if !a.delivery_months.is_empty() {
-        let mask = a
-            .delivery_months
-            .iter()
-            .filter(|m| (1..=12).contains(*m))
-            .fold(0u16, |m, k| m | (1 << (k - 1)));
-        parts.push(format!("in {}", crate::agreement::month_names(mask)));
+        let mask = crate::model::month_mask(&a.delivery_months);
+        parts.push(format!("in {}", crate::checks::month_list(mask)));
     }
     let mut term = String::new();
     if let Some(y) = a.duration_yr {
@@ -170,7 +173,7 @@ pub fn text(region: &Region, reports: &[ProjectReport]) -> String {
                 _ if s.quality.is_empty() => "no quality limits agreed".to_owned(),
                 (Some(lo), Some(hi)) => format!(
                     "{} of deliveries off-spec ({} {unit} a year)",
-                    percent_range(lo, hi),
+                    crate::agreement::percent_range(lo, hi),
                     qty(s.off_spec_per_yr.unwrap_or(0.0))
                 ),
                 _ => "off-spec share unknown (no CV or no analysis)".to_owned(),
@@ -375,14 +378,6 @@ pub fn write_csv<W: std::io::Write>(
     }
     out.flush()?;
     Ok(())
-}
-
-fn percent_range(low: f64, high: f64) -> String {
-    if (high - low).abs() < 0.000_05 {
-        format!("{:.2} %", 100.0 * high)
-    } else {
-        format!("{:.2}-{:.2} %", 100.0 * low, 100.0 * high)
-    }
 }
 
 /// Whether a group's broker figures would give away a confidential company's price (the

@@ -1049,11 +1049,7 @@ fn assessment_view(
                 ui.label("No quality limits agreed: no delivery can be off-spec.");
             }
             (Some(lo), Some(hi)) => {
-                let share = if (hi - lo).abs() < 5e-5 {
-                    format!("{:.2} %", 100.0 * hi)
-                } else {
-                    format!("{:.2}-{:.2} %", 100.0 * lo, 100.0 * hi)
-                };
+                let share = crate::agreement::percent_range(lo, hi);
                 ui.label(format!(
                     "Off-spec: {share} of {} deliveries a year, {} {unit} a year",
                     q(s.deliveries_per_yr.round()),
