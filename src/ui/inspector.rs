@@ -1278,7 +1278,7 @@ fn storage(
     if b.delivered_share_no_storage < 0.995 {
         ui.label(
             RichText::new(format!(
-                "Without a store only {:.0} % of this flow would reach the receiver. The yearly figures above count no store's cost, and the flow as if it all arrived (less only the months a perishable stream has no taker).",
+                "Without a store only {:.0} % of this flow would reach the receiver. The yearly figures above count no store's cost, and the flow as if it all arrived (less only the months the receiver takes none of it).",
                 100.0 * b.delivered_share_no_storage
             ))
             .color(Color32::from_rgb(190, 100, 0)),
