@@ -113,6 +113,7 @@ fn frames(c: &mut Criterion) {
     let mut f = Fixture::new();
     let with_streams: Vec<usize> = f
         .app
+        .ws
         .doc
         .region
         .facilities
@@ -137,6 +138,7 @@ fn frames(c: &mut Criterion) {
             let prims = f.frame(Vec::new()) + f.frame(Vec::new());
             assert!(
                 f.app
+                    .ws
                     .stream_view
                     .as_ref()
                     .is_some_and(|v| (v.facility, v.stream) == (facility, 0)),
@@ -150,6 +152,7 @@ fn frames(c: &mut Criterion) {
     let mut f = Fixture::new();
     let (facility, stream) = f
         .app
+        .ws
         .doc
         .region
         .facilities
@@ -198,7 +201,7 @@ fn frames(c: &mut Criterion) {
             factor = if factor >= 2.0 { 0.5 } else { factor + 0.01 };
             let settings = symbiomap::model::Settings {
                 transport_cost_factor: factor,
-                ..f.app.doc.region.settings.clone()
+                ..f.app.ws.doc.region.settings.clone()
             };
             f.app.push(Command::Edit(Edit::SetSettings(settings)));
             // The slider holds the pointer, as egui records for a drag in progress.
@@ -217,7 +220,7 @@ fn frames(c: &mut Criterion) {
                 factor = if factor >= 2.0 { 0.5 } else { factor + 0.01 };
                 let settings = symbiomap::model::Settings {
                     transport_cost_factor: factor,
-                    ..f.app.doc.region.settings.clone()
+                    ..f.app.ws.doc.region.settings.clone()
                 };
                 f.app.push(Command::Edit(Edit::SetSettings(settings)));
                 f.ctx
@@ -227,7 +230,7 @@ fn frames(c: &mut Criterion) {
                 let start = std::time::Instant::now();
                 black_box(f.frame(Vec::new()));
                 total += start.elapsed();
-                while f.app.doc.engine_stale {
+                while f.app.ws.doc.engine_stale {
                     std::thread::sleep(std::time::Duration::from_millis(2));
                     f.frame(Vec::new());
                 }

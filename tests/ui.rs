@@ -129,8 +129,8 @@ fn search_drop_a_step_move_its_slider_save_and_reopen() {
     let region = sawmill_region();
     region_file::save(&region, &path).unwrap();
     let mut harness = open_app(&path);
-    assert_eq!(harness.state().doc.region.facilities.len(), 6);
-    assert!(!harness.state().doc.dirty);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 6);
+    assert!(!harness.state().ws.doc.dirty);
 
     // Find the sawmill with the search box.
     harness.get_by_label("Search").click();
@@ -139,8 +139,8 @@ fn search_drop_a_step_move_its_slider_save_and_reopen() {
     harness.run_steps(2);
     harness.get_by_label("Forest Edge Sawmill").click();
     harness.run_steps(3);
-    assert_eq!(harness.state().selected_facility, Some(0));
-    assert_eq!(harness.state().selected_stream, Some((0, 0)));
+    assert_eq!(harness.state().ws.selected_facility, Some(0));
+    assert_eq!(harness.state().ws.selected_stream, Some((0, 0)));
 
     // As is: what the engine says is what the inspector shows.
     let (reach, viable) = engine_says(&region);
@@ -165,12 +165,12 @@ fn search_drop_a_step_move_its_slider_save_and_reopen() {
     harness.run_steps(2);
     harness.drop_at(zone);
     harness.run_steps(3);
-    let steps = &harness.state().doc.region.facilities[0].outputs[0].preprocessing;
+    let steps = &harness.state().ws.doc.region.facilities[0].outputs[0].preprocessing;
     assert_eq!(
         steps.iter().map(|s| s.step.as_str()).collect::<Vec<_>>(),
         ["compaction"]
     );
-    assert!(harness.state().doc.dirty);
+    assert!(harness.state().ws.doc.dirty);
 
     let mut compacted = region.clone();
     compacted.facilities[0].outputs[0].preprocessing = vec![PreprocessStep::new("compaction")];
@@ -188,7 +188,7 @@ fn search_drop_a_step_move_its_slider_save_and_reopen() {
         .get_by_role_and_label(Role::Slider, "Target density t/m3")
         .set_value_accesskit(0.2);
     harness.run_steps(3);
-    let step = &harness.state().doc.region.facilities[0].outputs[0].preprocessing[0];
+    let step = &harness.state().ws.doc.region.facilities[0].outputs[0].preprocessing[0];
     assert_eq!(step.target_density_t_per_m3, Some(0.2));
     compacted.facilities[0].outputs[0].preprocessing[0].target_density_t_per_m3 = Some(0.2);
     let (reach_s, viable_s) = engine_says(&compacted);
@@ -204,19 +204,22 @@ fn search_drop_a_step_move_its_slider_save_and_reopen() {
     let saved = dir.path().join("saved.json");
     harness.state_mut().push(Command::SaveAs(saved.clone()));
     harness.run_steps(2);
-    assert!(!harness.state().doc.dirty);
-    assert_eq!(harness.state().doc.path.as_deref(), Some(saved.as_path()));
-    let before = harness.state().doc.region.clone();
+    assert!(!harness.state().ws.doc.dirty);
+    assert_eq!(
+        harness.state().ws.doc.path.as_deref(),
+        Some(saved.as_path())
+    );
+    let before = harness.state().ws.doc.region.clone();
     harness.state_mut().push(Command::Open(path.clone()));
     harness.run_steps(2);
     assert_eq!(
-        *harness.state().doc.region,
+        *harness.state().ws.doc.region,
         region,
         "the original file is unchanged"
     );
     harness.state_mut().push(Command::Open(saved.clone()));
     harness.run_steps(2);
-    assert_eq!(harness.state().doc.region, before);
+    assert_eq!(harness.state().ws.doc.region, before);
     assert!(harness.state().title().starts_with("saved.json"));
 }
 
@@ -247,7 +250,7 @@ fn opening_another_file_with_unsaved_changes_asks_first() {
     harness.get_by_label("Cancel").click();
     harness.run_steps(2);
     assert_eq!(
-        harness.state().doc.region.facilities.len(),
+        harness.state().ws.doc.region.facilities.len(),
         6,
         "still the same region"
     );
@@ -255,7 +258,7 @@ fn opening_another_file_with_unsaved_changes_asks_first() {
     harness.run_steps(4);
     harness.get_by_label("Discard changes").click();
     harness.run_steps(2);
-    assert!(harness.state().doc.region.facilities.is_empty());
+    assert!(harness.state().ws.doc.region.facilities.is_empty());
 }
 
 #[test]
@@ -278,8 +281,8 @@ fn a_broken_file_is_reported_and_the_region_stays() {
         "the message names the field"
     );
     assert!(shown(&harness, "line 1"), "and the line");
-    assert_eq!(harness.state().doc.region.facilities.len(), 6);
-    assert_eq!(harness.state().doc.path.as_deref(), Some(good.as_path()));
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 6);
+    assert_eq!(harness.state().ws.doc.path.as_deref(), Some(good.as_path()));
 }
 
 /// The app on a sample, rendered (wgpu on the CPU's software rasteriser) and compared with
@@ -304,7 +307,7 @@ fn snapshot_app(path: Option<PathBuf>) -> Harness<'static, SymbiomapApp> {
 #[test]
 fn snapshot_of_the_sample_region() {
     let mut harness = snapshot_app(None);
-    assert_eq!(harness.state().doc.region.facilities.len(), 51);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 51);
     harness.snapshot("sample_region");
 }
 
@@ -313,6 +316,7 @@ fn snapshot_of_a_selected_stream_with_its_partners() {
     let mut harness = snapshot_app(None);
     let brewery = harness
         .state()
+        .ws
         .doc
         .region
         .facilities
@@ -325,7 +329,12 @@ fn snapshot_of_a_selected_stream_with_its_partners() {
     });
     harness.state_mut().push(Command::ZoomToSelection);
     harness.run_steps(4);
-    let view = harness.state().stream_view.as_ref().expect("a stream view");
+    let view = harness
+        .state()
+        .ws
+        .stream_view
+        .as_ref()
+        .expect("a stream view");
     assert_eq!(view.viable_count, 2);
     harness.snapshot("selected_stream");
 }
@@ -393,8 +402,8 @@ fn without_a_file_dialog_a_typed_path_saves_and_opens() {
     harness.get_by_label("Save").click();
     harness.run_steps(3);
     assert!(harness.state().path_prompt.is_none());
-    assert!(!harness.state().doc.dirty);
-    assert_eq!(harness.state().doc.path.as_deref(), Some(copy.as_path()));
+    assert!(!harness.state().ws.doc.dirty);
+    assert_eq!(harness.state().ws.doc.path.as_deref(), Some(copy.as_path()));
     let saved = region_file::load(&copy).unwrap();
     assert_eq!(saved.facilities[0].outputs[0].preprocessing.len(), 1);
 
@@ -407,8 +416,8 @@ fn without_a_file_dialog_a_typed_path_saves_and_opens() {
     harness.run_steps(1);
     harness.get_by_label("Open").click();
     harness.run_steps(3);
-    assert_eq!(harness.state().doc.path.as_deref(), Some(path.as_path()));
-    assert!(harness.state().doc.region.facilities[0].outputs[0]
+    assert_eq!(harness.state().ws.doc.path.as_deref(), Some(path.as_path()));
+    assert!(harness.state().ws.doc.region.facilities[0].outputs[0]
         .preprocessing
         .is_empty());
 }
@@ -432,7 +441,7 @@ fn the_transport_cost_slider_moves_the_reach_as_the_engine_says() {
         .set_value_accesskit(2.0);
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.settings.transport_cost_factor,
+        harness.state().ws.doc.region.settings.transport_cost_factor,
         2.0
     );
 
@@ -466,9 +475,9 @@ fn editing_app() -> (tempfile::TempDir, Harness<'static, SymbiomapApp>) {
 
 #[test]
 fn add_move_and_delete_a_facility_with_undo_and_redo() {
-    use symbiomap::ui::tools::MapTool;
+    use symbiomap::ui::command::MapTool;
     let (_dir, mut harness) = editing_app();
-    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 6);
 
     // Add: the tool, then a click on empty map.
     harness
@@ -479,7 +488,7 @@ fn add_move_and_delete_a_facility_with_undo_and_redo() {
     let empty = mill + egui::vec2(0.0, 120.0);
     click_at(&mut harness, empty);
     harness.run_steps(4);
-    let region = &harness.state().doc.region;
+    let region = &harness.state().ws.doc.region;
     assert_eq!(region.facilities.len(), 7, "a facility was added");
     let added = region.facilities[6].clone();
     assert!(
@@ -503,10 +512,10 @@ fn add_move_and_delete_a_facility_with_undo_and_redo() {
     }
     harness.drop_at(to);
     harness.run_steps(3);
-    let moved = harness.state().doc.region.facilities[6].location;
+    let moved = harness.state().ws.doc.region.facilities[6].location;
     assert!(moved.lon_deg > added.location.lon_deg + 0.01, "{moved:?}");
     assert!((moved.lat_deg - added.location.lat_deg).abs() < 0.05);
-    let mill_now = harness.state().doc.region.facilities[0].location;
+    let mill_now = harness.state().ws.doc.region.facilities[0].location;
     assert_eq!(
         mill_now,
         sawmill_region().facilities[0].location,
@@ -518,7 +527,7 @@ fn add_move_and_delete_a_facility_with_undo_and_redo() {
     harness.run_steps(3);
     harness.get_by_label("Delete this facility").click();
     harness.run_steps(3);
-    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 6);
 
     // Undo: back comes the facility, at its moved place; again: at its first place; again:
     // gone. Redo walks forward the same way.
@@ -527,26 +536,26 @@ fn add_move_and_delete_a_facility_with_undo_and_redo() {
         h.run_steps(2);
     };
     undo(&mut harness);
-    assert_eq!(harness.state().doc.region.facilities.len(), 7);
-    assert_eq!(harness.state().doc.region.facilities[6].location, moved);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 7);
+    assert_eq!(harness.state().ws.doc.region.facilities[6].location, moved);
     undo(&mut harness);
     assert_eq!(
-        harness.state().doc.region.facilities[6].location,
+        harness.state().ws.doc.region.facilities[6].location,
         added.location
     );
     undo(&mut harness);
-    assert_eq!(harness.state().doc.region.facilities.len(), 6);
-    assert!(!harness.state().doc.dirty, "back to the file as saved");
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 6);
+    assert!(!harness.state().ws.doc.dirty, "back to the file as saved");
     harness.key_press_modifiers(
         egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
         egui::Key::Z,
     );
     harness.run_steps(2);
-    assert_eq!(harness.state().doc.region.facilities.len(), 7);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 7);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
     harness.run_steps(2);
-    assert_eq!(harness.state().doc.region.facilities[6].location, moved);
-    assert!(harness.state().doc.dirty);
+    assert_eq!(harness.state().ws.doc.region.facilities[6].location, moved);
+    assert!(harness.state().ws.doc.dirty);
 }
 
 #[test]
@@ -579,7 +588,7 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     );
     assert!(shown(&harness, "is not a number"));
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0]
+        harness.state().ws.doc.region.facilities[0].outputs[0]
             .outlet
             .cost_per_unit,
         Some(20.0),
@@ -592,7 +601,7 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.get_by_label(field).type_text("60");
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0]
+        harness.state().ws.doc.region.facilities[0].outputs[0]
             .outlet
             .cost_per_unit,
         Some(60.0)
@@ -612,7 +621,7 @@ fn editing_a_stream_in_its_form_moves_the_radius() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(3);
     assert_eq!(
-        harness.state().doc.region.facilities[0].outputs[0]
+        harness.state().ws.doc.region.facilities[0].outputs[0]
             .outlet
             .cost_per_unit,
         Some(20.0)
@@ -660,7 +669,7 @@ fn after_a_crash_the_next_start_offers_the_work_back() {
         }));
     first.run_steps(2);
     first.state_mut().autosave_now();
-    let edited = first.state().doc.region.clone();
+    let edited = first.state().ws.doc.region.clone();
     std::mem::forget(first); // no drop, no on_exit: as if killed
                              // A write cut off by the kill leaves a temporary file behind; it must not get in the way.
     std::fs::write(
@@ -677,9 +686,9 @@ fn after_a_crash_the_next_start_offers_the_work_back() {
     assert!(shown(&second, &format!("opened from {}", path.display())));
     second.get_by_label("Recover").click();
     second.run_steps(3);
-    assert_eq!(second.state().doc.region, edited);
-    assert!(second.state().doc.dirty, "recovered work is unsaved");
-    assert_eq!(second.state().doc.path.as_deref(), Some(path.as_path()));
+    assert_eq!(second.state().ws.doc.region, edited);
+    assert!(second.state().ws.doc.dirty, "recovered work is unsaved");
+    assert_eq!(second.state().ws.doc.path.as_deref(), Some(path.as_path()));
     assert!(
         !recovery.join("recovery-crashed-session.json").exists(),
         "offered once"
@@ -715,7 +724,7 @@ fn a_clean_exit_leaves_nothing_to_recover() {
     // Saving leaves nothing unsaved: the recovery file goes at the next frame.
     first.state_mut().push(Command::Save);
     first.run_steps(3);
-    assert!(!first.state().doc.dirty);
+    assert!(!first.state().ws.doc.dirty);
     assert!(!recovery.join("recovery-clean-session.json").exists());
     // Edit again, autosave, then quit properly.
     first
@@ -768,6 +777,7 @@ fn sample_app() -> (tempfile::TempDir, Harness<'static, SymbiomapApp>) {
 
 fn facility_named(h: &Harness<'_, SymbiomapApp>, name: &str) -> usize {
     h.state()
+        .ws
         .doc
         .region
         .facilities
@@ -780,7 +790,7 @@ fn facility_named(h: &Harness<'_, SymbiomapApp>, name: &str) -> usize {
 fn workshop_mode_hides_the_costs_of_confidential_sites() {
     let (_dir, mut harness) = sample_app();
     let steel = facility_named(&harness, "Delta Steel");
-    assert!(harness.state().doc.region.facilities[steel].confidential);
+    assert!(harness.state().ws.doc.region.facilities[steel].confidential);
     harness.state_mut().push(Command::SelectStream {
         facility: steel,
         stream: 0,
@@ -793,14 +803,14 @@ fn workshop_mode_hides_the_costs_of_confidential_sites() {
 
     harness.key_press(egui::Key::F5);
     harness.run_steps(4);
-    assert!(harness.state().workshop);
+    assert!(harness.state().ws.workshop);
     assert!(shown(&harness, "Workshop"));
     // Walk to the first of the region's best exchanges that involves the confidential
     // steelworks.
     let involves = |o: &symbiomap::pipeline::Opportunity, f: usize| {
         o.candidate.from_facility == f || o.candidate.to_facility == f
     };
-    let opportunities = harness.state().opportunities();
+    let opportunities = harness.state().ws.opportunities();
     let first_steel = opportunities
         .iter()
         .position(|o| involves(o, steel))
@@ -810,7 +820,7 @@ fn workshop_mode_hides_the_costs_of_confidential_sites() {
         harness.run_steps(2);
     }
     harness.run_steps(3);
-    assert_eq!(harness.state().walk.index, first_steel);
+    assert_eq!(harness.state().ws.walk.index, first_steel);
     assert!(!shown(&harness, "earns 15.00 per t"), "no outlet price");
     assert!(!shown(&harness, "M/yr"), "no yearly value in the list");
     assert!(!shown(&harness, "M EUR a year"), "nor in the walk card");
@@ -823,7 +833,7 @@ fn workshop_mode_hides_the_costs_of_confidential_sites() {
     assert!(harness.query_by_label("Add facility").is_none());
 
     // A pair of two open companies shows its money, even in the workshop.
-    let region = &harness.state().doc.region;
+    let region = &harness.state().ws.doc.region;
     let open = opportunities
         .iter()
         .position(|o| {
@@ -841,22 +851,22 @@ fn workshop_mode_hides_the_costs_of_confidential_sites() {
         harness.run_steps(2);
     }
     harness.run_steps(3);
-    assert_eq!(harness.state().walk.index, open);
+    assert_eq!(harness.state().ws.walk.index, open);
     assert!(shown(&harness, "M EUR a year"));
 
     harness.key_press(egui::Key::F5);
     harness.run_steps(3);
-    assert!(!harness.state().workshop);
+    assert!(!harness.state().ws.workshop);
     assert!(harness.query_by_label("Edit facility").is_some());
 }
 
 #[test]
 fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
-    use symbiomap::ui::tools::MapTool;
+    use symbiomap::ui::command::MapTool;
     let (_dir, mut harness) = sample_app();
     let brewery = facility_named(&harness, "Abbey Brewery");
     let farms = facility_named(&harness, "Meetjesland Dairy Farms");
-    let before = harness.state().doc.region.proposals.len();
+    let before = harness.state().ws.doc.region.proposals.len();
     // Zoom to the two sites so that both markers stand alone.
     harness
         .state_mut()
@@ -891,16 +901,16 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
     harness.get_by_label("Capture").click();
     harness.run_steps(4);
 
-    let region = &harness.state().doc.region;
+    let region = &harness.state().ws.doc.region;
     assert_eq!(region.proposals.len(), before + 1);
     let p = region.proposals.last().unwrap().clone();
     assert_eq!(p.from_facility, region.facilities[brewery].id);
     assert_eq!(p.to_facility, region.facilities[farms].id);
     assert_eq!(p.note, "the farmers would take wet grain if it came weekly");
     assert_eq!(p.origin, symbiomap::model::ProposalOrigin::Workshop);
-    assert_eq!(harness.state().tab, symbiomap::ui::app::Tab::Proposals);
+    assert_eq!(harness.state().ws.tab, symbiomap::ui::app::Tab::Proposals);
     // Evaluated by the engine like any candidate.
-    let verdicts = harness.state().proposal_verdicts();
+    let verdicts = harness.state().ws.proposal_verdicts();
     let symbiomap::pipeline::Verdict::Evaluated(c) = verdicts.last().unwrap() else {
         panic!("{:?}", verdicts.last());
     };
@@ -912,7 +922,7 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
     assert!(shown(&harness, "found in the workshop"));
 
     // Promote it: a project with the two sites as supplier and receiver.
-    let projects = harness.state().doc.region.projects.len();
+    let projects = harness.state().ws.doc.region.projects.len();
     let promote = harness.get_all_by_label("Promote to project").count();
     assert!(promote >= 1);
     harness
@@ -921,13 +931,13 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
         .unwrap()
         .click();
     harness.run_steps(4);
-    let region = &harness.state().doc.region;
+    let region = &harness.state().ws.doc.region;
     assert_eq!(region.projects.len(), projects + 1);
     let j = region.projects.last().unwrap();
     assert_eq!(j.proposal.as_deref(), Some(p.id.as_str()));
     assert_eq!(j.stage, symbiomap::model::Stage::Identified);
     assert_eq!(j.members.len(), 2);
-    assert_eq!(harness.state().tab, symbiomap::ui::app::Tab::Projects);
+    assert_eq!(harness.state().ws.tab, symbiomap::ui::app::Tab::Projects);
     assert!(
         harness.state().project_form.is_some(),
         "the new project is open"
@@ -942,7 +952,7 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
             done: false,
             ..Default::default()
         }],
-        ..harness.state().doc.region.projects[projects].clone()
+        ..harness.state().ws.doc.region.projects[projects].clone()
     };
     harness
         .state_mut()
@@ -953,7 +963,7 @@ fn a_link_drawn_in_the_room_becomes_an_evaluated_proposal_then_a_project() {
     harness.run_steps(3);
     harness.state_mut().push(Command::Save);
     harness.run_steps(2);
-    let path = harness.state().doc.path.clone().unwrap();
+    let path = harness.state().ws.doc.path.clone().unwrap();
     let saved = region_file::load(&path).unwrap();
     assert_eq!(saved.proposals.last().unwrap().note, p.note);
     let j = saved.projects.last().unwrap();
@@ -967,7 +977,7 @@ fn until_planned(harness: &mut Harness<'static, SymbiomapApp>) {
     for _ in 0..600 {
         harness.run_steps(1);
         let app = harness.state();
-        if app.plan.current(app.plan_key()).is_some() {
+        if app.ws.plan.current(app.ws.plan_key()).is_some() {
             harness.run_steps(2);
             return;
         }
@@ -984,15 +994,20 @@ fn the_plan_tab_solves_on_a_worker_and_follows_its_settings() {
         .push(Command::ShowTab(symbiomap::ui::app::Tab::Plan));
     harness.run_steps(1);
     // The frame came back before the solver: the panel says it is solving.
-    assert!(harness.state().plan.is_running() || harness.state().plan.solved.is_some());
+    assert!(harness.state().ws.plan.is_running() || harness.state().ws.plan.solved.is_some());
     until_planned(&mut harness);
     let app = harness.state();
-    let solved = app.plan.current(app.plan_key()).expect("a plan").clone();
+    let solved = app
+        .ws
+        .plan
+        .current(app.ws.plan_key())
+        .expect("a plan")
+        .clone();
     let o = &solved.outcome;
     assert_eq!(o.solution.status, symbiomap::plan::Status::Optimal);
     assert!(symbiomap::plan::violations(&o.problem, &o.solution.x).is_empty());
     // The same plan as the core computes for the file.
-    let region = app.doc.region.clone();
+    let region = app.ws.doc.region.clone();
     let engine = Engine::new(&region).expect("engine");
     let core = symbiomap::plan::plan_region(
         &engine,
@@ -1014,7 +1029,7 @@ fn the_plan_tab_solves_on_a_worker_and_follows_its_settings() {
         .push(Command::SetPlanExchangeCost(200_000.0));
     until_planned(&mut harness);
     let app = harness.state();
-    let again = app.plan.current(app.plan_key()).expect("a plan");
+    let again = app.ws.plan.current(app.ws.plan_key()).expect("a plan");
     assert!(again.outcome.report.exchanges.len() < first);
     assert!(again.outcome.solution.objective < o.solution.objective);
 }
@@ -1027,7 +1042,7 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
         .push(Command::ShowTab(symbiomap::ui::app::Tab::Plan));
     until_planned(&mut harness);
     let app = harness.state();
-    let solved = app.plan.solved.clone().expect("a plan");
+    let solved = app.ws.plan.solved.clone().expect("a plan");
     let o = &solved.outcome;
     let e = o
         .report
@@ -1036,7 +1051,7 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
         .find(|e| e.hub.is_some())
         .expect("an exchange through the sample's hub")
         .clone();
-    let project = symbiomap::ui::plan_panel::project_from_exchange(&app.doc.region, o, &e)
+    let project = symbiomap::ui::plan_panel::project_from_exchange(&app.ws.doc.region, o, &e)
         .expect("a project");
     assert!(project
         .members
@@ -1044,7 +1059,7 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
         .any(|m| m.role == symbiomap::model::Role::Intermediary
             && m.name.contains("transfer station")));
     assert_eq!(project.extra.get("flows").expect("flows")[0]["hub"], "H1");
-    let before = app.doc.region.projects.len();
+    let before = app.ws.doc.region.projects.len();
     harness
         .state_mut()
         .push(Command::Edit(symbiomap::document::Edit::InsertProject {
@@ -1052,7 +1067,7 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
             project: Box::new(project),
         }));
     harness.run_steps(2);
-    assert_eq!(harness.state().doc.region.projects.len(), before + 1);
+    assert_eq!(harness.state().ws.doc.region.projects.len(), before + 1);
     // Saved and read back, the project keeps its flows.
     let path = dir.path().join("with-project.json");
     harness.state_mut().push(Command::SaveAs(path.clone()));
@@ -1073,13 +1088,14 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
     harness.run_steps(2);
     harness
         .state_mut()
-        .push(Command::WalkList(symbiomap::ui::workshop::WalkList::Plan));
+        .push(Command::WalkList(symbiomap::ui::command::WalkList::Plan));
     harness.run_steps(1);
-    assert!(harness.state().walk_len() > 0);
+    assert!(harness.state().ws.walk_len() > 0);
     harness.state_mut().push(Command::WalkTo(0));
     harness.run_steps(3);
     let first = &harness
         .state()
+        .ws
         .plan
         .solved
         .as_ref()
@@ -1088,7 +1104,7 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
         .report
         .exchanges[0];
     assert_eq!(
-        harness.state().selected_stream,
+        harness.state().ws.selected_stream,
         Some((first.from_facility, first.stream))
     );
     assert!(shown(&harness, "The region's plan"));
@@ -1098,14 +1114,14 @@ fn a_plan_exchange_through_the_hub_becomes_a_project_and_the_room_walks_the_plan
 /// each change.
 #[test]
 fn a_hub_site_is_placed_dragged_and_planned() {
-    use symbiomap::ui::tools::MapTool;
+    use symbiomap::ui::command::MapTool;
     let (_dir, mut harness) = sample_app();
     harness
         .state_mut()
         .push(Command::ShowTab(symbiomap::ui::app::Tab::Plan));
     until_planned(&mut harness);
-    let sites = harness.state().doc.region.hubs.len();
-    let key = harness.state().plan_key();
+    let sites = harness.state().ws.doc.region.hubs.len();
+    let key = harness.state().ws.plan_key();
 
     // Place one beside the first facility.
     harness.state_mut().push(Command::SetTool(MapTool::AddHub));
@@ -1113,14 +1129,18 @@ fn a_hub_site_is_placed_dragged_and_planned() {
     let first = harness.state().screen_pos_of(0).expect("on screen");
     click_at(&mut harness, first + egui::vec2(0.0, 90.0));
     harness.run_steps(3);
-    let region = &harness.state().doc.region;
+    let region = &harness.state().ws.doc.region;
     assert_eq!(region.hubs.len(), sites + 1, "a hub site was added");
     let placed = region.hubs[sites].clone();
     assert_eq!(placed.hub_type, "transfer_station");
     assert!(placed.location.lat_deg < region.facilities[0].location.lat_deg);
-    assert_eq!(harness.state().selected_hub, Some(sites));
+    assert_eq!(harness.state().ws.selected_hub, Some(sites));
     assert!(shown(&harness, &placed.name));
-    assert_ne!(harness.state().plan_key(), key, "the plan is solved again");
+    assert_ne!(
+        harness.state().ws.plan_key(),
+        key,
+        "the plan is solved again"
+    );
     until_planned(&mut harness);
 
     // Drag it to the east: the site moves, not the map.
@@ -1133,7 +1153,7 @@ fn a_hub_site_is_placed_dragged_and_planned() {
     }
     harness.drop_at(from + egui::vec2(60.0, 0.0));
     harness.run_steps(3);
-    let moved = harness.state().doc.region.hubs[sites].location;
+    let moved = harness.state().ws.doc.region.hubs[sites].location;
     assert!(moved.lon_deg > placed.location.lon_deg + 0.001, "{moved:?}");
     assert_eq!(
         harness.state().screen_pos_of(0).expect("on screen"),
@@ -1148,11 +1168,11 @@ fn a_hub_site_is_placed_dragged_and_planned() {
     };
     undo(&mut harness);
     assert_eq!(
-        harness.state().doc.region.hubs[sites].location,
+        harness.state().ws.doc.region.hubs[sites].location,
         placed.location
     );
     undo(&mut harness);
-    assert_eq!(harness.state().doc.region.hubs.len(), sites);
+    assert_eq!(harness.state().ws.doc.region.hubs.len(), sites);
 }
 
 #[test]
@@ -1161,7 +1181,7 @@ fn workshop_mode_says_a_confidential_break_even_as_a_band() {
     let steel = facility_named(&harness, "Delta Steel");
     harness.key_press(egui::Key::F5);
     harness.run_steps(4);
-    let opportunities = harness.state().opportunities();
+    let opportunities = harness.state().ws.opportunities();
     let first_steel = opportunities
         .iter()
         .position(|o| o.candidate.from_facility == steel || o.candidate.to_facility == steel)
@@ -1185,6 +1205,7 @@ fn workshop_mode_says_a_confidential_break_even_as_a_band() {
     // The stream's reach too, as the region has confidential sites.
     let reach = harness
         .state()
+        .ws
         .stream_view
         .as_ref()
         .expect("the pair's stream is selected")
@@ -1212,9 +1233,9 @@ fn searching_gypsum_finds_the_works_that_needs_it_and_its_suppliers() {
     harness.get_by_label(label).click();
     harness.run_steps(4);
     let works = facility_named(&harness, "Scheldt Plasterboard");
-    assert_eq!(harness.state().selected_facility, Some(works));
+    assert_eq!(harness.state().ws.selected_facility, Some(works));
     // It sells nothing: its suppliers are listed at once, found from its need.
-    let suppliers = harness.state().suppliers(works);
+    let suppliers = harness.state().ws.suppliers(works);
     let viable = suppliers[0].iter().filter(|h| h.viable).count();
     assert!(viable > 0);
     assert!(shown(
@@ -1226,11 +1247,11 @@ fn searching_gypsum_finds_the_works_that_needs_it_and_its_suppliers() {
     // The pair on the map: the power station's gypsum with the works' candidate selected.
     let power = facility_named(&harness, "Scheldt Power Station");
     let state = harness.state();
-    let (f, s) = state.selected_stream.expect("a stream");
+    let (f, s) = state.ws.selected_stream.expect("a stream");
     assert_eq!(f, power);
-    assert_eq!(state.doc.region.facilities[f].outputs[s].id, "SV01-gypsum");
-    let view = state.stream_view.as_ref().expect("its view");
-    let c = &view.candidates[state.selected_candidate.expect("the candidate")];
+    assert_eq!(state.ws.doc.region.facilities[f].outputs[s].id, "SV01-gypsum");
+    let view = state.ws.stream_view.as_ref().expect("its view");
+    let c = &view.candidates[state.ws.selected_candidate.expect("the candidate")];
     assert_eq!(c.to_facility, works);
 }
 
@@ -1248,17 +1269,23 @@ fn a_drying_target_stops_below_the_streams_own_moisture() {
         stream: 0,
     });
     harness.run_steps(3);
-    let viable = harness.state().stream_view.as_ref().unwrap().viable_count;
+    let viable = harness
+        .state()
+        .ws
+        .stream_view
+        .as_ref()
+        .unwrap()
+        .viable_count;
     assert!(viable > 0);
     // The user pulls the slider as far as it goes: it stops below 12 %, and the candidates stay.
     harness
         .get_by_role_and_label(Role::Slider, "Target moisture %")
         .set_value_accesskit(60.0);
     harness.run_steps(3);
-    let step = &harness.state().doc.region.facilities[0].outputs[0].preprocessing[0];
+    let step = &harness.state().ws.doc.region.facilities[0].outputs[0].preprocessing[0];
     let target = step.target_moisture_pct.expect("a target");
     assert!(target < 12.0, "{target}");
-    let view = harness.state().stream_view.as_ref().unwrap();
+    let view = harness.state().ws.stream_view.as_ref().unwrap();
     assert!(view.problem.is_none(), "{:?}", view.problem);
     assert!(view.viable_count > 0);
 }
@@ -1275,7 +1302,7 @@ fn a_new_region_saved_from_the_unsaved_changes_question_asks_where() {
         .state_mut()
         .push(Command::AddFacilityAt(LatLon::new(50.0, 4.0)));
     harness.run_steps(2);
-    assert!(harness.state().doc.dirty && harness.state().doc.path.is_none());
+    assert!(harness.state().ws.doc.dirty && harness.state().ws.doc.path.is_none());
     harness.state_mut().push(Command::Open(path.clone()));
     harness.run_steps(4);
     assert!(shown(&harness, "has changes that are not saved"));
@@ -1285,7 +1312,7 @@ fn a_new_region_saved_from_the_unsaved_changes_question_asks_where() {
     // the file is not opened yet.
     let prompt = harness.state().path_prompt.clone().expect("asked where");
     assert_eq!(prompt.purpose, symbiomap::ui::app::PathPurpose::SaveAs);
-    assert!(harness.state().doc.path.is_none());
+    assert!(harness.state().ws.doc.path.is_none());
     let new = dir.path().join("new.json");
     harness.state_mut().path_prompt.as_mut().unwrap().text = new.display().to_string();
     harness.run_steps(1);
@@ -1293,7 +1320,7 @@ fn a_new_region_saved_from_the_unsaved_changes_question_asks_where() {
     harness.run_steps(4);
     assert_eq!(region_file::load(&new).unwrap().facilities.len(), 1);
     // Saved there, then what was asked: the other file is open.
-    assert_eq!(harness.state().doc.path.as_deref(), Some(path.as_path()));
+    assert_eq!(harness.state().ws.doc.path.as_deref(), Some(path.as_path()));
 }
 
 #[test]
@@ -1359,12 +1386,12 @@ fn an_import_merges_into_the_open_region_and_reports_collisions() {
         .get_by_role_and_label(Role::Button, "Import")
         .click();
     harness.run_steps(4);
-    let region = &harness.state().doc.region;
+    let region = &harness.state().ws.doc.region;
     assert_eq!(region.name, "Sawmill and heat plants", "the same region");
     assert_eq!(region.facilities.len(), 7, "one site added");
     assert_eq!(region.facilities[6].id, "N1");
     assert_eq!(region.facility("mill").unwrap().name, "Forest Edge Sawmill");
-    assert!(harness.state().doc.dirty);
+    assert!(harness.state().ws.doc.dirty);
     let m = harness.state().messages.last().expect("a report");
     assert!(m.error && m.title.contains("1 id collision"), "{}", m.title);
     assert!(
@@ -1377,7 +1404,7 @@ fn an_import_merges_into_the_open_region_and_reports_collisions() {
     // One undo takes the whole import back.
     harness.state_mut().push(Command::Undo);
     harness.run_steps(2);
-    assert_eq!(harness.state().doc.region.facilities.len(), 6);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 6);
 
     // As a new region, the single file alone.
     harness.state_mut().push(Command::ImportAs {
@@ -1389,7 +1416,7 @@ fn an_import_merges_into_the_open_region_and_reports_collisions() {
         harness.get_by_label("Discard changes").click();
         harness.run_steps(3);
     }
-    assert_eq!(harness.state().doc.region.facilities.len(), 2);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 2);
 }
 
 #[test]
@@ -1424,6 +1451,7 @@ fn snapshot_of_a_site_that_only_buys_with_its_suppliers() {
     let mut harness = snapshot_app(None);
     let works = harness
         .state()
+        .ws
         .doc
         .region
         .facilities
@@ -1459,7 +1487,7 @@ fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
     use symbiomap::readiness::{checklist, score};
     let (_dir, mut harness) = sample_app();
     // A new project from the first opportunity, without terms.
-    let region = harness.state().doc.region.clone();
+    let region = harness.state().ws.doc.region.clone();
     let engine = Engine::new(&region).expect("engine");
     let best = symbiomap::pipeline::top_opportunities(&engine, &region, 1)
         .pop()
@@ -1480,7 +1508,7 @@ fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
     assert!(shown(&harness, "Draft a supply agreement"));
     harness.get_by_label("Draft a supply agreement").click();
     harness.run_steps(3);
-    let drafted = harness.state().doc.region.projects[index]
+    let drafted = harness.state().ws.doc.region.projects[index]
         .agreement
         .clone()
         .expect("drafted and applied");
@@ -1490,11 +1518,11 @@ fn an_agreement_is_drafted_judged_and_walked_in_the_workshop() {
     harness.key_press(egui::Key::F5);
     harness.run_steps(2);
     harness.state_mut().push(Command::WalkList(
-        symbiomap::ui::workshop::WalkList::Projects,
+        symbiomap::ui::command::WalkList::Projects,
     ));
     harness.state_mut().push(Command::WalkTo(0));
     harness.run_steps(3);
-    let region = harness.state().doc.region.clone();
+    let region = harness.state().ws.doc.region.clone();
     let j1 = &region.projects[0];
     let (done, total) = score(&checklist(&engine, &region, j1, false));
     assert!(
@@ -1515,8 +1543,8 @@ fn until_lens(harness: &mut Harness<'static, SymbiomapApp>) {
     for _ in 0..1200 {
         harness.run_steps(1);
         let app = harness.state();
-        let key = app.lens.key(app.plan_key());
-        if app.lens.current(&key).is_some() {
+        let key = app.ws.lens.key(app.ws.plan_key());
+        if app.ws.lens.current(&key).is_some() {
             harness.run_steps(2);
             return;
         }
@@ -1537,16 +1565,21 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
     harness.run_steps(4);
     harness.get_by_label("What if this plant stops...").click();
     harness.run_steps(2);
-    assert!(harness.state().lens.open);
-    assert_eq!(harness.state().lens.weeks, Some(4));
+    assert!(harness.state().ws.lens.open);
+    assert_eq!(harness.state().ws.lens.weeks, Some(4));
     // The frame came back before the answer: the panel is there, working.
     assert!(shown(&harness, "What if plants stop"));
     until_lens(&mut harness);
 
     // What the core says of the same stop on the app's own plan.
     let app = harness.state();
-    let solved = app.plan.current(app.plan_key()).expect("a plan").clone();
-    let region = app.doc.region.clone();
+    let solved = app
+        .ws
+        .plan
+        .current(app.ws.plan_key())
+        .expect("a plan")
+        .clone();
+    let region = app.ws.doc.region.clone();
     let engine = Engine::new(&region).expect("engine");
     let stop = Stop::by_ids(&region, &["SV01".to_owned()], Some(4.0)).expect("SV01");
     let core = what_if(
@@ -1554,7 +1587,7 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
         &region,
         &solved.outcome,
         &stop,
-        &symbiomap::ui::plan_panel::plan_options(app.plan_key()),
+        &symbiomap::ui::workspace::plan_options(app.ws.plan_key()),
         symbiomap::buffer::Simulation::default(),
         &mut |_| {},
     )
@@ -1623,7 +1656,7 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
         assert!(shown(&harness, &thousands(c.cost)), "{}", name(c.facility));
     }
     // The map layer draws what the core lost and what takes over; the stopped plant greyed.
-    let scenario = harness.state().lens.scenario.clone().expect("an answer");
+    let scenario = harness.state().ws.lens.scenario.clone().expect("an answer");
     assert_eq!(scenario.drawing.broken.len(), core.lost.len());
     assert_eq!(scenario.drawing.holds.len(), core.takeovers.len());
     assert_eq!(scenario.drawing.stopped.len(), 1);
@@ -1641,7 +1674,7 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
     assert!(shown(&harness, &thousands(steel_cost)));
     harness.key_press(egui::Key::F5);
     harness.run_steps(4);
-    assert!(harness.state().workshop && harness.state().lens.open);
+    assert!(harness.state().ws.workshop && harness.state().ws.lens.open);
     assert!(shown(&harness, "What if plants stop"));
     assert!(!shown(&harness, &thousands(steel_cost)));
     assert!(shown(&harness, "confidential"));
@@ -1658,10 +1691,10 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
     // For good: the plan is solved again, and the panel compares it with the plan before.
     harness.get_by_label("for good").click();
     harness.run_steps(2);
-    assert_eq!(harness.state().lens.weeks, None);
+    assert_eq!(harness.state().ws.lens.weeks, None);
     until_lens(&mut harness);
     let app = harness.state();
-    let forever = app.lens.scenario.clone().expect("an answer");
+    let forever = app.ws.lens.scenario.clone().expect("an answer");
     let replan = forever.what.replan.as_ref().expect("solved again");
     assert!(replan.solution.objective < solved.outcome.solution.objective);
     assert!(shown(
@@ -1676,8 +1709,8 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
     // Closing the lens brings the normal map back.
     harness.get_by_label("Close the lens").click();
     harness.run_steps(2);
-    assert!(!harness.state().lens.open);
-    assert!(harness.state().lens.scenario.is_none());
+    assert!(!harness.state().ws.lens.open);
+    assert!(harness.state().ws.lens.scenario.is_none());
     assert!(!shown(&harness, "What if plants stop"));
     assert!(shown(&harness, "What if this plant stops..."));
 }
@@ -1685,7 +1718,7 @@ fn the_what_if_lens_lists_what_the_core_says_a_stop_loses() {
 /// Steps the app until the store of candidate `c` is sized (on its worker thread).
 fn until_sized(harness: &mut Harness<'static, SymbiomapApp>, c: &symbiomap::matching::Candidate) {
     for _ in 0..600 {
-        if harness.state().pair_buffer(c).is_some() {
+        if harness.state().ws.pair_buffer(c).is_some() {
             harness.run_steps(2);
             return;
         }
@@ -1704,7 +1737,12 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
         stream: 0,
     });
     harness.run_steps(3);
-    let view = harness.state().stream_view.clone().expect("a stream view");
+    let view = harness
+        .state()
+        .ws
+        .stream_view
+        .clone()
+        .expect("a stream view");
     let (i, cand) = view
         .candidates
         .iter()
@@ -1723,8 +1761,8 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
     // The core's sizing of the same pair.
     let app = harness.state();
     let b = symbiomap::resilience::pair_buffer(
-        &app.doc.engine,
-        &app.doc.region,
+        &app.ws.doc.engine,
+        &app.ws.doc.region,
         &symbiomap::resilience::PairFlow::of_candidate(cand),
         symbiomap::buffer::Simulation::default(),
     )
@@ -1760,7 +1798,7 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
     harness.run_steps(3);
     until_sized(&mut harness, cand);
     assert_eq!(
-        harness.state().doc.region.settings.service_level_pct,
+        harness.state().ws.doc.region.settings.service_level_pct,
         Some(99.0)
     );
     assert!(shown(&harness, "99 % of cycles without a stockout"));

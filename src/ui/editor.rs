@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::reference::{EwcList, NaceList};
 
-use super::app::Command;
+use super::command::Command;
 use crate::document::{Document, Edit};
 
 /// Which list a picker searches, and for which field.

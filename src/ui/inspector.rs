@@ -12,9 +12,10 @@ use crate::matching::Candidate;
 use crate::model::{Facility, Need, OutputStream, Pattern, PreprocessStep, Settings};
 use crate::reference::{EwcList, NaceList};
 
-use super::app::{Command, SymbiomapApp};
+use super::command::Command;
 use super::pipeline_panel::{band, masked};
 use super::theme;
+use super::workspace::Workspace;
 use crate::document::{Edit, StreamView};
 
 /// How the candidate list is sorted.
@@ -46,7 +47,7 @@ fn term(name: &str) -> &'static str {
         .map_or("", |(_, t)| t)
 }
 
-pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, app: &Workspace, out: &mut Vec<Command>) {
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -91,8 +92,8 @@ pub fn show(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
 
 /// "What if this plant stops...": opens the what-if lens with it stopped; while the lens is
 /// open, stops it too or lets it run again.
-fn whatif_button(ui: &mut Ui, app: &SymbiomapApp, fi: usize) -> Option<Command> {
-    use super::whatif_panel::LensCommand;
+fn whatif_button(ui: &mut Ui, app: &Workspace, fi: usize) -> Option<Command> {
+    use super::command::LensCommand;
     let lens = &app.lens;
     let (text, hint, command) = if !lens.open {
         (
@@ -119,7 +120,7 @@ fn whatif_button(ui: &mut Ui, app: &SymbiomapApp, fi: usize) -> Option<Command> 
         .then_some(Command::Lens(command))
 }
 
-fn overview(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
+fn overview(ui: &mut Ui, app: &Workspace, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     ui.heading(&region.name);
     if !region.description.is_empty() {
@@ -256,7 +257,7 @@ fn availability_text(a: &crate::model::Availability, unit: &str) -> String {
     }
 }
 
-fn outputs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut Vec<Command>) {
+fn outputs(ui: &mut Ui, app: &Workspace, fi: usize, f: &Facility, out: &mut Vec<Command>) {
     ui.strong(format!("Output streams ({})", f.outputs.len()));
     let catalogue = &app.doc.engine.catalogue;
     for (si, stream) in f.outputs.iter().enumerate() {
@@ -690,7 +691,7 @@ fn chip(
         });
 }
 
-fn needs(ui: &mut Ui, app: &SymbiomapApp, fi: usize, f: &Facility, out: &mut Vec<Command>) {
+fn needs(ui: &mut Ui, app: &Workspace, fi: usize, f: &Facility, out: &mut Vec<Command>) {
     if f.needs.is_empty() {
         return;
     }
@@ -726,7 +727,7 @@ const SUPPLIERS_SHOWN: usize = 15;
 /// the pair on the map with the supplier's stream selected.
 fn supplier_list(
     ui: &mut Ui,
-    app: &SymbiomapApp,
+    app: &Workspace,
     fi: usize,
     ni: usize,
     hits: &[crate::matching::PairHit],
@@ -908,7 +909,7 @@ fn badge(ui: &mut Ui, kind: MatchKind) {
         });
 }
 
-fn candidates(ui: &mut Ui, app: &SymbiomapApp, view: &StreamView, out: &mut Vec<Command>) {
+fn candidates(ui: &mut Ui, app: &Workspace, view: &StreamView, out: &mut Vec<Command>) {
     ui.heading(format!("Candidates: {} viable", view.viable_count));
     if view.lines.len() > view.candidates.len() {
         ui.label(format!(
@@ -1384,7 +1385,7 @@ fn reasons(ui: &mut Ui, c: &Candidate, unit: &str, hide_money: bool, storage_siz
 
 /// Net value per unit against distance for the selected pair by its mode, with and without the
 /// stream's preprocessing, and the pair's actual distance.
-fn chart(ui: &mut Ui, app: &SymbiomapApp, c: &Candidate) {
+fn chart(ui: &mut Ui, app: &Workspace, c: &Candidate) {
     let region = &app.doc.region;
     let stream = &region.facilities[c.from_facility].outputs[c.stream];
     ui.strong(format!(

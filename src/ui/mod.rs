@@ -2,6 +2,7 @@
 //! the app applies them once per frame; each map layer is one walkers plugin.
 
 pub mod app;
+pub mod command;
 pub mod editor;
 pub mod inspector;
 pub mod map;
@@ -15,6 +16,7 @@ pub mod theme;
 pub mod tools;
 pub mod whatif_panel;
 pub mod workshop;
+pub mod workspace;
 
 use std::path::PathBuf;
 

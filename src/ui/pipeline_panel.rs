@@ -13,7 +13,8 @@ use crate::model::{
 use crate::pipeline::Verdict;
 use crate::readiness::{score, Item};
 
-use super::app::{Command, SymbiomapApp};
+use super::command::Command;
+use super::workspace::Workspace;
 use crate::document::Edit;
 
 /// Colour of a project stage on the board and the map.
@@ -29,7 +30,7 @@ pub fn stage_colour(stage: Stage) -> Color32 {
 }
 
 /// Whether the money of this pair is hidden (workshop mode, a confidential party).
-pub fn masked(app: &SymbiomapApp, from: usize, to: usize) -> bool {
+pub fn masked(app: &Workspace, from: usize, to: usize) -> bool {
     app.workshop
         && [from, to].iter().any(|&f| {
             app.doc
@@ -43,7 +44,7 @@ pub fn masked(app: &SymbiomapApp, from: usize, to: usize) -> bool {
 /// Whether a stream's break-even reach is said as a band: in workshop mode when the region
 /// has a confidential facility, since the reach follows the sender's outlet cost and the best
 /// price paid for the material, either of which may be a confidential company's.
-pub fn reach_masked(app: &SymbiomapApp) -> bool {
+pub fn reach_masked(app: &Workspace) -> bool {
     app.workshop && app.doc.region.facilities.iter().any(|f| f.confidential)
 }
 
@@ -63,7 +64,7 @@ pub fn band(c: &Candidate) -> &'static str {
 }
 
 /// One line on an exchange's economics, or its band when the money is confidential.
-pub fn economics_line(app: &SymbiomapApp, c: &Candidate) -> String {
+pub fn economics_line(app: &Workspace, c: &Candidate) -> String {
     let unit = app
         .doc
         .region
@@ -91,7 +92,7 @@ pub fn economics_line(app: &SymbiomapApp, c: &Candidate) -> String {
     }
 }
 
-fn verdict_text(app: &SymbiomapApp, v: &Verdict) -> (String, Color32) {
+fn verdict_text(app: &Workspace, v: &Verdict) -> (String, Color32) {
     match v {
         Verdict::Evaluated(c) => (
             economics_line(app, c),
@@ -198,7 +199,7 @@ pub fn project_from_candidate(region: &Region, c: &Candidate) -> Project {
 }
 
 /// The Proposals tab.
-pub fn proposals_tab(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
+pub fn proposals_tab(ui: &mut Ui, app: &Workspace, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     ui.heading(format!("Proposals ({})", region.proposals.len()));
     ui.weak("Exchanges the room proposed. Draw one on the map with \"Link two sites\".");
@@ -263,7 +264,7 @@ pub fn proposals_tab(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
 /// The Projects tab: the list, or the open project's editor.
 pub fn projects_tab(
     ui: &mut Ui,
-    app: &SymbiomapApp,
+    app: &Workspace,
     editing: Option<&mut ProjectForm>,
     out: &mut Vec<Command>,
 ) {
@@ -283,41 +284,6 @@ pub fn projects_tab(
     for (i, p) in region.projects.iter().enumerate() {
         ui.separator();
         project_card(ui, region, i, p, true, checks.get(i), out);
-    }
-}
-
-/// Each project's agreement judged and readiness, computed once per revision of the region
-/// (and again when workshop mode withholds confidential money).
-#[derive(Default)]
-pub struct ProjectChecks {
-    key: Option<(u64, u64, bool)>,
-    reports: Vec<ProjectReport>,
-    /// The intermediaries the projects name, compared with bilateral deals.
-    intermediaries: Vec<crate::intermediary::Group>,
-}
-
-impl ProjectChecks {
-    pub fn refresh(&mut self, doc: &crate::document::Document, generation: u64, workshop: bool) {
-        let key = (generation, doc.revision, workshop);
-        if self.key != Some(key) {
-            self.reports = crate::io::projects::reports(&doc.engine, &doc.region, !workshop);
-            self.intermediaries =
-                crate::intermediary::TransactionCosts::builtin(&doc.engine.catalogue)
-                    .map(|costs| crate::intermediary::groups(&doc.engine, &doc.region, &costs))
-                    .unwrap_or_default();
-            self.key = Some(key);
-        }
-    }
-
-    pub fn get(&self, index: usize) -> Option<&ProjectReport> {
-        self.reports.get(index)
-    }
-
-    /// The intermediary group project `index` belongs to, if it names one.
-    pub fn intermediary(&self, index: usize) -> Option<&crate::intermediary::Group> {
-        self.intermediaries
-            .iter()
-            .find(|g| g.projects.contains(&index))
     }
 }
 
@@ -501,7 +467,7 @@ impl ProjectForm {
     }
 }
 
-fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: &mut Vec<Command>) {
+fn project_editor(ui: &mut Ui, app: &Workspace, form: &mut ProjectForm, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     let Some(current) = region.projects.get(form.index) else {
         out.push(Command::CloseProject);
@@ -688,12 +654,7 @@ fn project_editor(ui: &mut Ui, app: &SymbiomapApp, form: &mut ProjectForm, out: 
 }
 
 /// The board: one column per stage, a card per project, arrows to move it along.
-pub fn board_window(
-    ctx: &egui::Context,
-    app: &SymbiomapApp,
-    open: &mut bool,
-    out: &mut Vec<Command>,
-) {
+pub fn board_window(ctx: &egui::Context, app: &Workspace, open: &mut bool, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     let checks = app.project_checks();
     egui::Window::new("Project board")
@@ -778,7 +739,7 @@ fn optional_value(ui: &mut Ui, v: &mut Option<f64>, default: f64, suffix: &str, 
 /// The project's supply agreement: its terms, editable, and the engine's judgement of them.
 fn agreement_section(
     ui: &mut Ui,
-    app: &SymbiomapApp,
+    app: &Workspace,
     d: &mut Project,
     candidate: Option<&EvaluatedPair>,
     check: Option<&ProjectReport>,
@@ -1017,7 +978,7 @@ type EvaluatedPair = (Candidate, (usize, usize), (usize, usize));
 /// The engine's judgement of the agreement.
 fn assessment_view(
     ui: &mut Ui,
-    app: &SymbiomapApp,
+    app: &Workspace,
     agreement: Option<&SupplyAgreement>,
     s: &crate::agreement::Assessment,
     withheld: bool,

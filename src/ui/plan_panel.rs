@@ -3,160 +3,15 @@
 //! UI never waits on the solver. Totals against today and the greedy pass, each company's
 //! gain, and the exchanges (a click shows the pair on the map).
 
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::sync::{Arc, Mutex};
-
 use egui::{Color32, RichText, Ui};
 
 use crate::cli::thousands;
-use crate::matching::Engine;
 use crate::model::Region;
 use crate::model::{Member, Project, Role, Stage};
-use crate::plan::{plan_region, Outcome, PlanOptions, PlannedExchange, Report};
+use crate::plan::{Outcome, PlannedExchange, Report};
 
-use super::app::{Command, SymbiomapApp};
-
-/// Longest a solve on the worker may take; the plan found by then is shown with its gap.
-pub const TIME_LIMIT_S: f64 = 60.0;
-
-/// What a plan was solved for: the region's revision and the plan's own settings.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PlanKey {
-    pub revision: u64,
-    pub exchange_cost_per_yr: f64,
-}
-
-/// The options the app solves the plan of `key` with (and solves it again with, for a what-if
-/// stop for good).
-pub fn plan_options(key: PlanKey) -> PlanOptions {
-    PlanOptions {
-        exchange_cost_per_yr: key.exchange_cost_per_yr,
-        time_limit_s: Some(TIME_LIMIT_S),
-        mip_rel_gap: Some(1e-4),
-        ..PlanOptions::default()
-    }
-}
-
-/// A finished plan.
-pub struct Solved {
-    pub key: PlanKey,
-    pub outcome: Outcome,
-}
-
-struct Running {
-    key: PlanKey,
-    rx: Receiver<Result<Solved, String>>,
-    started_s: f64,
-    /// The solver's last progress line (what phase it is in).
-    progress: Arc<Mutex<String>>,
-}
-
-/// The Plan tab's state, kept by the app.
-#[derive(Default)]
-pub struct PlanState {
-    /// The latest plan (perhaps of an earlier revision while the next one is solved).
-    pub solved: Option<Arc<Solved>>,
-    running: Option<Running>,
-    pub error: Option<String>,
-    /// The user's cost per exchange and year (makes exchanges all or nothing).
-    pub exchange_cost_per_yr: f64,
-}
-
-impl PlanState {
-    /// The plan, if it is of the region as it is now.
-    pub fn current(&self, key: PlanKey) -> Option<&Arc<Solved>> {
-        self.solved.as_ref().filter(|s| s.key == key)
-    }
-
-    pub fn is_running(&self) -> bool {
-        self.running.is_some()
-    }
-
-    /// Seconds the running solve has taken, at `now_s`.
-    pub fn running_for_s(&self, now_s: f64) -> Option<f64> {
-        self.running.as_ref().map(|r| now_s - r.started_s)
-    }
-
-    /// What the running solve last reported.
-    pub fn progress(&self) -> Option<String> {
-        let r = self.running.as_ref()?;
-        r.progress.lock().ok().map(|p| p.clone())
-    }
-
-    /// Starts a solve for `key` unless one is running for it or its plan is here. `done` is
-    /// called from the worker when it has finished.
-    pub fn ensure(
-        &mut self,
-        key: PlanKey,
-        region: &Region,
-        now_s: f64,
-        done: impl FnOnce() + Send + 'static,
-    ) {
-        if self.current(key).is_some() || self.running.as_ref().is_some_and(|r| r.key == key) {
-            return;
-        }
-        // A solve of an older revision runs on; its result is dropped when it comes.
-        let region = region.clone();
-        let (tx, rx) = mpsc::channel();
-        let progress = Arc::new(Mutex::new(String::from("searching the region")));
-        let report = Arc::clone(&progress);
-        let options = plan_options(key);
-        let spawned = std::thread::Builder::new()
-            .name("plan".into())
-            .spawn(move || {
-                let result = Engine::new(&region)
-                    .map_err(|e| e.to_string())
-                    .and_then(|engine| {
-                        let hubs = crate::hubs::resolve(&region, &crate::hubs::HubsFile::default())
-                            .map_err(|e| e.to_string())?;
-                        plan_region(&engine, &region, &hubs, &options, &mut |line| {
-                            if let Ok(mut p) = report.lock() {
-                                line.clone_into(&mut p);
-                            }
-                        })
-                        .map_err(|e| e.to_string())
-                    })
-                    .map(|outcome| Solved { key, outcome });
-                let _ = tx.send(result);
-                done();
-            });
-        match spawned {
-            Ok(_) => {
-                self.running = Some(Running {
-                    key,
-                    rx,
-                    started_s: now_s,
-                    progress,
-                });
-            }
-            Err(e) => self.error = Some(format!("no thread for the solver: {e}")),
-        }
-    }
-
-    /// Takes in a finished solve.
-    pub fn poll(&mut self) {
-        let Some(running) = &self.running else {
-            return;
-        };
-        match running.rx.try_recv() {
-            Err(TryRecvError::Empty) => {}
-            Err(TryRecvError::Disconnected) => {
-                self.running = None;
-                self.error = Some("the solver stopped without a plan".into());
-            }
-            Ok(result) => {
-                self.running = None;
-                match result {
-                    Ok(solved) => {
-                        self.error = None;
-                        self.solved = Some(Arc::new(solved));
-                    }
-                    Err(e) => self.error = Some(e),
-                }
-            }
-        }
-    }
-}
+use super::command::Command;
+use super::workspace::Workspace;
 
 fn totals_row(ui: &mut Ui, name: &str, r: Option<&Report>, landfill_today: f64, cur: &str) {
     ui.label(name);
@@ -254,12 +109,7 @@ pub fn project_from_exchange(region: &Region, o: &Outcome, e: &PlannedExchange) 
 }
 
 /// "Make a project" for one exchange of the plan (or "project started" once one has its pair).
-pub fn project_button(
-    ui: &mut Ui,
-    app: &SymbiomapApp,
-    e: &PlannedExchange,
-    out: &mut Vec<Command>,
-) {
+pub fn project_button(ui: &mut Ui, app: &Workspace, e: &PlannedExchange, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     let Some(solved) = &app.plan.solved else {
         return;
@@ -295,7 +145,7 @@ pub fn project_button(
 
 /// The candidate hub sites: their types, a way to add, propose and remove them. The plan
 /// decides which to open; every change solves it again.
-fn hub_sites(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
+fn hub_sites(ui: &mut Ui, app: &Workspace, commands: &mut Vec<Command>) {
     use crate::document::Edit;
     let region = &app.doc.region;
     let types = crate::hubs::builtin_types();
@@ -352,10 +202,10 @@ fn hub_sites(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
             ui.horizontal(|ui| {
                 if ui
                     .button("Add a site on the map")
-                    .on_hover_text(super::tools::MapTool::AddHub.hint())
+                    .on_hover_text(super::command::MapTool::AddHub.hint())
                     .clicked()
                 {
-                    commands.push(Command::SetTool(super::tools::MapTool::AddHub));
+                    commands.push(Command::SetTool(super::command::MapTool::AddHub));
                 }
                 if ui
                     .button("Propose 3")
@@ -393,7 +243,7 @@ fn hub_sites(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
 }
 
 /// The Plan tab.
-pub fn show(ui: &mut Ui, app: &SymbiomapApp, commands: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, app: &Workspace, commands: &mut Vec<Command>) {
     let key = app.plan_key();
     let state = &app.plan;
     let region = &app.doc.region;

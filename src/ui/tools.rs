@@ -7,48 +7,10 @@ use egui::{Color32, RichText, Ui};
 
 use crate::model::{LatLon, Proposal, ProposalOrigin, Region};
 
-use super::app::Command;
+use super::command::{Command, MapTool, Tab};
 use super::map::facilities::FacilityEvents;
 use super::map::hubs::HubEvents;
 use crate::document::Edit;
-
-/// The map's current tool.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum MapTool {
-    /// Click to select; drag a marker to move its facility.
-    #[default]
-    Select,
-    /// Click on the map to put a new facility there.
-    AddFacility,
-    /// Click one facility, then another: a proposed exchange between them.
-    Link,
-    /// Click on the map to put a candidate hub site there.
-    AddHub,
-}
-
-impl MapTool {
-    pub fn label(self) -> &'static str {
-        match self {
-            MapTool::Select => "Select",
-            MapTool::AddFacility => "Add facility",
-            MapTool::Link => "Link two sites",
-            MapTool::AddHub => "Add hub site",
-        }
-    }
-
-    pub fn hint(self) -> &'static str {
-        match self {
-            MapTool::Select => "Click a facility to inspect it; drag a marker to move it.",
-            MapTool::AddFacility => "Click on the map where the new facility is.",
-            MapTool::Link => {
-                "Click the supplier, then the receiver: the room's idea becomes a proposal."
-            }
-            MapTool::AddHub => {
-                "Click on the map where a shared hub could stand: the plan decides whether it pays."
-            }
-        }
-    }
-}
 
 /// What the map's pointer did this frame, in the app's terms.
 #[derive(Clone, Debug, PartialEq)]
@@ -370,7 +332,7 @@ pub fn proposal_window(
                         index: region.proposals.len(),
                         proposal: Box::new(proposal),
                     }));
-                    out.push(Command::ShowTab(super::app::Tab::Proposals));
+                    out.push(Command::ShowTab(Tab::Proposals));
                     keep = false;
                 }
                 if ui.button("Cancel").clicked() {

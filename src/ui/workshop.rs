@@ -8,10 +8,11 @@ use egui::{Color32, RichText, Ui};
 use crate::model::{Project, Region};
 use crate::pipeline::{Opportunity, Verdict};
 
-use super::app::{Command, SymbiomapApp};
+use super::command::{Command, WalkList};
 use super::pipeline_panel::{
     band, economics_line, masked, project_from_candidate, project_from_proposal,
 };
+use super::workspace::Workspace;
 use crate::document::Edit;
 
 /// Zoom of the whole interface in workshop mode: a 1920x1080 projector then shows about
@@ -47,33 +48,9 @@ pub const LAND: Color32 = Color32::from_rgb(250, 249, 244);
 pub const WATER: Color32 = Color32::from_rgb(120, 170, 215);
 pub const BORDER: Color32 = Color32::from_rgb(70, 70, 70);
 
-/// Which list the walk goes through.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum WalkList {
-    /// The region's best exchanges (the greedy plan).
-    #[default]
-    Opportunities,
-    /// What the room proposed.
-    Proposals,
-    /// The exchanges of the region's optimal plan (solved on a worker when first asked).
-    Plan,
-    /// The projects: their supply agreements judged and what each still lacks.
-    Projects,
-}
-
-/// Where the walk is.
-#[derive(Clone, Debug, Default)]
-pub struct Walk {
-    pub list: WalkList,
-    pub index: usize,
-}
-
-/// How many opportunities the walk offers.
-pub const OPPORTUNITIES: usize = 20;
-
 /// One exchange of the plan, for the room: who sends what to whom (through which hub), and
 /// what each gains (a band for confidential parties).
-fn plan_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Command>) {
+fn plan_card(ui: &mut Ui, app: &Workspace, index: usize, out: &mut Vec<Command>) {
     let Some(solved) = &app.plan.solved else {
         return;
     };
@@ -127,7 +104,7 @@ fn plan_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Comman
 }
 
 /// The walk card, at the top of the side panel in workshop mode.
-pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
+pub fn walk_panel(ui: &mut Ui, app: &Workspace, out: &mut Vec<Command>) {
     let walk = &app.walk;
     ui.horizontal(|ui| {
         ui.heading("Workshop");
@@ -201,7 +178,7 @@ pub fn walk_panel(ui: &mut Ui, app: &SymbiomapApp, out: &mut Vec<Command>) {
 
 /// A project for the room: its exchange, the agreement's terms and how the stream meets them
 /// (money withheld for a confidential company), and what it still lacks before signing.
-fn project_card(ui: &mut Ui, app: &SymbiomapApp, index: usize) {
+fn project_card(ui: &mut Ui, app: &Workspace, index: usize) {
     let region = &app.doc.region;
     let Some(p) = region.projects.get(index) else {
         return;
@@ -279,7 +256,7 @@ fn big_line(ui: &mut Ui, text: impl Into<String>) {
     ui.label(RichText::new(text.into()).size(19.0));
 }
 
-fn opportunity_card(ui: &mut Ui, app: &SymbiomapApp, o: &Opportunity, out: &mut Vec<Command>) {
+fn opportunity_card(ui: &mut Ui, app: &Workspace, o: &Opportunity, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     let c = &o.candidate;
     let from = &region.facilities[c.from_facility];
@@ -366,7 +343,7 @@ fn opportunity_card(ui: &mut Ui, app: &SymbiomapApp, o: &Opportunity, out: &mut 
     });
 }
 
-fn proposal_card(ui: &mut Ui, app: &SymbiomapApp, index: usize, out: &mut Vec<Command>) {
+fn proposal_card(ui: &mut Ui, app: &Workspace, index: usize, out: &mut Vec<Command>) {
     let region = &app.doc.region;
     let Some(p) = region.proposals.get(index) else {
         return;

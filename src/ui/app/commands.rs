@@ -7,24 +7,26 @@ impl SymbiomapApp {
     /// Runs `change` on the document and keeps the selection on the same facility and stream
     /// (by id) when facilities were added or removed before it.
     pub(super) fn keeping_selection<T>(&mut self, change: impl FnOnce(&mut Document) -> T) -> T {
-        let region = &self.doc.region;
+        let region = &self.ws.doc.region;
         let facility_id = self
+            .ws
             .selected_facility
             .and_then(|f| region.facilities.get(f))
             .map(|f| f.id.clone());
         let stream_id = self
+            .ws
             .selected_stream
             .and_then(|(f, s)| region.facilities.get(f)?.outputs.get(s))
             .map(|o| o.id.clone());
-        let before = self.doc.facilities_revision;
-        let result = change(&mut self.doc);
-        if self.doc.facilities_revision != before {
-            let region = &self.doc.region;
-            self.selected_facility = facility_id.and_then(|id| region.facility_index(&id));
-            self.selected_stream = stream_id
+        let before = self.ws.doc.facilities_revision;
+        let result = change(&mut self.ws.doc);
+        if self.ws.doc.facilities_revision != before {
+            let region = &self.ws.doc.region;
+            self.ws.selected_facility = facility_id.and_then(|id| region.facility_index(&id));
+            self.ws.selected_stream = stream_id
                 .and_then(|id| region.output_index(&id))
-                .filter(|(f, _)| Some(*f) == self.selected_facility);
-            self.selected_candidate = None;
+                .filter(|(f, _)| Some(*f) == self.ws.selected_facility);
+            self.ws.selected_candidate = None;
         }
         result
     }
@@ -44,21 +46,21 @@ impl SymbiomapApp {
                 if self.form.as_ref().is_some_and(|form| Some(form.index) != f) {
                     self.form = None;
                 }
-                self.selected_facility = f;
-                self.selected_candidate = None;
-                self.selected_stream = f.and_then(|f| {
-                    (!self.doc.region.facilities.get(f)?.outputs.is_empty()).then_some((f, 0))
+                self.ws.selected_facility = f;
+                self.ws.selected_candidate = None;
+                self.ws.selected_stream = f.and_then(|f| {
+                    (!self.ws.doc.region.facilities.get(f)?.outputs.is_empty()).then_some((f, 0))
                 });
             }
             Command::SelectStream { facility, stream } => {
-                self.selected_facility = Some(facility);
-                self.selected_stream = Some((facility, stream));
-                self.selected_candidate = None;
+                self.ws.selected_facility = Some(facility);
+                self.ws.selected_stream = Some((facility, stream));
+                self.ws.selected_candidate = None;
             }
-            Command::SelectCandidate(c) => self.selected_candidate = c,
+            Command::SelectCandidate(c) => self.ws.selected_candidate = c,
             Command::SetTool(t) => self.tools.set_tool(t),
             Command::ShowProposal(i) => {
-                let region = &self.doc.region;
+                let region = &self.ws.doc.region;
                 if let Some(p) = region.proposals.get(i) {
                     let ends: Vec<usize> = [&p.from_facility, &p.to_facility]
                         .iter()
@@ -77,7 +79,7 @@ impl SymbiomapApp {
             Command::OpenProject(i) => {
                 // The project may have been added in this frame: open it from the region
                 // once the edit is in.
-                self.tab = Tab::Projects;
+                self.ws.tab = Tab::Projects;
                 self.open_project = Some(i);
             }
             Command::CloseProject => {
@@ -85,15 +87,15 @@ impl SymbiomapApp {
                 self.open_project = None;
             }
             Command::ToggleBoard => self.show_board = !self.show_board,
-            Command::ToggleWorkshop => self.set_workshop(!self.workshop),
+            Command::ToggleWorkshop => self.set_workshop(!self.ws.workshop),
             Command::WalkList(list) => {
-                self.walk = Walk { list, index: 0 };
+                self.ws.walk = Walk { list, index: 0 };
                 self.push(Command::WalkTo(0));
             }
             Command::WalkTo(i) => self.walk_to(i),
-            Command::ShowTab(t) => self.tab = t,
-            Command::SetPlanExchangeCost(c) => self.plan.exchange_cost_per_yr = c,
-            Command::Lens(c) => self.lens.apply(&self.doc.region, &c),
+            Command::ShowTab(t) => self.ws.tab = t,
+            Command::SetPlanExchangeCost(c) => self.ws.plan.exchange_cost_per_yr = c,
+            Command::Lens(c) => self.ws.lens.apply(&self.ws.doc.region, &c),
             Command::ShowExchange {
                 from_facility,
                 stream,
@@ -101,7 +103,7 @@ impl SymbiomapApp {
                 need,
             } => self.show_exchange(from_facility, stream, to_facility, need),
             Command::AddFacilityAt(p) => {
-                let region = &self.doc.region;
+                let region = &self.ws.doc.region;
                 let id = region.fresh_id("F");
                 let facility = crate::model::Facility::new(&id, &format!("New facility {id}"), p);
                 let index = region.facilities.len();
@@ -112,7 +114,7 @@ impl SymbiomapApp {
                 self.push(Command::EditFacility(index));
             }
             Command::AddHubAt(p) => {
-                let region = &self.doc.region;
+                let region = &self.ws.doc.region;
                 let id = region.fresh_id("H");
                 let site = crate::hubs::HubSite {
                     name: format!("Hub site {id}"),
@@ -131,15 +133,15 @@ impl SymbiomapApp {
                 self.push(Command::SelectHub(Some(index)));
             }
             Command::SelectHub(h) => {
-                self.selected_hub = h;
+                self.ws.selected_hub = h;
                 if h.is_some() {
-                    self.tab = Tab::Plan;
+                    self.ws.tab = Tab::Plan;
                 }
             }
             Command::EditFacility(i) => {
-                if let Some(f) = self.doc.region.facilities.get(i) {
+                if let Some(f) = self.ws.doc.region.facilities.get(i) {
                     self.form = Some(FacilityForm::new(i, f));
-                    self.selected_facility = Some(i);
+                    self.ws.selected_facility = Some(i);
                 }
             }
             Command::ZoomToFit => self.fit_requested = true,
@@ -147,14 +149,15 @@ impl SymbiomapApp {
                 // The selection may have changed earlier in this frame: fit its partners.
                 self.refresh_derived();
                 if let Some(f) = self
+                    .ws
                     .selected_facility
-                    .and_then(|f| self.doc.region.facilities.get(f))
+                    .and_then(|f| self.ws.doc.region.facilities.get(f))
                 {
                     let mut points = vec![(f.location.lat_deg, f.location.lon_deg)];
-                    if let Some(view) = &self.stream_view {
+                    if let Some(view) = &self.ws.stream_view {
                         points.extend(view.candidates.iter().filter(|c| c.viable).filter_map(
                             |c| {
-                                let p = self.doc.region.facilities.get(c.to_facility)?;
+                                let p = self.ws.doc.region.facilities.get(c.to_facility)?;
                                 Some((p.location.lat_deg, p.location.lon_deg))
                             },
                         ));
@@ -174,7 +177,7 @@ impl SymbiomapApp {
             }
             Command::Edit(edit) => {
                 let key = edit.coalesce_key();
-                let now = self.egui_ctx.input(|i| i.time);
+                let now = self.ws.egui_ctx.input(|i| i.time);
                 let result = self.keeping_selection(|doc| doc.edit(edit, key, now));
                 if let Err(e) = result {
                     self.error("Change not applied", e);
@@ -223,7 +226,7 @@ impl SymbiomapApp {
                     None => {}
                 }
             }
-            Command::Save => match self.doc.path.clone() {
+            Command::Save => match self.ws.doc.path.clone() {
                 Some(p) => {
                     self.save_to(&p);
                 }
@@ -232,7 +235,7 @@ impl SymbiomapApp {
             Command::SaveAsDialog => {
                 match rfd::FileDialog::new()
                     .add_filter("Symbiomap region", &["json"])
-                    .set_file_name(format!("{}.json", file_stem_for(&self.doc.region.name)))
+                    .set_file_name(format!("{}.json", file_stem_for(&self.ws.doc.region.name)))
                     .save_file()
                 {
                     Some(p) => self.push(Command::SaveAs(p)),

@@ -62,9 +62,9 @@ impl SymbiomapApp {
                 return;
             }
         };
-        let merge = crate::io::merge::plan(&self.doc.region, imported);
-        let facilities = self.doc.region.facilities.len();
-        let materials = self.doc.region.catalogue.materials.len();
+        let merge = crate::io::merge::plan(&self.ws.doc.region, imported);
+        let facilities = self.ws.doc.region.facilities.len();
+        let materials = self.ws.doc.region.catalogue.materials.len();
         let mut edits: Vec<Edit> = Vec::new();
         for (i, f) in merge.facilities.into_iter().enumerate() {
             edits.push(Edit::InsertFacility {
@@ -84,12 +84,16 @@ impl SymbiomapApp {
         }
         let m = &merge.report;
         let title = if m.collisions.is_empty() {
-            format!("Imported {} into {}", path.display(), self.doc.region.name)
+            format!(
+                "Imported {} into {}",
+                path.display(),
+                self.ws.doc.region.name
+            )
         } else {
             format!(
                 "Imported {} into {}: {} id collision{}",
                 path.display(),
-                self.doc.region.name,
+                self.ws.doc.region.name,
                 m.collisions.len(),
                 if m.collisions.len() == 1 { "" } else { "s" }
             )
@@ -98,7 +102,7 @@ impl SymbiomapApp {
             error: !m.collisions.is_empty(),
             title,
             body: format!("{m}{report}"),
-            about: Some(self.doc_generation),
+            about: Some(self.ws.doc_generation),
         });
     }
 
@@ -120,9 +124,9 @@ impl SymbiomapApp {
     }
 
     pub(super) fn save_to(&mut self, path: &Path) -> bool {
-        match region_file::save(&self.doc.region, path) {
+        match region_file::save(&self.ws.doc.region, path) {
             Ok(()) => {
-                self.doc.mark_saved(path.to_owned());
+                self.ws.doc.mark_saved(path.to_owned());
                 self.remember_current_file();
                 true
             }
@@ -137,7 +141,7 @@ impl SymbiomapApp {
     /// ways in.
     pub fn ask_for_path(&mut self, purpose: PathPurpose) {
         let text = match purpose {
-            PathPurpose::SaveAs => fallback_save_path(&self.doc.region),
+            PathPurpose::SaveAs => fallback_save_path(&self.ws.doc.region),
             PathPurpose::Export => home_dir().join("facilities.geojson"),
             PathPurpose::Open | PathPurpose::Import => std::env::current_dir()
                 .map(|d| d.join(""))
@@ -216,21 +220,21 @@ impl SymbiomapApp {
     /// Exports the region: a `.csv` path gets the candidate CSV (as `symbiomap match --csv`),
     /// any other the facilities as `GeoJSON` and the candidate links beside them.
     pub(super) fn export(&mut self, path: &Path) {
-        if let Err(e) = self.doc.settle() {
+        if let Err(e) = self.ws.doc.settle() {
             self.error("Export failed", e);
             return;
         }
-        let include_confidential = self.export_include_confidential && !self.workshop;
+        let include_confidential = self.export_include_confidential && !self.ws.workshop;
         if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         {
-            let region = &self.doc.region;
-            let engine = &self.doc.engine;
+            let region = &self.ws.doc.region;
+            let engine = &self.ws.doc.engine;
             let hits: Vec<crate::matching::PairHit> =
                 engine.search(region, &crate::matching::SearchOptions::default());
             let mut candidates = engine.quantify_all(region, &hits);
-            if self.export_omit_confidential || self.workshop {
+            if self.export_omit_confidential || self.ws.workshop {
                 candidates.retain(|c| {
                     !crate::disclosure::withheld(
                         region,
@@ -263,25 +267,25 @@ impl SymbiomapApp {
             return;
         }
         let options = geojson::ExportOptions {
-            omit_confidential: self.export_omit_confidential || self.workshop,
+            omit_confidential: self.export_omit_confidential || self.ws.workshop,
             include_confidential,
         };
-        let points = geojson::facilities_collection(&self.doc.region, options);
+        let points = geojson::facilities_collection(&self.ws.doc.region, options);
         let links_path = path.with_file_name(format!(
             "{}-links.geojson",
             path.file_stem()
                 .map_or_else(|| "facilities".into(), |s| s.to_string_lossy())
         ));
-        let hits: Vec<crate::matching::PairHit> = self
-            .doc
-            .engine
-            .search(&self.doc.region, &crate::matching::SearchOptions::default());
+        let hits: Vec<crate::matching::PairHit> = self.ws.doc.engine.search(
+            &self.ws.doc.region,
+            &crate::matching::SearchOptions::default(),
+        );
         let candidates: Vec<geojson::Link> = hits
             .iter()
-            .filter_map(|h| self.doc.engine.explain(&self.doc.region, h))
+            .filter_map(|h| self.ws.doc.engine.explain(&self.ws.doc.region, h))
             .map(|c| c.link())
             .collect();
-        let links = geojson::links_collection(&self.doc.region, &candidates, options);
+        let links = geojson::links_collection(&self.ws.doc.region, &candidates, options);
         match geojson::write(path, &points).and_then(|()| geojson::write(&links_path, &links)) {
             Ok(()) => self.info(
                 "Exported",
@@ -298,7 +302,7 @@ impl SymbiomapApp {
 
     /// Runs `action` now if nothing is unsaved, else asks first.
     pub(super) fn ask_or(&mut self, action: Pending) {
-        if self.doc.dirty {
+        if self.ws.doc.dirty {
             self.pending = Some(action);
         } else {
             self.run_pending(action);
@@ -326,7 +330,8 @@ impl SymbiomapApp {
             Pending::Quit => {
                 // Decided: the close goes through (the changes were saved or discarded).
                 self.quitting = true;
-                self.egui_ctx
+                self.ws
+                    .egui_ctx
                     .send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
@@ -340,7 +345,7 @@ impl SymbiomapApp {
             PendingChoice::Cancel => {}
             PendingChoice::Discard => self.run_pending(action),
             PendingChoice::Save => {
-                if let Some(p) = self.doc.path.clone() {
+                if let Some(p) = self.ws.doc.path.clone() {
                     if self.save_to(&p) {
                         self.run_pending(action);
                     }

@@ -9,6 +9,7 @@ impl SymbiomapApp {
         self.fly(now);
         if self.fit_requested {
             let points = self
+                .ws
                 .doc
                 .region
                 .facilities
@@ -20,12 +21,13 @@ impl SymbiomapApp {
             }
             self.fit_requested = false;
         }
-        let start = self.doc.region.facilities.first().map_or_else(
+        let start = self.ws.doc.region.facilities.first().map_or_else(
             || lon_lat(10.0, 50.0),
             |f| lon_lat(f.location.lon_deg, f.location.lat_deg),
         );
         let mut events = FacilityEvents::default();
         let partners: Vec<usize> = self
+            .ws
             .stream_view
             .as_ref()
             .map(|v| {
@@ -35,7 +37,7 @@ impl SymbiomapApp {
                 p
             })
             .unwrap_or_default();
-        let basemap_layer = if self.workshop {
+        let basemap_layer = if self.ws.workshop {
             BasemapLayer {
                 map: self.basemaps.for_zoom(self.map_memory.zoom()),
                 land: crate::ui::workshop::LAND,
@@ -65,8 +67,8 @@ impl SymbiomapApp {
                 walkers::Tiles::at(t, id).is_some()
             });
         self.tiles_missing = self.basemap == Basemap::OpenStreetMap && !online;
-        let plan_key = self.plan_key();
-        let reach_banded = crate::ui::pipeline_panel::reach_masked(self);
+        let plan_key = self.ws.plan_key();
+        let reach_banded = crate::ui::pipeline_panel::reach_masked(&self.ws);
         let tiles: Option<&mut dyn walkers::Tiles> = match (self.basemap, &mut self.osm) {
             (Basemap::OpenStreetMap, Some(t)) => Some(t),
             _ => None,
@@ -79,16 +81,17 @@ impl SymbiomapApp {
         // While the lens shows a stop, it is the map's one story: the proposals, projects and
         // the selected stream's partners wait until it closes.
         let lens = self
+            .ws
             .lens
             .scenario
             .as_ref()
-            .filter(|_| self.lens.open)
-            .map(|s| (s, s.key != self.lens.key(plan_key)));
+            .filter(|_| self.ws.lens.open)
+            .map(|s| (s, s.key != self.ws.lens.key(plan_key)));
         if lens.is_none()
-            && (!self.doc.region.proposals.is_empty() || !self.doc.region.projects.is_empty())
+            && (!self.ws.doc.region.proposals.is_empty() || !self.ws.doc.region.projects.is_empty())
         {
             map = map.with_plugin(crate::ui::map::pipeline::PipelineLayer {
-                region: &self.doc.region,
+                region: &self.ws.doc.region,
                 scale: self.scale,
             });
         }
@@ -99,12 +102,12 @@ impl SymbiomapApp {
                 scale: self.scale,
                 stale,
             });
-        } else if self.tab == Tab::Plan
-            || (self.workshop && self.walk.list == crate::ui::workshop::WalkList::Plan)
+        } else if self.ws.tab == Tab::Plan
+            || (self.ws.workshop && self.ws.walk.list == crate::ui::command::WalkList::Plan)
         {
-            if let Some(solved) = &self.plan.solved {
+            if let Some(solved) = &self.ws.plan.solved {
                 map = map.with_plugin(crate::ui::map::plan::PlanLayer {
-                    region: &self.doc.region,
+                    region: &self.ws.doc.region,
                     report: &solved.outcome.report,
                     hubs: &solved.outcome.hubs,
                     scale: self.scale,
@@ -112,20 +115,20 @@ impl SymbiomapApp {
                 });
             }
         }
-        if let Some(view) = self.stream_view.as_ref().filter(|_| lens.is_none()) {
+        if let Some(view) = self.ws.stream_view.as_ref().filter(|_| lens.is_none()) {
             map = map.with_plugin(SelectionLayer {
-                region: &self.doc.region,
+                region: &self.ws.doc.region,
                 view,
-                highlighted: self.selected_candidate,
+                highlighted: self.ws.selected_candidate,
                 scale: self.scale,
                 banded: reach_banded,
             });
         }
         map = map.with_plugin(FacilitiesLayer {
             index: &self.index,
-            region: &self.doc.region,
-            catalogue: &self.doc.engine.catalogue,
-            selected: self.selected_facility,
+            region: &self.ws.doc.region,
+            catalogue: &self.ws.doc.engine.catalogue,
+            selected: self.ws.selected_facility,
             moving: self
                 .tools
                 .moving
@@ -139,19 +142,19 @@ impl SymbiomapApp {
             map = map.with_plugin(crate::ui::map::whatif::StoppedMarks {
                 drawing: &scenario.drawing,
                 index: &self.index,
-                region: &self.doc.region,
+                region: &self.ws.doc.region,
                 scale: self.scale,
             });
         }
         let mut hub_events = crate::ui::map::hubs::HubEvents::default();
-        if !self.doc.region.hubs.is_empty() {
+        if !self.ws.doc.region.hubs.is_empty() {
             map = map.with_plugin(crate::ui::map::hubs::HubSitesLayer {
-                region: &self.doc.region,
+                region: &self.ws.doc.region,
                 moving: self
                     .tools
                     .moving_hub
                     .map(|(i, p)| (i, mapmod::mercator(p.lat_deg, p.lon_deg))),
-                selected: self.selected_hub,
+                selected: self.ws.selected_hub,
                 scale: self.scale,
                 events: &mut hub_events,
             });
@@ -163,7 +166,7 @@ impl SymbiomapApp {
         let lens_shown = lens.is_some();
         let mut tool_commands = Vec::new();
         let tools = &self.tools;
-        let region = &self.doc.region;
+        let region = &self.ws.doc.region;
         let scale = self.scale;
         let mut transform = None;
         let inner = map.show(ui, |ui, response, projector, _memory| {
@@ -189,7 +192,7 @@ impl SymbiomapApp {
                     egui::Stroke::new(3.0, Color32::from_rgb(230, 120, 0)),
                 );
             }
-            crate::ui::tools::toolbar(ui, t.clip, tools, self.workshop, &mut tool_commands);
+            crate::ui::tools::toolbar(ui, t.clip, tools, self.ws.workshop, &mut tool_commands);
             response.clicked()
         });
         self.commands.extend(tool_commands);
@@ -199,7 +202,7 @@ impl SymbiomapApp {
         let ctx = ui.ctx().clone();
         for action in self
             .tools
-            .update(&ctx, &events, &hub_events, map_clicked, !self.workshop)
+            .update(&ctx, &events, &hub_events, map_clicked, !self.ws.workshop)
         {
             match action {
                 ToolAction::Select(f) => self.push(Command::SelectFacility(f)),
@@ -211,7 +214,7 @@ impl SymbiomapApp {
                 ToolAction::AddHubAt(p) => self.push(Command::AddHubAt(p)),
                 ToolAction::SelectHub(h) => self.push(Command::SelectHub(Some(h))),
                 ToolAction::MoveHub(i, p) => {
-                    if let Some(site) = self.doc.region.hubs.get(i) {
+                    if let Some(site) = self.ws.doc.region.hubs.get(i) {
                         let mut site = site.clone();
                         site.location = p;
                         self.push(Command::Edit(Edit::SetHub {
@@ -221,7 +224,7 @@ impl SymbiomapApp {
                     }
                 }
                 ToolAction::Link { from, to } => {
-                    self.proposal_draft = Some(ProposalDraft::new(&self.doc.region, from, to));
+                    self.proposal_draft = Some(ProposalDraft::new(&self.ws.doc.region, from, to));
                 }
             }
         }
@@ -245,7 +248,7 @@ impl SymbiomapApp {
     pub(super) fn fly_to(&mut self, facilities: &[usize]) {
         let points: Vec<(f64, f64)> = facilities
             .iter()
-            .filter_map(|&i| self.doc.region.facilities.get(i))
+            .filter_map(|&i| self.ws.doc.region.facilities.get(i))
             .map(|f| (f.location.lat_deg, f.location.lon_deg))
             .collect();
         let Some((center, zoom)) = mapmod::fit(points.into_iter(), self.map_size) else {
@@ -259,7 +262,7 @@ impl SymbiomapApp {
         self.flight = Some(Flight {
             from: (here.y(), here.x(), self.map_memory.zoom()),
             to: (center.y(), center.x(), zoom.min(14.0)),
-            start_s: self.egui_ctx.input(|i| i.time),
+            start_s: self.ws.egui_ctx.input(|i| i.time),
         });
     }
 
@@ -289,13 +292,13 @@ impl SymbiomapApp {
         if t >= 1.0 {
             self.flight = None;
         } else {
-            self.egui_ctx.request_repaint();
+            self.ws.egui_ctx.request_repaint();
         }
     }
 
     /// Where facility `i` was drawn at the last frame (its marker's centre), in points.
     pub fn screen_pos_of(&self, i: usize) -> Option<egui::Pos2> {
-        let f = self.doc.region.facilities.get(i)?;
+        let f = self.ws.doc.region.facilities.get(i)?;
         Some(
             self.transform?
                 .to_screen(mapmod::mercator(f.location.lat_deg, f.location.lon_deg)),
@@ -304,7 +307,7 @@ impl SymbiomapApp {
 
     /// Where hub site `i` is on the screen (for tests that drive the map).
     pub fn screen_pos_of_hub(&self, i: usize) -> Option<egui::Pos2> {
-        let h = self.doc.region.hubs.get(i)?;
+        let h = self.ws.doc.region.hubs.get(i)?;
         Some(
             self.transform?
                 .to_screen(mapmod::mercator(h.location.lat_deg, h.location.lon_deg)),

@@ -52,7 +52,7 @@ impl SymbiomapApp {
                     "Their points and every link that touches them. Always so in workshop mode.",
                 );
                 ui.add_enabled(
-                    !self.workshop && !self.export_omit_confidential,
+                    !self.ws.workshop && !self.export_omit_confidential,
                     egui::Checkbox::new(
                         &mut self.export_include_confidential,
                         "Exports include confidential figures",
@@ -68,8 +68,8 @@ impl SymbiomapApp {
                 }
             });
             ui.menu_button("Edit", |ui| {
-                let undo = self.doc.undo_stack.last().map(|e| e.label.clone());
-                let redo = self.doc.redo_stack.last().map(|e| e.label.clone());
+                let undo = self.ws.doc.undo_stack.last().map(|e| e.label.clone());
+                let redo = self.ws.doc.redo_stack.last().map(|e| e.label.clone());
                 if ui
                     .add_enabled(
                         undo.is_some(),
@@ -99,7 +99,7 @@ impl SymbiomapApp {
                     self.push(Command::ToggleHistory);
                 }
                 ui.separator();
-                if !self.workshop
+                if !self.ws.workshop
                     && ui
                         .button("Add a facility...")
                         .on_hover_text("At the centre of the map; type its coordinates in the form, or drag its marker.")
@@ -113,7 +113,7 @@ impl SymbiomapApp {
             });
             ui.menu_button("View", |ui| {
                 if ui
-                    .button(if self.workshop {
+                    .button(if self.ws.workshop {
                         "Leave workshop mode    F5"
                     } else {
                         "Workshop mode (for a projector)    F5"
@@ -161,7 +161,7 @@ impl SymbiomapApp {
             );
             search.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search"));
             if !self.search.trim().is_empty() {
-                let results = crate::ui::search::search(&self.doc.region, &self.search, 12);
+                let results = crate::ui::search::search(&self.ws.doc.region, &self.search, 12);
                 let popup_id = ui.make_persistent_id("search_results");
                 egui::Popup::from_response(&search)
                     .id(popup_id)
@@ -190,13 +190,13 @@ impl SymbiomapApp {
 
     pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            let (outputs, needs) = self.doc.region.stream_counts();
+            let (outputs, needs) = self.ws.doc.region.stream_counts();
             ui.label(format!(
                 "{}  ·  {} facilities, {outputs} outputs, {needs} needs",
-                self.doc.region.name,
-                self.doc.region.facilities.len()
+                self.ws.doc.region.name,
+                self.ws.doc.region.facilities.len()
             ));
-            if self.doc.dirty {
+            if self.ws.doc.dirty {
                 ui.label(RichText::new("unsaved changes").color(Color32::from_rgb(200, 120, 0)));
             }
             if !self.status.is_empty() {

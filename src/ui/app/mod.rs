@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 use walkers::{lon_lat, HttpOptions, HttpTiles, Map, MapMemory};
 
 use crate::io::{csv_import, geojson, region_file};
-use crate::model::{Region, Settings};
+use crate::model::Region;
 
+use super::command::MapTool;
+use super::command::WalkList;
+pub use super::command::{Basemap, Command, PendingChoice, Tab};
 use super::editor::{self, FacilityForm};
 use super::map::basemap::{BasemapLayer, Basemaps};
 use super::map::facilities::{FacilitiesLayer, FacilityEvents, FacilityIndex};
@@ -28,83 +31,12 @@ use super::map::{self as mapmod, ScreenTransform};
 use super::pipeline_panel::{self, ProjectForm};
 use super::recovery::{Autosave, Recoverable};
 use super::theme::{self, Scale};
-use super::tools::{MapTool, ProposalDraft, ToolAction, ToolState};
-use super::workshop::{Walk, WalkList};
+use super::tools::{ProposalDraft, ToolAction, ToolState};
+use super::workspace::Walk;
+use super::workspace::Workspace;
+pub use super::workspace::{PairBuffer, PairBufferState, SuppliersPerNeed};
 use super::{inspector, samples};
-use crate::document::{Document, Edit, StreamView};
-use crate::pipeline::Verdict;
-
-/// Something the user asked for.
-#[derive(Clone, Debug)]
-pub enum Command {
-    SelectFacility(Option<usize>),
-    SelectStream {
-        facility: usize,
-        stream: usize,
-    },
-    SelectCandidate(Option<usize>),
-    /// Open the edit form of a facility.
-    EditFacility(usize),
-    SetTool(MapTool),
-    /// Select proposal `i`'s sites and fit them into the map.
-    ShowProposal(usize),
-    OpenProject(usize),
-    CloseProject,
-    ToggleBoard,
-    /// Presentation layout on or off (F5).
-    ToggleWorkshop,
-    WalkList(WalkList),
-    /// Go to item `i` of the walk: select the pair and fly the map to it.
-    WalkTo(usize),
-    /// Add a facility at this place and open its form.
-    AddFacilityAt(crate::model::LatLon),
-    /// Add a candidate hub site (a transfer station) at this place.
-    AddHubAt(crate::model::LatLon),
-    /// Select a candidate hub site and show it in the Plan tab.
-    SelectHub(Option<usize>),
-    ShowTab(Tab),
-    ZoomToFit,
-    ZoomToSelection,
-    SetBasemap(Basemap),
-    /// A change to the region, recorded for undo.
-    Edit(Edit),
-    Undo,
-    Redo,
-    ToggleHistory,
-    New,
-    OpenDialog,
-    Open(PathBuf),
-    /// One of the built-in sample regions.
-    OpenSample(usize),
-    Save,
-    SaveAsDialog,
-    SaveAs(PathBuf),
-    ImportDialog,
-    /// Ask how to import this file or folder: as a new region, or into the open one.
-    Import(PathBuf),
-    /// Import as a new region (`merge` false) or into the open region (`merge` true).
-    ImportAs {
-        path: PathBuf,
-        merge: bool,
-    },
-    ExportDialog,
-    Export(PathBuf),
-    Quit,
-    /// The user answered the unsaved-changes question.
-    ResolvePending(PendingChoice),
-    DismissMessage(usize),
-    /// The plan's cost per exchange and year.
-    SetPlanExchangeCost(f64),
-    /// The what-if lens: stop plants, choose how long, close it.
-    Lens(super::whatif_panel::LensCommand),
-    /// Select a pair (the stream, then the candidate to the need) and fly the map to it.
-    ShowExchange {
-        from_facility: usize,
-        stream: usize,
-        to_facility: usize,
-        need: usize,
-    },
-}
+use crate::document::{Document, Edit};
 
 /// The map moving smoothly to another view.
 #[derive(Clone, Copy, Debug)]
@@ -117,41 +49,6 @@ struct Flight {
 /// How long a flight takes.
 const FLIGHT_S: f64 = 0.8;
 
-/// What the side panel shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Tab {
-    /// The selected facility, its streams and candidates (or the region's overview).
-    #[default]
-    Inspector,
-    /// Exchanges captured in workshops, evaluated.
-    Proposals,
-    /// The project pipeline.
-    Projects,
-    /// The region's optimal plan.
-    Plan,
-}
-
-/// Which basemap draws under the facilities.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Basemap {
-    /// Natural Earth, built in: works offline.
-    Embedded,
-    /// OpenStreetMap tiles, cached on disk.
-    OpenStreetMap,
-}
-
-/// The possible suppliers of each need of one facility (hits per need, in its needs' order).
-pub type SuppliersPerNeed = std::rc::Rc<Vec<Vec<crate::matching::PairHit>>>;
-
-/// The store sized for one candidate ([`crate::resilience::pair_buffer`]), or why none is.
-pub type PairBuffer = std::rc::Rc<Result<crate::buffer::BufferSizing, String>>;
-
-/// A candidate's store: sized, or being sized on a worker thread.
-pub enum PairBufferState {
-    Sizing(std::sync::mpsc::Receiver<Result<crate::buffer::BufferSizing, String>>),
-    Done(PairBuffer),
-}
-
 /// An action waiting for the user to decide about unsaved changes.
 #[derive(Clone, Debug)]
 pub enum Pending {
@@ -160,13 +57,6 @@ pub enum Pending {
     New,
     Import(PathBuf),
     Quit,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PendingChoice {
-    Save,
-    Discard,
-    Cancel,
 }
 
 /// What a path typed in the app (when no file dialog can open) is for.
@@ -220,7 +110,8 @@ const PERSIST_KEY: &str = "symbiomap";
 // a state machine in disguise.
 #[allow(clippy::struct_excessive_bools)]
 pub struct SymbiomapApp {
-    pub doc: Document,
+    /// The document and what the panels read of it: selection, plan, lens, walk, caches.
+    pub ws: Workspace,
     pub persisted: Persisted,
     pub map_memory: MapMemory,
     pub basemaps: Basemaps,
@@ -228,12 +119,6 @@ pub struct SymbiomapApp {
     osm: Option<HttpTiles>,
     pub index: FacilityIndex,
     index_revision: u64,
-    pub selected_facility: Option<usize>,
-    /// A candidate hub site (index into the region's hubs).
-    pub selected_hub: Option<usize>,
-    pub selected_stream: Option<(usize, usize)>,
-    pub selected_candidate: Option<usize>,
-    pub stream_view: Option<StreamView>,
     stream_view_revision: u64,
     pub search: String,
     pub messages: Vec<Message>,
@@ -258,22 +143,14 @@ pub struct SymbiomapApp {
     pub tools: ToolState,
     /// A link was drawn: the proposal being written.
     pub proposal_draft: Option<ProposalDraft>,
-    /// Presentation layout for a room (F5).
-    pub workshop: bool,
-    /// What the side panel shows.
-    pub tab: Tab,
     /// The map's projection at the last frame.
     transform: Option<ScreenTransform>,
     /// Writes the region to a recovery file while it is unsaved (`None`: no folder for it).
     autosave: Option<Autosave>,
     /// Work left by sessions that crashed, to offer back, newest first.
     pub recovery_offer: Vec<Recoverable>,
-    /// Bumped when another document is opened (with its revision, what autosave tracks).
-    doc_generation: u64,
     /// The project open in the Projects tab.
     pub project_form: Option<ProjectForm>,
-    /// Every project's agreement judged and readiness, for the current revision.
-    project_checks: std::cell::RefCell<pipeline_panel::ProjectChecks>,
     /// A project to open once the region has it.
     open_project: Option<usize>,
     pub show_board: bool,
@@ -282,44 +159,18 @@ pub struct SymbiomapApp {
     /// Exports keep the money of exchanges with a confidential facility (never in workshop
     /// mode); off by default.
     pub export_include_confidential: bool,
-    /// Where the workshop walk is.
-    pub walk: Walk,
-    /// The region's optimal plan, solved on a worker.
-    pub plan: super::plan_panel::PlanState,
-    /// The what-if lens: plants stopped, worked out on a worker against the plan.
-    pub lens: super::whatif_panel::LensState,
-    /// The region's best exchanges, for one revision of the region.
-    opportunities:
-        std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<crate::pipeline::Opportunity>>)>>,
     /// After the stream view is computed, select the candidate to this (facility, need).
     pending_candidate: Option<(usize, usize)>,
     /// The map flying to a view: from, to, start time.
     flight: Option<Flight>,
-    /// The possible suppliers of each need of one facility, for one revision of the region:
-    /// ((revision, facility), hits per need).
-    suppliers: std::cell::RefCell<Option<((u64, usize), SuppliersPerNeed)>>,
-    /// The stores sized for the candidates selected, for one revision of the
-    /// region: (revision, (sender, stream, receiver, need) -> sizing).
-    buffers: std::cell::RefCell<(u64, std::collections::HashMap<[usize; 4], PairBufferState>)>,
-    /// The engine's verdicts on the proposals, for one revision of the region.
-    verdicts: std::cell::RefCell<Option<(u64, std::rc::Rc<Vec<Verdict>>)>>,
     /// The window title last sent.
     shown_title: String,
     /// Size of the map on screen at the last frame (for fitting a selection into it).
     map_size: egui::Vec2,
     scale: Scale,
-    egui_ctx: egui::Context,
 }
 
 impl SymbiomapApp {
-    /// Every project's agreement judged and its readiness, computed once per revision.
-    pub fn project_checks(&self) -> std::cell::Ref<'_, pipeline_panel::ProjectChecks> {
-        self.project_checks
-            .borrow_mut()
-            .refresh(&self.doc, self.doc_generation, self.workshop);
-        self.project_checks.borrow()
-    }
-
     /// Opens `path`, else the last region, else the first sample.
     pub fn new(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> Self {
         let persisted: Persisted = cc
@@ -356,9 +207,9 @@ impl SymbiomapApp {
 
     /// Writes the recovery file now and waits for it (what the timer does after a change).
     pub fn autosave_now(&mut self) {
-        let revision = self.autosave_revision();
+        let revision = self.ws.autosave_revision();
         if let Some(a) = &mut self.autosave {
-            a.write_now(&self.doc.region, self.doc.path.as_deref(), revision);
+            a.write_now(&self.ws.doc.region, self.ws.doc.path.as_deref(), revision);
         }
     }
 
@@ -367,10 +218,6 @@ impl SymbiomapApp {
         if let Some(a) = &mut self.autosave {
             a.remove();
         }
-    }
-
-    fn autosave_revision(&self) -> u64 {
-        (self.doc_generation << 40) | self.doc.revision
     }
 
     /// The app without a window (tests, benchmarks).
@@ -419,18 +266,13 @@ impl SymbiomapApp {
         let index = FacilityIndex::new(&doc.region);
         let mut app = Self {
             index_revision: doc.facilities_revision,
-            doc,
+            ws: Workspace::new(doc, ctx),
             persisted,
             map_memory,
             basemaps: Basemaps::new(ctx),
             basemap,
             osm: None,
             index,
-            selected_facility: None,
-            selected_hub: None,
-            selected_stream: None,
-            selected_candidate: None,
-            stream_view: None,
             stream_view_revision: 0,
             search: String::new(),
             messages,
@@ -449,29 +291,17 @@ impl SymbiomapApp {
             form: None,
             tools: ToolState::default(),
             proposal_draft: None,
-            workshop: false,
-            project_checks: std::cell::RefCell::default(),
-            tab: Tab::Inspector,
             transform: None,
             autosave: None,
             recovery_offer: Vec::new(),
-            doc_generation: 0,
             project_form: None,
             open_project: None,
             show_board: false,
             export_omit_confidential: false,
             export_include_confidential: false,
-            verdicts: std::cell::RefCell::new(None),
-            suppliers: std::cell::RefCell::new(None),
-            buffers: std::cell::RefCell::new((u64::MAX, std::collections::HashMap::new())),
-            walk: Walk::default(),
-            plan: super::plan_panel::PlanState::default(),
-            lens: super::whatif_panel::LensState::default(),
-            opportunities: std::cell::RefCell::new(None),
             pending_candidate: None,
             flight: None,
             scale: Scale::DESK,
-            egui_ctx: ctx.clone(),
         };
         if basemap == Basemap::OpenStreetMap {
             app.ensure_osm();
@@ -488,8 +318,8 @@ impl SymbiomapApp {
     pub fn title(&self) -> String {
         format!(
             "{}{} - Symbiomap",
-            if self.doc.dirty { "\u{25cf} " } else { "" },
-            self.doc.title()
+            if self.ws.doc.dirty { "\u{25cf} " } else { "" },
+            self.ws.doc.title()
         )
     }
 
@@ -503,7 +333,7 @@ impl SymbiomapApp {
             self.osm = Some(HttpTiles::with_options(
                 walkers::sources::OpenStreetMap,
                 options,
-                self.egui_ctx.clone(),
+                self.ws.egui_ctx.clone(),
             ));
         }
     }
@@ -511,6 +341,7 @@ impl SymbiomapApp {
     fn remember_current_file(&mut self) {
         // Absolute, so that the next start finds it from any working directory.
         if let Some(p) = self
+            .ws
             .doc
             .path
             .as_ref()
@@ -528,7 +359,7 @@ impl SymbiomapApp {
             error: true,
             title: title.into(),
             body: body.into(),
-            about: Some(self.doc_generation),
+            about: Some(self.ws.doc_generation),
         });
     }
 
@@ -537,56 +368,58 @@ impl SymbiomapApp {
             error: false,
             title: title.into(),
             body: body.into(),
-            about: Some(self.doc_generation),
+            about: Some(self.ws.doc_generation),
         });
     }
 
     /// Replaces the open document (the old one was saved or discarded). The status line and
     /// the messages about the old one go with it.
     fn set_document(&mut self, doc: Document) {
-        self.doc = doc;
+        self.ws.doc = doc;
         self.project_form = None;
-        self.doc_generation += 1;
+        self.ws.doc_generation += 1;
         self.status.clear();
         self.messages.retain(|m| m.about.is_none());
         self.form = None;
-        self.selected_facility = None;
-        self.selected_hub = None;
-        self.selected_stream = None;
-        self.selected_candidate = None;
-        self.stream_view = None;
-        self.lens
-            .apply(&self.doc.region, &super::whatif_panel::LensCommand::Close);
-        self.index = FacilityIndex::new(&self.doc.region);
-        self.index_revision = self.doc.facilities_revision;
+        self.ws.selected_facility = None;
+        self.ws.selected_hub = None;
+        self.ws.selected_stream = None;
+        self.ws.selected_candidate = None;
+        self.ws.stream_view = None;
+        self.ws
+            .lens
+            .apply(&self.ws.doc.region, &super::command::LensCommand::Close);
+        self.index = FacilityIndex::new(&self.ws.doc.region);
+        self.index_revision = self.ws.doc.facilities_revision;
         self.fit_requested = true;
         self.remember_current_file();
     }
 
     /// Keeps derived state in step with the document and the selection.
     fn refresh_derived(&mut self) {
-        if self.index_revision != self.doc.facilities_revision {
-            self.index = FacilityIndex::new(&self.doc.region);
-            self.index_revision = self.doc.facilities_revision;
+        if self.index_revision != self.ws.doc.facilities_revision {
+            self.index = FacilityIndex::new(&self.ws.doc.region);
+            self.index_revision = self.ws.doc.facilities_revision;
         }
-        let wanted = self.selected_stream;
-        let current = self.stream_view.as_ref().map(|v| (v.facility, v.stream));
-        if wanted != current || self.stream_view_revision != self.doc.revision {
+        let wanted = self.ws.selected_stream;
+        let current = self.ws.stream_view.as_ref().map(|v| (v.facility, v.stream));
+        if wanted != current || self.stream_view_revision != self.ws.doc.revision {
             if let Some((f, s)) = wanted {
-                self.doc.refresh_stream(f, s);
+                self.ws.doc.refresh_stream(f, s);
             }
-            self.stream_view = wanted.map(|(f, s)| self.doc.stream_view(f, s));
-            self.stream_view_revision = self.doc.revision;
-            if let (Some((to, need)), Some(v)) = (self.pending_candidate.take(), &self.stream_view)
+            self.ws.stream_view = wanted.map(|(f, s)| self.ws.doc.stream_view(f, s));
+            self.stream_view_revision = self.ws.doc.revision;
+            if let (Some((to, need)), Some(v)) =
+                (self.pending_candidate.take(), &self.ws.stream_view)
             {
-                self.selected_candidate = v
+                self.ws.selected_candidate = v
                     .candidates
                     .iter()
                     .position(|c| c.to_facility == to && c.need == need);
             }
-            if let (Some(c), Some(v)) = (self.selected_candidate, &self.stream_view) {
+            if let (Some(c), Some(v)) = (self.ws.selected_candidate, &self.ws.stream_view) {
                 if c >= v.candidates.len() {
-                    self.selected_candidate = None;
+                    self.ws.selected_candidate = None;
                 }
             }
         }
@@ -606,8 +439,8 @@ impl SymbiomapApp {
             .size_range(320.0..=640.0)
             .show(ui, |ui| {
                 let mut commands = Vec::new();
-                if self.workshop {
-                    super::workshop::walk_panel(ui, self, &mut commands);
+                if self.ws.workshop {
+                    super::workshop::walk_panel(ui, &self.ws, &mut commands);
                     ui.separator();
                 }
                 ui.horizontal(|ui| {
@@ -615,56 +448,61 @@ impl SymbiomapApp {
                         (Tab::Inspector, "Inspector".to_owned()),
                         (
                             Tab::Proposals,
-                            format!("Proposals ({})", self.doc.region.proposals.len()),
+                            format!("Proposals ({})", self.ws.doc.region.proposals.len()),
                         ),
                         (
                             Tab::Projects,
-                            format!("Projects ({})", self.doc.region.projects.len()),
+                            format!("Projects ({})", self.ws.doc.region.projects.len()),
                         ),
                         (Tab::Plan, "Plan".to_owned()),
                     ] {
-                        if ui.selectable_label(self.tab == tab, name).clicked() {
+                        if ui.selectable_label(self.ws.tab == tab, name).clicked() {
                             commands.push(Command::ShowTab(tab));
                         }
                     }
                 });
                 ui.separator();
-                if self.tab == Tab::Proposals {
+                if self.ws.tab == Tab::Proposals {
                     egui::ScrollArea::vertical()
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
-                            pipeline_panel::proposals_tab(ui, self, &mut commands);
+                            pipeline_panel::proposals_tab(ui, &self.ws, &mut commands);
                         });
-                } else if self.tab == Tab::Projects {
+                } else if self.ws.tab == Tab::Projects {
                     let mut form = self.project_form.take();
                     egui::ScrollArea::vertical()
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
-                            pipeline_panel::projects_tab(ui, self, form.as_mut(), &mut commands);
+                            pipeline_panel::projects_tab(
+                                ui,
+                                &self.ws,
+                                form.as_mut(),
+                                &mut commands,
+                            );
                         });
                     if self.project_form.is_none() {
                         self.project_form = form;
                     }
-                } else if self.tab == Tab::Plan {
-                    super::plan_panel::show(ui, self, &mut commands);
+                } else if self.ws.tab == Tab::Plan {
+                    super::plan_panel::show(ui, &self.ws, &mut commands);
                 } else if let Some(form) = &mut self.form {
-                    let keep = editor::show(ui, form, &self.doc, &mut commands);
+                    let keep = editor::show(ui, form, &self.ws.doc, &mut commands);
                     if !keep {
                         self.form = None;
                     }
                 } else {
-                    inspector::show(ui, self, &mut commands);
+                    inspector::show(ui, &self.ws, &mut commands);
                 }
                 self.commands.extend(commands);
             });
-        if self.lens.open {
+        if self.ws.lens.open {
             egui::Panel::left("whatif")
                 .resizable(true)
-                .default_size(if self.workshop { 460.0 } else { 400.0 })
+                .default_size(if self.ws.workshop { 460.0 } else { 400.0 })
                 .size_range(300.0..=720.0)
                 .show(ui, |ui| {
                     let mut commands = Vec::new();
-                    super::whatif_panel::show(ui, self, &mut commands);
+                    super::whatif_panel::show(ui, &self.ws, &mut commands);
                     self.commands.extend(commands);
                 });
         }
@@ -674,7 +512,7 @@ impl SymbiomapApp {
         self.recovery_window(&ctx);
         if let Some(draft) = &mut self.proposal_draft {
             let mut commands = Vec::new();
-            if !super::tools::proposal_window(&ctx, draft, &self.doc.region, &mut commands) {
+            if !super::tools::proposal_window(&ctx, draft, &self.ws.doc.region, &mut commands) {
                 self.proposal_draft = None;
             }
             self.commands.extend(commands);
@@ -685,59 +523,62 @@ impl SymbiomapApp {
 
         self.apply();
         if let Some(i) = self.open_project.take() {
-            if let Some(p) = self.doc.region.projects.get(i) {
+            if let Some(p) = self.ws.doc.region.projects.get(i) {
                 self.project_form = Some(ProjectForm::new(i, p));
             }
         }
         if self.show_board {
             let mut open = true;
             let mut commands = Vec::new();
-            pipeline_panel::board_window(&ctx, self, &mut open, &mut commands);
+            pipeline_panel::board_window(&ctx, &self.ws, &mut open, &mut commands);
             self.show_board = open;
             self.commands.extend(commands);
         }
         // A region-wide slider re-prepares only the stream on screen while it moves; the rest
         // follows on a worker thread once nothing is being dragged.
-        if self.doc.engine_stale && ctx.dragged_id().is_none() {
+        if self.ws.doc.engine_stale && ctx.dragged_id().is_none() {
             let ctx = ctx.clone();
-            self.doc.settle_in_background(move || ctx.request_repaint());
+            self.ws
+                .doc
+                .settle_in_background(move || ctx.request_repaint());
         }
-        if let Err(e) = self.doc.poll_rebuild() {
+        if let Err(e) = self.ws.doc.poll_rebuild() {
             self.error("Could not recompute the region", e);
         }
         // The plan follows the region while its tab is open, once nothing is being dragged.
-        self.plan.poll();
-        let lens_wants_plan = self.lens.open && !self.lens.stop.is_empty();
-        let plan_shown = self.tab == Tab::Plan
-            || (self.workshop && self.walk.list == super::workshop::WalkList::Plan)
+        self.ws.plan.poll();
+        let lens_wants_plan = self.ws.lens.open && !self.ws.lens.stop.is_empty();
+        let plan_shown = self.ws.tab == Tab::Plan
+            || (self.ws.workshop && self.ws.walk.list == super::command::WalkList::Plan)
             || lens_wants_plan;
         if plan_shown && ctx.dragged_id().is_none() {
-            let key = self.plan_key();
+            let key = self.ws.plan_key();
             let now = ctx.input(|i| i.time);
             let repaint = ctx.clone();
-            self.plan.ensure(key, &self.doc.region, now, move || {
+            self.ws.plan.ensure(key, &self.ws.doc.region, now, move || {
                 repaint.request_repaint();
             });
         }
         // The lens follows the plan: once the plan of the region as it is now is here, the
         // stop is worked out against it on a worker.
-        if let Some(involved) = self.lens.poll() {
+        if let Some(involved) = self.ws.lens.poll() {
             // A new set of plants stopped: the map shows everything the stop touches.
             self.fly_to(&involved);
         }
         if lens_wants_plan && ctx.dragged_id().is_none() {
-            let plan_key = self.plan_key();
-            let key = self.lens.key(plan_key);
-            if let Some(solved) = self.plan.current(plan_key).cloned() {
+            let plan_key = self.ws.plan_key();
+            let key = self.ws.lens.key(plan_key);
+            if let Some(solved) = self.ws.plan.current(plan_key).cloned() {
                 let now = ctx.input(|i| i.time);
                 let repaint = ctx.clone();
-                self.lens
-                    .ensure(&key, &self.doc.region, &solved, now, move || {
+                self.ws
+                    .lens
+                    .ensure(&key, &self.ws.doc.region, &solved, now, move || {
                         repaint.request_repaint();
                     });
             }
         }
-        let revision = self.autosave_revision();
+        let revision = self.ws.autosave_revision();
         let focus_lost = ctx.input(|i| {
             i.events
                 .iter()
@@ -746,14 +587,14 @@ impl SymbiomapApp {
         let now = ctx.input(|i| i.time);
         if let Some(a) = &mut self.autosave {
             a.tick(
-                &self.doc.region,
-                self.doc.path.as_deref(),
-                self.doc.dirty,
+                &self.ws.doc.region,
+                self.ws.doc.path.as_deref(),
+                self.ws.doc.dirty,
                 revision,
                 now,
                 focus_lost,
             );
-            if self.doc.dirty {
+            if self.ws.doc.dirty {
                 // Come back when the delay is over, even if nothing moves.
                 ctx.request_repaint_after(std::time::Duration::from_secs_f64(
                     super::recovery::AUTOSAVE_DELAY_S,
@@ -773,7 +614,7 @@ impl SymbiomapApp {
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested()) && self.doc.dirty && !self.quitting {
+        if ctx.input(|i| i.viewport().close_requested()) && self.ws.doc.dirty && !self.quitting {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Pending::Quit);
         }
@@ -814,13 +655,13 @@ impl SymbiomapApp {
             if ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape)) {
                 self.push(Command::SetTool(MapTool::Select));
             }
-        } else if self.workshop
+        } else if self.ws.workshop
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
         {
             self.push(Command::ToggleWorkshop);
         }
         // A presenter's clicker sends Page Down and Page Up; the arrows work too.
-        if self.workshop && !ctx.egui_wants_keyboard_input() {
+        if self.ws.workshop && !ctx.egui_wants_keyboard_input() {
             let next = ctx.input_mut(|i| {
                 i.consume_key(egui::Modifiers::NONE, egui::Key::PageDown)
                     || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight)
@@ -830,9 +671,9 @@ impl SymbiomapApp {
                     || i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft)
             });
             if next {
-                self.push(Command::WalkTo(self.walk.index + 1));
+                self.push(Command::WalkTo(self.ws.walk.index + 1));
             } else if previous {
-                self.push(Command::WalkTo(self.walk.index.saturating_sub(1)));
+                self.push(Command::WalkTo(self.ws.walk.index.saturating_sub(1)));
             }
         }
         // Undo and redo, unless a text field has the keyboard (it undoes its own typing).
@@ -860,151 +701,6 @@ impl SymbiomapApp {
         if shortcut(ctx, egui::Key::E, false) {
             self.push(Command::ExportDialog);
         }
-    }
-
-    /// The engine's verdict on every proposal (computed once per change of the region).
-    pub fn proposal_verdicts(&self) -> std::rc::Rc<Vec<Verdict>> {
-        let key = self.autosave_revision();
-        if let Some((k, v)) = &*self.verdicts.borrow() {
-            if *k == key {
-                return v.clone();
-            }
-        }
-        let v = std::rc::Rc::new(
-            self.doc
-                .region
-                .proposals
-                .iter()
-                .map(|p| crate::pipeline::evaluate_proposal(&self.doc.engine, &self.doc.region, p))
-                .collect::<Vec<_>>(),
-        );
-        *self.verdicts.borrow_mut() = Some((key, v.clone()));
-        v
-    }
-
-    /// The region's best exchanges (computed once per change of the region).
-    pub fn opportunities(&self) -> std::rc::Rc<Vec<crate::pipeline::Opportunity>> {
-        let key = self.autosave_revision();
-        if let Some((k, v)) = &*self.opportunities.borrow() {
-            if *k == key {
-                return v.clone();
-            }
-        }
-        let v = std::rc::Rc::new(crate::pipeline::top_opportunities(
-            &self.doc.engine,
-            &self.doc.region,
-            super::workshop::OPPORTUNITIES,
-        ));
-        *self.opportunities.borrow_mut() = Some((key, v.clone()));
-        v
-    }
-
-    /// The possible suppliers of each need of facility `f` (in the order of its needs), best
-    /// first: the search from each need ([`crate::matching::Engine::search_demand`]), near
-    /// misses and failed checks included, as the candidates of a stream are listed. Computed
-    /// once per change of the region.
-    pub fn suppliers(&self, f: usize) -> SuppliersPerNeed {
-        let key = (self.autosave_revision(), f);
-        if let Some((k, v)) = &*self.suppliers.borrow() {
-            if *k == key {
-                return v.clone();
-            }
-        }
-        let engine = &self.doc.engine;
-        let region = &self.doc.region;
-        let options = crate::matching::SearchOptions {
-            reach_factor: crate::document::NEAR_MISS_FACTOR,
-            include_failed: true,
-        };
-        let needs = region.facilities.get(f).map_or(0, |x| x.needs.len());
-        let v = std::rc::Rc::new(
-            (0..needs)
-                .map(|n| {
-                    let mut hits: Vec<crate::matching::PairHit> = Vec::new();
-                    if let Some(d) = engine.demand_index(f, n) {
-                        engine.search_demand(region, d, &options, &mut hits);
-                    }
-                    hits.sort_by(|a, b| {
-                        b.viable
-                            .cmp(&a.viable)
-                            .then(b.net_value_per_unit.total_cmp(&a.net_value_per_unit))
-                    });
-                    hits
-                })
-                .collect::<Vec<_>>(),
-        );
-        *self.suppliers.borrow_mut() = Some((key, v.clone()));
-        v
-    }
-
-    /// The store candidate `c` needs ([`crate::resilience::pair_buffer`]: its flow's pattern
-    /// against the receiver's months, at the region's service level), sized once per change of
-    /// the region, the first time it is asked for: the inputs here, the seeded simulation of
-    /// 1 000 years on a worker thread. `None` while it runs (the app is repainted when it ends).
-    pub fn pair_buffer(&self, c: &crate::matching::Candidate) -> Option<PairBuffer> {
-        let revision = self.autosave_revision();
-        let key = [c.from_facility, c.stream, c.to_facility, c.need];
-        let mut cache = self.buffers.borrow_mut();
-        if cache.0 != revision {
-            *cache = (revision, std::collections::HashMap::new());
-        }
-        let state =
-            cache.1.entry(key).or_insert_with(|| {
-                match crate::resilience::pair_buffer_input(
-                    &self.doc.engine,
-                    &self.doc.region,
-                    &crate::resilience::PairFlow::of_candidate(c),
-                    crate::buffer::Simulation::default(),
-                ) {
-                    Err(e) => PairBufferState::Done(std::rc::Rc::new(Err(e.to_string()))),
-                    Ok(input) => {
-                        let (tx, rx) = std::sync::mpsc::channel();
-                        let ctx = self.egui_ctx.clone();
-                        let spawned = std::thread::Builder::new()
-                            .name("store-sizing".into())
-                            .spawn(move || {
-                                let _ = tx.send(
-                                    crate::buffer::size_buffer(&input).map_err(|e| e.to_string()),
-                                );
-                                ctx.request_repaint();
-                            });
-                        match spawned {
-                            Ok(_) => PairBufferState::Sizing(rx),
-                            Err(e) => PairBufferState::Done(std::rc::Rc::new(Err(format!(
-                                "no thread to size it on: {e}"
-                            )))),
-                        }
-                    }
-                }
-            });
-        if let PairBufferState::Sizing(rx) = state {
-            match rx.try_recv() {
-                Ok(result) => *state = PairBufferState::Done(std::rc::Rc::new(result)),
-                Err(std::sync::mpsc::TryRecvError::Empty) => return None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    *state = PairBufferState::Done(std::rc::Rc::new(Err(
-                        "the sizing stopped before it ended".to_owned(),
-                    )));
-                }
-            }
-        }
-        match state {
-            PairBufferState::Done(b) => Some(b.clone()),
-            PairBufferState::Sizing(_) => None,
-        }
-    }
-
-    /// What the plan is solved for now.
-    pub fn plan_key(&self) -> super::plan_panel::PlanKey {
-        super::plan_panel::PlanKey {
-            revision: self.autosave_revision(),
-            exchange_cost_per_yr: self.plan.exchange_cost_per_yr,
-        }
-    }
-
-    /// The settings being edited in the inspector, for sliders.
-    pub fn settings(&self) -> &Settings {
-        &self.doc.region.settings
     }
 }
 

@@ -4,20 +4,6 @@
 use super::*;
 
 impl SymbiomapApp {
-    /// How many items the walk's list has.
-    pub fn walk_len(&self) -> usize {
-        match self.walk.list {
-            WalkList::Opportunities => self.opportunities().len(),
-            WalkList::Proposals => self.doc.region.proposals.len(),
-            WalkList::Plan => self
-                .plan
-                .solved
-                .as_ref()
-                .map_or(0, |s| s.outcome.report.exchanges.len()),
-            WalkList::Projects => self.doc.region.projects.len(),
-        }
-    }
-
     pub(super) fn show_exchange(
         &mut self,
         from_facility: usize,
@@ -34,15 +20,15 @@ impl SymbiomapApp {
     }
 
     pub(super) fn walk_to(&mut self, i: usize) {
-        let len = self.walk_len();
+        let len = self.ws.walk_len();
         if len == 0 {
             return;
         }
         let i = i.min(len - 1);
-        self.walk.index = i;
-        match self.walk.list {
+        self.ws.walk.index = i;
+        match self.ws.walk.list {
             WalkList::Opportunities => {
-                let Some(o) = self.opportunities().get(i).cloned() else {
+                let Some(o) = self.ws.opportunities().get(i).cloned() else {
                     return;
                 };
                 let c = &o.candidate;
@@ -51,6 +37,7 @@ impl SymbiomapApp {
             WalkList::Proposals => self.push(Command::ShowProposal(i)),
             WalkList::Plan => {
                 let e = self
+                    .ws
                     .plan
                     .solved
                     .as_ref()
@@ -61,7 +48,7 @@ impl SymbiomapApp {
                 }
             }
             WalkList::Projects => {
-                let region = &self.doc.region;
+                let region = &self.ws.doc.region;
                 let pair = region.projects.get(i).and_then(|p| {
                     let (f, s) = region.output_index(p.stream.as_deref()?)?;
                     let (t, n) = region.need_index(p.need.as_deref()?)?;
@@ -77,11 +64,11 @@ impl SymbiomapApp {
     /// Workshop mode on or off: full screen, zoomed interface, projector look, large map
     /// marks, no editing chrome.
     pub fn set_workshop(&mut self, on: bool) {
-        if on == self.workshop {
+        if on == self.ws.workshop {
             return;
         }
-        self.workshop = on;
-        let ctx = &self.egui_ctx;
+        self.ws.workshop = on;
+        let ctx = &self.ws.egui_ctx;
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
         ctx.set_zoom_factor(if on { crate::ui::workshop::ZOOM } else { 1.0 });
         ctx.set_visuals_of(
@@ -97,7 +84,7 @@ impl SymbiomapApp {
         self.tools.set_tool(MapTool::Select);
         if on {
             // Start where the walk is: its pair on the map, its economics in the card.
-            self.push(Command::WalkTo(self.walk.index));
+            self.push(Command::WalkTo(self.ws.walk.index));
         }
     }
 }

@@ -79,17 +79,17 @@ impl SymbiomapApp {
                 egui::ScrollArea::vertical()
                     .max_height(300.0)
                     .show(ui, |ui| {
-                        for (i, e) in self.doc.redo_stack.iter().enumerate() {
+                        for (i, e) in self.ws.doc.redo_stack.iter().enumerate() {
                             // Redo steps, the furthest first.
                             if ui
                                 .selectable_label(false, RichText::new(&e.label).weak().italics())
                                 .clicked()
                             {
-                                steps = (self.doc.redo_stack.len() - i) as i64;
+                                steps = (self.ws.doc.redo_stack.len() - i) as i64;
                             }
                         }
-                        let n = self.doc.undo_stack.len();
-                        for (i, e) in self.doc.undo_stack.iter().enumerate().rev() {
+                        let n = self.ws.doc.undo_stack.len();
+                        for (i, e) in self.ws.doc.undo_stack.iter().enumerate().rev() {
                             if ui.selectable_label(i + 1 == n, &e.label).clicked() {
                                 steps = -((n - 1 - i) as i64);
                             }
@@ -153,7 +153,7 @@ impl SymbiomapApp {
             return;
         };
         let mut done: Option<bool> = None;
-        let region = &self.doc.region;
+        let region = &self.ws.doc.region;
         egui::Modal::new(egui::Id::unique("import")).show(ctx, |ui| {
             ui.set_max_width(560.0);
             ui.heading("Import");
@@ -202,7 +202,7 @@ impl SymbiomapApp {
             ui.heading("Unsaved changes");
             ui.label(format!(
                 "{} has changes that are not saved.",
-                self.doc.title()
+                self.ws.doc.title()
             ));
             ui.horizontal(|ui| {
                 if ui.button("Save").clicked() {
