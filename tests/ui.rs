@@ -1249,7 +1249,10 @@ fn searching_gypsum_finds_the_works_that_needs_it_and_its_suppliers() {
     let state = harness.state();
     let (f, s) = state.ws.selected_stream.expect("a stream");
     assert_eq!(f, power);
-    assert_eq!(state.ws.doc.region.facilities[f].outputs[s].id, "SV01-gypsum");
+    assert_eq!(
+        state.ws.doc.region.facilities[f].outputs[s].id,
+        "SV01-gypsum"
+    );
     let view = state.ws.stream_view.as_ref().expect("its view");
     let c = &view.candidates[state.ws.selected_candidate.expect("the candidate")];
     assert_eq!(c.to_facility, works);

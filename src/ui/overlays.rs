@@ -4,7 +4,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Stroke};
 use walkers::Projector;
 
-use super::map::facilities::FacilityIndex;
+use super::map::facilities::{legend_rect, FacilityIndex, LEGEND_ROW};
 use super::map::ScreenTransform;
 use super::theme;
 
@@ -94,20 +94,6 @@ pub fn attribution(ui: &mut egui::Ui, t: &ScreenTransform, online: bool) {
             "https://www.naturalearthdata.com/",
         );
     }
-}
-
-const LEGEND_ROW: f32 = 16.0;
-
-/// Where the legend of `sections` NACE sections goes on the map (labels keep clear of it).
-/// `size` is the map's label size ([`super::theme::Scale::label`]): the legend grows with it.
-pub fn legend_rect(clip: Rect, sections: usize, size: f32) -> Option<Rect> {
-    let k = size / 12.0;
-    (sections > 0).then(|| {
-        Rect::from_min_size(
-            clip.left_top() + egui::vec2(10.0, 10.0),
-            egui::vec2(190.0 * k, LEGEND_ROW * k * sections as f32 + 8.0),
-        )
-    })
 }
 
 /// The NACE sections present in the region with their colours.

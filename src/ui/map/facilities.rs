@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use egui::{Align2, Color32, FontId, Pos2, Stroke};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Stroke};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 use walkers::{MapMemory, Plugin, Projector};
@@ -354,9 +354,7 @@ impl Plugin for FacilitiesLayer<'_> {
         labels.truncate(MAX_LABELS);
         // Labels keep clear of every marker and cluster, and of each other.
         let mut placed = Occupancy::default();
-        if let Some(legend) =
-            crate::ui::overlays::legend_rect(t.clip, self.index.sections.len(), self.scale.label)
-        {
+        if let Some(legend) = legend_rect(t.clip, self.index.sections.len(), self.scale.label) {
             placed.insert(legend);
         }
         for (centre, members) in &clusters {
@@ -498,6 +496,20 @@ fn majority_colour(index: &FacilityIndex, members: &[usize]) -> Color32 {
         .max_by_key(|(section, n)| (*n, std::cmp::Reverse(*section)))
         .map(|(s, _)| s);
     theme::nace_colour(best.flatten())
+}
+
+pub const LEGEND_ROW: f32 = 16.0;
+
+/// Where the legend of `sections` NACE sections goes on the map (labels keep clear of it).
+/// `size` is the map's label size ([`crate::ui::theme::Scale::label`]): the legend grows with it.
+pub fn legend_rect(clip: Rect, sections: usize, size: f32) -> Option<Rect> {
+    let k = size / 12.0;
+    (sections > 0).then(|| {
+        Rect::from_min_size(
+            clip.left_top() + egui::vec2(10.0, 10.0),
+            egui::vec2(190.0 * k, LEGEND_ROW * k * sections as f32 + 8.0),
+        )
+    })
 }
 
 #[cfg(test)]
