@@ -1018,7 +1018,7 @@ pub fn render_whatif(
                 s,
                 "\n  Plan solved again without them: {}, value {} {cur}/yr ({} exchanges); {} exchanges carry more:",
                 rp.solution.status,
-                thousands(rp.solution.objective),
+                money(rp.solution.objective),
                 rp.report.exchanges.len(),
                 rp.increased.len()
             );
@@ -1226,10 +1226,16 @@ pub fn render_plan(
         "Plan: {} (HiGHS, {:.2} s), value {} {cur}/yr, bound {} {cur}/yr, gap {:.4} %",
         sol.status,
         sol.solve_seconds,
-        thousands(sol.objective),
-        thousands(sol.bound),
+        money(withheld.totals, sol.objective),
+        money(withheld.totals, sol.bound),
         100.0 * sol.gap
     );
+    if withheld.totals || withheld.greedy_totals {
+        let _ = writeln!(
+            s,
+            "  totals confidential: with the open exchanges they would give a confidential company's money away (the p %-rule, docs/FORMATS.md)"
+        );
+    }
     let gathering = &outcome.gathering;
     if gathering.generated {
         let _ = writeln!(
@@ -1260,19 +1266,22 @@ pub fn render_plan(
         format!("{:.0} landfilled", outcome.landfill_today_t_per_yr),
         0
     );
-    for (name, rep) in [("greedy pass", g), ("optimal plan", r)] {
+    for (name, rep, w) in [
+        ("greedy pass", g, withheld.greedy_totals),
+        ("optimal plan", r, withheld.totals),
+    ] {
         let _ = writeln!(
             s,
             "  {:<22} {:>10} {:>18} {:>16.0} {:>22} {:>18.0}",
             name,
             rep.exchanges.len(),
-            thousands(rep.value_per_yr),
+            money(w, rep.value_per_yr),
             rep.co2_avoided_t_per_yr,
             format!("{:.0} diverted", rep.landfill_diverted_t_per_yr),
             rep.exchanged_t_per_yr,
         );
     }
-    if g.value_per_yr.abs() > 0.0 {
+    if g.value_per_yr.abs() > 0.0 && !withheld.totals && !withheld.greedy_totals {
         let _ = writeln!(
             s,
             "  the plan gains {} {cur}/yr more than the greedy pass ({:+.2} %)",
@@ -1519,9 +1528,13 @@ pub fn render_summary(
     }
     let _ = writeln!(
         s,
-        "If each stream goes to its best partners (greedy, no stream or need used twice):\n  {} exchanges, value {} {cur}/yr, CO2 avoided {:.0} t/yr, landfill diverted {:.0} t/yr",
+        "If each stream goes to its best partners (greedy, no stream or need used twice):\n  {} exchanges, value {}, CO2 avoided {:.0} t/yr, landfill diverted {:.0} t/yr",
         summary.allocated.len(),
-        thousands(summary.value_per_yr),
+        if crate::summary::totals_withheld(region, summary, include_confidential) {
+            "confidential".to_owned()
+        } else {
+            format!("{} {cur}/yr", thousands(summary.value_per_yr))
+        },
         summary.co2_avoided_t_per_yr,
         summary.landfill_diverted_t_per_yr,
     );

@@ -24,6 +24,75 @@ pub fn confidential(region: &Region, index: usize) -> bool {
     region.facilities.get(index).is_some_and(|f| f.confidential)
 }
 
+/// The `p` of the p %-rule: a total that contains withheld money is published only if the
+/// rest of it hides the largest confidential company's part to within `p` of that part.
+///
+/// The p %-rule is the sensitivity rule statistical offices use for magnitude tables
+/// (Hundepool et al. 2012, *Statistical Disclosure Control*, Wiley, section 4.2): the second
+/// largest contributor knows its own part, subtracts it from the total and must still be left
+/// uncertain of the largest by at least `p`. The value of `p` is an office's choice; 10 % is
+/// ours. It also holds the threshold rule: with one or two contributors nothing is left over.
+pub const P_PERCENT_RULE: f64 = 0.10;
+
+/// Whether a total over exchanges must be withheld because the open exchanges' figures would
+/// let a reader subtract their way to a confidential company's money.
+///
+/// `parts` are the exchanges in the total: each one's value (per year, or any money figure)
+/// and its parties (facility indices: sender, receiver, a hub's host). The withheld part of
+/// the total is the sum of the exchanges with a confidential party; each confidential company
+/// contributes the exchanges it takes part in (an exchange of two confidential companies
+/// counts for both, which can only make the rule stricter). Withheld when
+/// `rest < p x largest`, `rest` being the withheld part less its two largest contributions
+/// ([`P_PERCENT_RULE`]). Nothing is withheld when `include_confidential`, or when no exchange
+/// has a confidential party.
+///
+/// ```
+/// use symbiomap::disclosure::total_withheld;
+/// use symbiomap::model::Region;
+/// let region = Region::default();
+/// // No confidential company: the total is open.
+/// assert!(!total_withheld(&region, [(100.0, &[0usize, 1][..])], false));
+/// ```
+pub fn total_withheld<'a>(
+    region: &Region,
+    parts: impl IntoIterator<Item = (f64, &'a [usize])>,
+    include_confidential: bool,
+) -> bool {
+    if include_confidential {
+        return false;
+    }
+    let mut cell = 0.0;
+    let mut by_company: Vec<(usize, f64)> = Vec::new();
+    for (value, parties) in parts {
+        let mut conf: Vec<usize> = parties
+            .iter()
+            .copied()
+            .filter(|&f| confidential(region, f))
+            .collect();
+        conf.sort_unstable();
+        conf.dedup();
+        if conf.is_empty() {
+            continue;
+        }
+        let v = value.abs();
+        cell += v;
+        for f in conf {
+            match by_company.iter_mut().find(|(g, _)| *g == f) {
+                Some((_, x)) => *x += v,
+                None => by_company.push((f, v)),
+            }
+        }
+    }
+    if by_company.is_empty() {
+        return false;
+    }
+    let mut x: Vec<f64> = by_company.into_iter().map(|(_, v)| v).collect();
+    x.sort_by(|a, b| b.total_cmp(a));
+    let largest = x[0];
+    let second = x.get(1).copied().unwrap_or(0.0);
+    cell - largest - second < P_PERCENT_RULE * largest
+}
+
 /// The edges of the distance bands, km: a 1-2-5 series.
 const EDGES_KM: [f64; 12] = [
     0.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0,
@@ -87,6 +156,51 @@ mod tests {
             }
             km += 0.37;
         }
+    }
+
+    #[test]
+    fn a_total_is_withheld_unless_several_confidential_companies_hide_each_other() {
+        let mut region = Region::default();
+        // 0 and 5 open; 1 to 4 confidential.
+        for (i, conf) in [false, true, true, true, true, false]
+            .into_iter()
+            .enumerate()
+        {
+            let mut f = Facility::new(&format!("F{i}"), "x", LatLon::new(50.0, 4.0));
+            f.confidential = conf;
+            region.facilities.push(f);
+        }
+        let w = |parts: &[(f64, [usize; 2])], include: bool| {
+            total_withheld(&region, parts.iter().map(|(v, p)| (*v, &p[..])), include)
+        };
+        assert!(!w(&[(100.0, [0, 5])], false), "no confidential party");
+        assert!(
+            w(&[(100.0, [0, 5]), (3.0, [0, 1])], false),
+            "one: total - open = its value"
+        );
+        assert!(
+            w(&[(50.0, [0, 1]), (40.0, [2, 5])], false),
+            "two: each knows the other's"
+        );
+        assert!(
+            !w(&[(30.0, [0, 1]), (30.0, [0, 2]), (30.0, [3, 5])], false),
+            "three alike"
+        );
+        assert!(
+            w(&[(100.0, [0, 1]), (5.0, [0, 2]), (4.0, [3, 5])], false),
+            "one dominates: the rest (4) is under 10 % of it"
+        );
+        assert!(
+            !w(&[(100.0, [0, 1]), (12.0, [0, 2]), (11.0, [3, 5])], false),
+            "the rest (11, after the second largest 12) hides it to within 10 %"
+        );
+        assert!(
+            w(&[(60.0, [1, 2])], false),
+            "two confidential parties of one exchange"
+        );
+        assert!(!w(&[(100.0, [0, 1])], true), "unless asked for");
+        // Negative values count by size.
+        assert!(w(&[(-80.0, [0, 1]), (1.0, [2, 5]), (1.0, [3, 5])], false));
     }
 
     #[test]

@@ -1726,12 +1726,14 @@ pub fn plan_region_with(
     })
 }
 
-/// The plan as JSON (what scripts check plans from).
 /// Which money of a plan is withheld because a confidential facility takes part
 /// ([`crate::disclosure`]): an exchange's (either party, or the host of its hub, confidential),
 /// a company's gain (it is confidential, or one of its exchanges is withheld: with the equal
 /// split its gain would give the other party's margin away), a hub's earnings (one of its
-/// exchanges is withheld). Nothing is withheld when `include_confidential`.
+/// exchanges is withheld), and the money totals of the plan and of the greedy pass when the
+/// open exchanges would let a reader subtract their way to a confidential company's money
+/// ([`crate::disclosure::total_withheld`]: the objective, its bound and the totals go
+/// together). Nothing is withheld when `include_confidential`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Withheld {
     /// Per exchange of the report.
@@ -1740,6 +1742,33 @@ pub struct Withheld {
     pub companies: Vec<bool>,
     /// Per hub of the report.
     pub hubs: Vec<bool>,
+    /// The plan's money totals: its value, private value, objective and bounds.
+    pub totals: bool,
+    /// The greedy pass's money totals.
+    pub greedy_totals: bool,
+}
+
+/// Whether the money totals of `report` are withheld ([`crate::disclosure::total_withheld`]
+/// over its exchanges, each with its sender, receiver and the host of its hub).
+pub fn totals_withheld(region: &Region, report: &Report, include_confidential: bool) -> bool {
+    let parts: Vec<(f64, Vec<usize>)> = report
+        .exchanges
+        .iter()
+        .map(|e| {
+            let host = e
+                .hub
+                .and_then(|h| report.hubs.iter().find(|u| u.hub == h))
+                .and_then(|u| u.host);
+            let mut parties = vec![e.from_facility, e.to_facility];
+            parties.extend(host);
+            (e.value_per_yr, parties)
+        })
+        .collect();
+    crate::disclosure::total_withheld(
+        region,
+        parts.iter().map(|(v, p)| (*v, p.as_slice())),
+        include_confidential,
+    )
 }
 
 impl Withheld {
@@ -1781,6 +1810,8 @@ impl Withheld {
             exchanges,
             companies,
             hubs,
+            totals: totals_withheld(region, r, include_confidential),
+            greedy_totals: totals_withheld(region, &outcome.greedy_report, include_confidential),
         }
     }
 }
@@ -1799,23 +1830,31 @@ pub fn to_json(
     let fid = |i: usize| region.facilities[i].id.as_str();
     let withheld = Withheld::new(region, outcome, include_confidential);
     let money = |w: bool, v: serde_json::Value| if w { serde_json::Value::Null } else { v };
-    let totals = |rep: &Report| {
+    let totals = |rep: &Report, w: bool| {
         json!({
             "exchanges": rep.exchanges.len(),
-            "value_per_yr": rep.value_per_yr,
-            "private_value_per_yr": rep.private_value_per_yr,
+            "value_per_yr": money(w, json!(rep.value_per_yr)),
+            "private_value_per_yr": money(w, json!(rep.private_value_per_yr)),
             "co2_avoided_t_per_yr": rep.co2_avoided_t_per_yr,
             "landfill_diverted_t_per_yr": rep.landfill_diverted_t_per_yr,
             "exchanged_t_per_yr": rep.exchanged_t_per_yr,
         })
     };
-    json!({
+    let objective = money(withheld.totals, json!(sol.objective));
+    let bound = money(withheld.totals, json!(sol.bound));
+    let relaxation_bound = money(
+        withheld.totals,
+        json!(outcome.gathering.relaxation_bound_per_yr),
+    );
+    let plan_totals = totals(r, withheld.totals);
+    let greedy_totals = totals(&outcome.greedy_report, withheld.greedy_totals);
+    let mut v = json!({
         "region": region.name,
         "currency": region.currency,
         "solver": "HiGHS",
         "status": sol.status.label(),
-        "value_per_yr": sol.objective,
-        "bound_per_yr": sol.bound,
+        "value_per_yr": objective,
+        "bound_per_yr": bound,
         "gap": sol.gap,
         "solve_seconds": sol.solve_seconds,
         "carbon_price_per_t_co2": engine.settings.carbon_price_per_t_co2,
@@ -1826,11 +1865,11 @@ pub fn to_json(
             "candidates_held": outcome.candidates.len(),
             "columns_generated": outcome.gathering.generated,
             "passes": outcome.gathering.passes,
-            "relaxation_bound_per_yr": outcome.gathering.relaxation_bound_per_yr,
+            "relaxation_bound_per_yr": relaxation_bound,
             "generation_converged": outcome.gathering.converged,
         },
-        "totals": totals(r),
-        "greedy": totals(&outcome.greedy_report),
+        "totals": plan_totals,
+        "greedy": greedy_totals,
         "today": {"landfill_t_per_yr": outcome.landfill_today_t_per_yr},
         "exchanges": r.exchanges.iter().zip(&withheld.exchanges).map(|(e, &w)| {
             let c = &outcome.candidates[e.candidate];
@@ -1891,7 +1930,9 @@ pub fn to_json(
             "compensation_needed_per_yr": money(w, json!(c.compensation_needed_per_yr)),
             "figures_withheld": w,
         })).collect::<Vec<_>>(),
-    })
+    });
+    v["totals_withheld"] = json!(withheld.totals);
+    v
 }
 
 #[cfg(test)]

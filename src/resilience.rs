@@ -1641,7 +1641,9 @@ pub fn to_json(
 /// to it and to every company that trades with it there (the equal split would give its share
 /// away), the value lost when any of it is, the critical actors' yearly value where they trade
 /// with one, and the backups' values per unit. A figure left out becomes NaN: JSON writes
-/// `null`, the text `confidential`. Shares, tonnes and the region's totals stay.
+/// `null`, the text `confidential`; so does the value of the plan solved again when it would
+/// say the value lost or fails the p %-rule ([`crate::plan::totals_withheld`]). Shares and
+/// tonnes stay.
 pub fn withhold(
     region: &Region,
     outcome: &Outcome,
@@ -1688,6 +1690,15 @@ pub fn withhold(
         }
         if any {
             w.value_lost = f64::NAN;
+        }
+        // The plan solved again: its value against the plan's says the value lost, and with
+        // its own open exchanges it could give a confidential company's money away.
+        if let Some(r) = &mut w.replan {
+            if any || plan_withheld.totals || crate::plan::totals_withheld(region, &r.report, false)
+            {
+                r.solution.objective = f64::NAN;
+                r.solution.bound = f64::NAN;
+            }
         }
     }
     if let Some(k) = ranking {

@@ -329,6 +329,30 @@ pub fn candidate_json(region: &Region, c: &Candidate, include_confidential: bool
     })
 }
 
+/// Whether the greedy pass's money total is withheld: the open exchanges would let a reader
+/// subtract their way to a confidential company's money
+/// ([`crate::disclosure::total_withheld`]).
+pub fn totals_withheld(region: &Region, summary: &Summary, include_confidential: bool) -> bool {
+    let parts: Vec<(f64, [usize; 2])> = summary
+        .allocated
+        .iter()
+        .map(|a| {
+            (
+                a.value_per_yr,
+                [
+                    a.candidate.from_facility as usize,
+                    a.candidate.to_facility as usize,
+                ],
+            )
+        })
+        .collect();
+    crate::disclosure::total_withheld(
+        region,
+        parts.iter().map(|(v, p)| (*v, &p[..])),
+        include_confidential,
+    )
+}
+
 /// The summary and the top candidates (explained, best first) as JSON.
 pub fn to_json(
     region: &Region,
@@ -336,6 +360,7 @@ pub fn to_json(
     top: &[Candidate],
     include_confidential: bool,
 ) -> Value {
+    let totals_withheld = totals_withheld(region, summary, include_confidential);
     json!({
         "region": region.name,
         "currency": region.currency,
@@ -348,7 +373,8 @@ pub fn to_json(
         "near_or_failed": summary.near_or_failed,
         "greedy_allocation": {
             "exchanges": summary.allocated.len(),
-            "value_per_yr": summary.value_per_yr,
+            "value_per_yr": if totals_withheld { Value::Null } else { json!(summary.value_per_yr) },
+            "figures_withheld": totals_withheld,
             "co2_avoided_t_per_yr": summary.co2_avoided_t_per_yr,
             "landfill_diverted_t_per_yr": summary.landfill_diverted_t_per_yr,
         },

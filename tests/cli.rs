@@ -371,8 +371,15 @@ fn plan_prints_json_a_script_can_check() {
 
 #[test]
 fn plan_keeps_a_lock_and_refuses_what_it_cannot_keep() {
+    // Money in full: the values are compared (a withheld total would be null).
     let region = sample("scheldt-valley.json");
-    let o = symbiomap(&["plan", s(&region), "--json", "--quiet"]);
+    let o = symbiomap(&[
+        "plan",
+        s(&region),
+        "--json",
+        "--quiet",
+        "--include-confidential",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     let free = v["value_per_yr"].as_f64().expect("value");
     // Exclude the plan's most valuable pair: the plan must do without it, and be worth less.
@@ -382,7 +389,15 @@ fn plan_keeps_a_lock_and_refuses_what_it_cannot_keep() {
         top["from_facility"].as_str().expect("id"),
         top["to_facility"].as_str().expect("id")
     );
-    let o = symbiomap(&["plan", s(&region), "--json", "--quiet", "--exclude", &pair]);
+    let o = symbiomap(&[
+        "plan",
+        s(&region),
+        "--json",
+        "--quiet",
+        "--include-confidential",
+        "--exclude",
+        &pair,
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let w: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     assert!(w["value_per_yr"].as_f64().expect("value") < free);
@@ -397,7 +412,15 @@ fn plan_keeps_a_lock_and_refuses_what_it_cannot_keep() {
         top["stream_id"].as_str().expect("id"),
         top["need_id"].as_str().expect("id")
     );
-    let o = symbiomap(&["plan", s(&region), "--json", "--quiet", "--lock", &lock]);
+    let o = symbiomap(&[
+        "plan",
+        s(&region),
+        "--json",
+        "--quiet",
+        "--include-confidential",
+        "--lock",
+        &lock,
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = symbiomap(&["plan", s(&region), "--quiet", "--lock", "no-such-stream:x"]);
     assert!(!o.status.success());
@@ -735,6 +758,98 @@ fn exports_leave_out_the_money_of_confidential_sites_unless_asked() {
     assert!(plan_csv.lines().any(|l| l.ends_with(",yes")));
     let o = symbiomap(&["plan", s(&region), "--quiet"]);
     assert!(stdout(&o).contains("confidential"), "{}", stdout(&o));
+}
+
+/// A total over the exchanges less the open ones is the withheld ones' sum: with one
+/// confidential company that is its money. Such totals are withheld (the p %-rule,
+/// `symbiomap::disclosure::total_withheld`) unless asked for.
+#[test]
+fn totals_that_would_give_one_confidential_company_away_are_withheld() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sample("scheldt-valley.json")).unwrap())
+            .unwrap();
+    let secret = confidential_ids(&sample("scheldt-valley.json"));
+    // Only the first of the sample's confidential companies stays confidential.
+    for f in v["facilities"].as_array_mut().unwrap() {
+        if f["id"].as_str() != Some(secret[0].as_str()) {
+            f["confidential"] = serde_json::json!(false);
+        }
+    }
+    let one = dir.path().join("one.json");
+    std::fs::write(&one, serde_json::to_string(&v).unwrap()).unwrap();
+    let plan = |args: &[&str]| {
+        let mut all = vec!["plan", s(&one), "--json", "--quiet"];
+        all.extend_from_slice(args);
+        let o = symbiomap(&all);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()
+    };
+    let hidden = plan(&[]);
+    assert_eq!(hidden["totals_withheld"], true);
+    for j in [
+        &hidden["value_per_yr"],
+        &hidden["bound_per_yr"],
+        &hidden["totals"]["value_per_yr"],
+        &hidden["totals"]["private_value_per_yr"],
+        &hidden["greedy"]["value_per_yr"],
+    ] {
+        assert!(j.is_null(), "{j}");
+    }
+    // Not money: stays.
+    assert!(hidden["totals"]["co2_avoided_t_per_yr"].is_number());
+    let shown = plan(&["--include-confidential"]);
+    assert_eq!(shown["totals_withheld"], false);
+    let total = shown["value_per_yr"].as_f64().unwrap();
+    // What the withheld total would have told: the confidential company's exchanges' sum.
+    let open: f64 = hidden["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["value_per_yr"].as_f64())
+        .sum();
+    let secret_sum: f64 = shown["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["figures_withheld"] == false && {
+                let id = |k: &str| e[k].as_str().unwrap().to_owned();
+                id("from_facility") == secret[0] || id("to_facility") == secret[0]
+            }
+        })
+        .map(|e| e["value_per_yr"].as_f64().unwrap())
+        .sum();
+    assert!(secret_sum.abs() > 0.0);
+    assert!(((total - open) - secret_sum).abs() < 1e-6 * total.abs());
+    let text = stdout(&symbiomap(&["plan", s(&one), "--quiet"]));
+    assert!(text.contains("totals confidential"), "{text}");
+    assert!(!text.contains(&cli_thousands(total)), "{text}");
+
+    // The greedy total of match.
+    let o = symbiomap(&["match", s(&one), "--json"]);
+    let m: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(m["greedy_allocation"]["value_per_yr"].is_null());
+    assert_eq!(m["greedy_allocation"]["figures_withheld"], true);
+    let o = symbiomap(&["match", s(&one)]);
+    assert!(stdout(&o).contains("value confidential"), "{}", stdout(&o));
+
+    // No confidential company: every total open.
+    for f in v["facilities"].as_array_mut().unwrap() {
+        f["confidential"] = serde_json::json!(false);
+    }
+    let none = dir.path().join("none.json");
+    std::fs::write(&none, serde_json::to_string(&v).unwrap()).unwrap();
+    let o = symbiomap(&["plan", s(&none), "--json", "--quiet"]);
+    let open_plan: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(open_plan["totals_withheld"], false);
+    assert!(open_plan["value_per_yr"].is_number());
+    assert!(open_plan["greedy"]["value_per_yr"].is_number());
+}
+
+/// 1234567.8 -> "1 234 568", as the CLI writes money.
+fn cli_thousands(v: f64) -> String {
+    symbiomap::cli::thousands(v)
 }
 
 #[test]

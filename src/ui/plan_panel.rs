@@ -13,11 +13,24 @@ use crate::plan::{Outcome, PlannedExchange, Report};
 use super::command::Command;
 use super::workspace::Workspace;
 
-fn totals_row(ui: &mut Ui, name: &str, r: Option<&Report>, landfill_today: f64, cur: &str) {
+/// One row of the totals; the money reads "confidential" when `withheld`
+/// ([`crate::plan::totals_withheld`]).
+fn totals_row(
+    ui: &mut Ui,
+    name: &str,
+    r: Option<&Report>,
+    landfill_today: f64,
+    cur: &str,
+    withheld: bool,
+) {
     ui.label(name);
     if let Some(r) = r {
         ui.label(r.exchanges.len().to_string());
-        ui.label(format!("{} {cur}", thousands(r.value_per_yr)));
+        if withheld {
+            ui.label("confidential");
+        } else {
+            ui.label(format!("{} {cur}", thousands(r.value_per_yr)));
+        }
         ui.label(thousands(r.co2_avoided_t_per_yr));
         ui.label(format!(
             "{} diverted",
@@ -295,14 +308,26 @@ pub fn show(ui: &mut Ui, app: &Workspace, commands: &mut Vec<Command>) {
         ui.label(RichText::new("Shown: the plan before your last change.").italics());
     }
     let sol = &o.solution;
-    ui.label(format!(
-        "{} in {:.2} s · value {} {cur}/yr · bound {} · gap {:.3} %",
-        sol.status,
-        sol.solve_seconds,
-        thousands(sol.objective),
-        thousands(sol.bound),
-        100.0 * sol.gap
-    ));
+    // In workshop mode, totals that would give a confidential company's money away when the
+    // open exchanges are subtracted are withheld (the p %-rule, `crate::disclosure`).
+    let withheld = crate::plan::Withheld::new(&app.doc.region, o, !app.workshop);
+    if withheld.totals {
+        ui.label(format!(
+            "{} in {:.2} s · value confidential · gap {:.3} %",
+            sol.status,
+            sol.solve_seconds,
+            100.0 * sol.gap
+        ));
+    } else {
+        ui.label(format!(
+            "{} in {:.2} s · value {} {cur}/yr · bound {} · gap {:.3} %",
+            sol.status,
+            sol.solve_seconds,
+            thousands(sol.objective),
+            thousands(sol.bound),
+            100.0 * sol.gap
+        ));
+    }
     ui.add_space(4.0);
     egui::Grid::new("plan-totals")
         .striped(true)
@@ -319,12 +344,13 @@ pub fn show(ui: &mut Ui, app: &Workspace, commands: &mut Vec<Command>) {
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
-            totals_row(ui, "today", None, o.landfill_today_t_per_yr, cur);
-            totals_row(ui, "greedy", Some(&o.greedy_report), 0.0, cur);
-            totals_row(ui, "plan", Some(&o.report), 0.0, cur);
+            totals_row(ui, "today", None, o.landfill_today_t_per_yr, cur, false);
+            let greedy = Some(&o.greedy_report);
+            totals_row(ui, "greedy", greedy, 0.0, cur, withheld.greedy_totals);
+            totals_row(ui, "plan", Some(&o.report), 0.0, cur, withheld.totals);
         });
     let (r, g) = (&o.report, &o.greedy_report);
-    if g.value_per_yr > 0.0 {
+    if g.value_per_yr > 0.0 && !withheld.totals && !withheld.greedy_totals {
         ui.label(format!(
             "The plan gains {} {cur}/yr more than the greedy pass ({:+.1} %).",
             thousands(r.value_per_yr - g.value_per_yr),

@@ -311,7 +311,13 @@ fn work_out(
         .zip(&withheld.companies)
         .map(|(c, &w)| (c.facility, w))
         .collect();
-    let mut withheld_totals = false;
+    // The totals go when a lost exchange's money does, or when the plan's or the plan solved
+    // again would fail the p %-rule (`crate::plan::totals_withheld`).
+    let mut withheld_totals = withheld.totals
+        || what
+            .replan
+            .as_ref()
+            .is_some_and(|r| crate::plan::totals_withheld(region, &r.report, false));
     for l in &what.lost {
         if withheld.exchanges.get(l.exchange).copied().unwrap_or(false) {
             withheld_totals = true;
