@@ -489,6 +489,8 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
     let first_line = count_lines(&t.bytes[..t.data_start]) + 1;
     let data = &t.bytes[t.data_start..];
     let unclosed = csv_import::unclosed_quote(data, t.delimiter);
+    // Lines counted from the task's start (0), as the other problems are.
+    let mut lines_of = csv_import::LineCounter::new(data, 0);
     loop {
         match reader.read_byte_record(&mut rec) {
             Ok(true) => {}
@@ -496,7 +498,7 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
             Err(e) => {
                 return Err(ImportError::Csv {
                     path: t.path.clone(),
-                    line: e.position().map_or(0, |p| p.line() + first_line - 1),
+                    line: lines_of.line(e.position()) + first_line,
                     message: e.to_string(),
                 })
             }
@@ -511,7 +513,7 @@ fn parse_quoted<T>(t: &Table, parse: &impl RowParser<T>) -> Result<Parsed<T>, Im
             out.rows += 1;
             continue;
         }
-        let line = rec.position().map_or(0, |p| p.line() - 1);
+        let line = lines_of.line(rec.position());
         let cells: Vec<std::borrow::Cow<'_, str>> = rec.iter().map(csv_import::cell_text).collect();
         let cells: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
         if let Some(v) = parse(out.rows, line, &cells, &mut out.problems, &mut out.text) {

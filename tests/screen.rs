@@ -401,6 +401,55 @@ fn a_bad_row_of_a_cr_only_file_is_on_the_same_line_for_both_readers() {
     assert_eq!(tables.facilities(), 2);
 }
 
+/// Windows line ends: the csv reader's own line number lags one behind after each CRLF, so
+/// both readers named the line before a bad row (small files, and files large enough to be
+/// read in chunks, whose rows are wide). Lines are counted from the bytes.
+#[test]
+fn bad_rows_of_a_crlf_file_are_named_at_their_own_line() {
+    for wide in [0usize, 2_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut extra_header = String::new();
+        for i in 0..wide {
+            write!(extra_header, ",x{i}").unwrap();
+        }
+        let extra_cells = ",abc".repeat(wide);
+        let mut fac = format!("id,lat,lon{extra_header}\r\n");
+        for i in 1..=900 {
+            let lat = if i == 5 || i == 777 {
+                "bad".to_owned()
+            } else {
+                format!("{}", 50.0 + f64::from(i) * 0.001)
+            };
+            write!(fac, "{i},{lat},4{extra_cells}\r\n").unwrap();
+        }
+        if wide > 0 {
+            assert!(fac.len() > 4 << 20, "read in chunks");
+        }
+        std::fs::write(dir.path().join("facilities.csv"), fac).unwrap();
+        std::fs::write(
+            dir.path().join("streams.csv"),
+            "facility_id,direction,material,quantity\r\n1,output,ash,5\r\n2,input,ash,5\r\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("materials.csv"),
+            "material,transport_eur_per_tkm\r\nash,0.1\r\n",
+        )
+        .unwrap();
+        let imported = csv_import::import(&CsvSources::folder(dir.path()), "crlf").unwrap();
+        let tables = ScreenTables::load(&CsvSources::folder(dir.path())).unwrap();
+        for report in [&imported.report, &tables.report] {
+            let lines: Vec<Option<u64>> = report
+                .problems
+                .iter()
+                .map(csv_import::RowProblem::line)
+                .collect();
+            // Row 5 is on line 6 (line 1 is the header).
+            assert_eq!(lines, [Some(6), Some(778)], "{report}");
+        }
+    }
+}
+
 /// A quote that never closes swallows every row after it into one cell: both readers say so,
 /// at the line where it opens, and keep the rows before it.
 #[test]

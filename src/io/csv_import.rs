@@ -442,7 +442,15 @@ impl Table {
             .iter()
             .map(|h| normalise(&cell_text(h)))
             .collect();
-        let data_start = reader.position().byte() as usize;
+        // The parser ends a CRLF header at its CR: the LF is the header's too, and the data
+        // starts after it.
+        let mut data_start = reader.position().byte() as usize;
+        if data_start > 0
+            && bytes.get(data_start - 1) == Some(&b'\r')
+            && bytes.get(data_start) == Some(&b'\n')
+        {
+            data_start += 1;
+        }
         Ok(Table {
             path: path.to_owned(),
             bytes,
@@ -560,12 +568,13 @@ impl Table {
                     state: init(),
                 };
                 let unclosed = unclosed_quote(&self.bytes[start..end], self.delimiter);
+                let mut lines_of = LineCounter::new(&self.bytes[start..end], first_line);
                 loop {
                     match reader.read_byte_record(&mut rec) {
                         Ok(true) => {}
                         Ok(false) => break,
                         Err(e) => {
-                            let line = e.position().map_or(0, |p| p.line() + first_line - 1);
+                            let line = lines_of.line(e.position());
                             return Err(ImportError::Csv {
                                 path: self.path.clone(),
                                 line,
@@ -589,7 +598,7 @@ impl Table {
                         });
                         continue;
                     }
-                    let line = rec.position().map_or(0, |p| p.line() + first_line - 1);
+                    let line = lines_of.line(rec.position());
                     let mut ctx = RowCtx {
                         path: &self.path,
                         header: &self.header,
@@ -710,6 +719,52 @@ pub(crate) fn unclosed_quote_problem(bytes: &[u8], quote: usize, first_line: u64
 
 pub(crate) fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// The line each record of a CSV text starts on, counted from the bytes.
+///
+/// The csv reader's own line number lags by one after a CRLF line end: it ends a record at
+/// the CR and takes the record's position before it reads the LF, so with Windows line ends
+/// every row after the first would name the line before (the same when a record is wider than
+/// the reader's buffer). A record's start is taken past any line-end bytes, and the line ends
+/// before it are counted once, as the records go forward.
+pub(crate) struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// The line of `bytes[0]`.
+    first_line: u64,
+    counted_to: usize,
+    line_at: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(bytes: &'a [u8], first_line: u64) -> Self {
+        Self {
+            bytes,
+            first_line,
+            counted_to: 0,
+            line_at: first_line,
+        }
+    }
+
+    /// The line of the record (or error) at `position` (a byte offset into the bytes).
+    pub(crate) fn line(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(p) = position else {
+            return 0;
+        };
+        let mut s = usize::try_from(p.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while s < self.bytes.len() && matches!(self.bytes[s], b'\r' | b'\n') {
+            s += 1;
+        }
+        if s >= self.counted_to {
+            self.line_at += count_lines(&self.bytes[self.counted_to..s]);
+        } else {
+            self.line_at = self.first_line + count_lines(&self.bytes[..s]);
+        }
+        self.counted_to = s;
+        self.line_at
+    }
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {

@@ -38,8 +38,8 @@ use serde_json::Value;
 
 use crate::catalogue::{Category, Material};
 use crate::io::csv_import::{
-    cell_text, count_lines, parse_number, shown, FileSummary, ImportError, ImportReport, Place,
-    RowProblem, Table,
+    cell_text, count_lines, parse_number, shown, FileSummary, ImportError, ImportReport,
+    LineCounter, Place, RowProblem, Table,
 };
 use crate::model::{Facility, LatLon, OutputStream, PhysicalState, Region, Unit};
 use crate::reference::{EwcList, NaceList};
@@ -510,23 +510,11 @@ fn each_row(
     t: &Table,
     mut row: impl FnMut(u64, &csv::ByteRecord) -> bool,
 ) -> Result<(usize, usize), ImportError> {
-    // Lines are counted from the bytes: the csv reader's own line (and the header's end) can
-    // sit on the line end before a record rather than after it when a record is wider than
-    // its buffer (Hotmaps' 20 columns), which would name the line before.
-    let (mut counted_to, mut line_at) = (0usize, 1u64);
-    let mut line_of = |start: usize| -> u64 {
-        let mut s = start.min(t.bytes.len());
-        while s < t.bytes.len() && matches!(t.bytes[s], b'\r' | b'\n') {
-            s += 1;
-        }
-        if s >= counted_to {
-            line_at += count_lines(&t.bytes[counted_to..s]);
-        } else {
-            line_at = 1 + count_lines(&t.bytes[..s]);
-        }
-        counted_to = s;
-        line_at
-    };
+    // Lines counted from the bytes (the csv reader's own lag after a CRLF).
+    let mut lines_of = LineCounter::new(
+        &t.bytes[t.data_start..],
+        count_lines(&t.bytes[..t.data_start]) + 1,
+    );
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(t.delimiter)
         .flexible(true)
@@ -541,9 +529,7 @@ fn each_row(
             Err(e) => {
                 return Err(ImportError::Csv {
                     path: t.path.clone(),
-                    line: e
-                        .position()
-                        .map_or(0, |p| line_of(t.data_start + p.byte() as usize)),
+                    line: lines_of.line(e.position()),
                     message: e.to_string(),
                 })
             }
@@ -552,9 +538,7 @@ fn each_row(
             continue; // blank line
         }
         rows += 1;
-        let line = rec
-            .position()
-            .map_or(0, |p| line_of(t.data_start + p.byte() as usize));
+        let line = lines_of.line(rec.position());
         if row(line, &rec) {
             kept += 1;
         }
