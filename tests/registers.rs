@@ -289,6 +289,100 @@ fn eprtr_rows_that_cannot_be_read_are_skipped_with_their_line() {
 }
 
 #[test]
+fn hotmaps_rows_without_an_id_twice_or_without_a_place_are_skipped_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hotmaps.csv");
+    let text = std::fs::read_to_string(fixture("hotmaps_excerpt.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let id_of = |l: &str| l.split(',').next().unwrap().to_owned();
+    let first_id = id_of(lines[1]);
+    // Line 3: the id of line 2 again; line 4: no id; line 5: no latitude (the second last
+    // column).
+    let again = lines[2].replacen(&id_of(lines[2]), &first_id, 1);
+    let no_id = lines[3].replacen(&id_of(lines[3]), "", 1);
+    let mut cells: Vec<&str> = lines[4].split(',').collect();
+    let n = cells.len();
+    cells[n - 2] = "";
+    let no_lat = cells.join(",");
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    out[2] = again;
+    out[3] = no_id;
+    out[4] = no_lat;
+    // Windows line ends: each line still named as its own.
+    std::fs::write(&path, out.join("\r\n")).unwrap();
+    let imported = registers::import(&path, Register::Hotmaps, "Hotmaps").unwrap();
+    let problems: Vec<(u64, Option<&str>, &str)> = imported
+        .report
+        .problems
+        .iter()
+        .map(|p| (p.line().unwrap(), p.column.as_deref(), p.message.as_str()))
+        .collect();
+    // Line 9 of the excerpt has no position of its own.
+    assert_eq!(problems.len(), 4, "{}\n{problems:?}", imported.report);
+    assert_eq!(problems[0].0, 3);
+    assert_eq!(problems[0].1, Some("siteid"));
+    assert_eq!(
+        problems[0].2,
+        format!("site id `{first_id}` already on line 2; row skipped")
+    );
+    assert_eq!(
+        (problems[1].0, problems[1].2),
+        (4, "no site id; row skipped")
+    );
+    assert_eq!((problems[2].0, problems[2].1), (5, Some("lat")));
+    assert_eq!((problems[3].0, problems[3].1), (9, Some("lat")));
+    assert_eq!(imported.region.facilities.len(), lines.len() - 1 - 4);
+}
+
+#[test]
+fn finnish_rows_of_a_facility_not_in_the_table_are_skipped_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("eprtr_finland");
+    for name in [
+        "facilities_with_wgs84.csv",
+        "releases.csv",
+        "waste_transfers.csv",
+    ] {
+        std::fs::copy(src.join(name), dir.path().join(name)).unwrap();
+    }
+    let waste = dir.path().join("waste_transfers.csv");
+    let text = std::fs::read_to_string(&waste).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header: Vec<String> = lines[0]
+        .split(';')
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let c_key = header
+        .iter()
+        .position(|h| h == "facilityid")
+        .expect("FacilityID");
+    let mut cells: Vec<String> = lines[1].split(';').map(str::to_owned).collect();
+    cells[c_key] = "no-such-site".to_owned();
+    lines[1] = cells.join(";");
+    std::fs::write(&waste, lines.join("\n")).unwrap();
+    let imported = registers::import(
+        &dir.path().join("facilities_with_wgs84.csv"),
+        Register::EprtrFinland,
+        "Finland",
+    )
+    .unwrap();
+    let unknown: Vec<&symbiomap::io::csv_import::RowProblem> = imported
+        .report
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("is not in the facilities table"))
+        .collect();
+    // Line 19 of the excerpt names a site the excerpt's facilities table leaves out.
+    let lines: Vec<Option<u64>> = unknown.iter().map(|p| p.line()).collect();
+    assert_eq!(lines, [Some(2), Some(19)], "{}", imported.report);
+    assert!(unknown[0].file.ends_with("waste_transfers.csv"));
+    assert_eq!(
+        unknown[0].message,
+        "facility `no-such-site` is not in the facilities table; row skipped"
+    );
+}
+
+#[test]
 fn finnish_waste_transfers_and_co2_of_the_latest_year_become_streams() {
     // The facilities table chosen alone brings the folder's other tables along.
     let imported = registers::import(

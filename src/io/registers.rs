@@ -502,6 +502,143 @@ impl Ctx {
             message,
         });
     }
+
+    /// The row's id in column `c`, or `None` with "no {what}; row skipped" reported.
+    fn required_id(
+        &mut self,
+        t: &Table,
+        line: u64,
+        rec: &csv::ByteRecord,
+        c: usize,
+        what: &str,
+    ) -> Option<String> {
+        let id = cell(rec, Some(c));
+        if id.is_empty() {
+            self.problem(t, line, Some(c), format!("no {what}; row skipped"));
+            None
+        } else {
+            Some(id.into_owned())
+        }
+    }
+
+    /// Whether `key` (the row's id as the register gives it) is new in `seen`; if it was on an
+    /// earlier line, "{what} `key` already on line N; row skipped" is reported. The key is not
+    /// recorded (the row may still be skipped for another reason).
+    fn is_new(
+        &mut self,
+        t: &Table,
+        line: u64,
+        c: usize,
+        seen: &FxHashMap<String, u64>,
+        key: &str,
+        what: &str,
+    ) -> bool {
+        match seen.get(key) {
+            Some(first) => {
+                self.problem(
+                    t,
+                    line,
+                    Some(c),
+                    format!(
+                        "{what} `{}` already on line {first}; row skipped",
+                        shown(key)
+                    ),
+                );
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// An E-PRTR row's CO2 stream onto its facility, or a note that the row's pollutant
+    /// (in column `c_pollutant`) is not CO2.
+    fn co2_stream(
+        &mut self,
+        t: &Table,
+        line: u64,
+        c_pollutant: usize,
+        pollutant: &str,
+        f: &mut Facility,
+        stream: Option<OutputStream>,
+    ) {
+        match stream {
+            Some(s) => {
+                f.outputs.push(s);
+                self.summary
+                    .stream(format!("CO2 (E-PRTR) -> {CO2_MATERIAL}"));
+            }
+            None => self.problem(
+                t,
+                line,
+                Some(c_pollutant),
+                format!(
+                    "pollutant `{}` is not CO2: no stream derived",
+                    shown(pollutant)
+                ),
+            ),
+        }
+    }
+
+    /// The index of the facility the row of a Finnish pollutant or waste table names in
+    /// column `c_key`, or `None` with the problem reported.
+    fn known_facility(
+        &mut self,
+        t: &Table,
+        line: u64,
+        rec: &csv::ByteRecord,
+        c_key: usize,
+        index: &FxHashMap<String, usize>,
+    ) -> Option<usize> {
+        let key = cell(rec, Some(c_key));
+        let found = index.get(key.as_ref()).copied();
+        if found.is_none() {
+            self.problem(
+                t,
+                line,
+                Some(c_key),
+                format!(
+                    "facility `{}` is not in the facilities table; row skipped",
+                    shown(&key)
+                ),
+            );
+        }
+        found
+    }
+
+    /// The row's reporting year in column `c_year`, or `None` with the problem reported.
+    fn reporting_year(
+        &mut self,
+        t: &Table,
+        line: u64,
+        rec: &csv::ByteRecord,
+        c_year: usize,
+    ) -> Option<u16> {
+        match year(&cell(rec, Some(c_year))) {
+            Ok(y) => Some(y),
+            Err(m) => {
+                self.problem(t, line, Some(c_year), m);
+                None
+            }
+        }
+    }
+
+    /// The row's position ([`position`]), or `None` with the problem reported.
+    fn located(
+        &mut self,
+        t: &Table,
+        line: u64,
+        rec: &csv::ByteRecord,
+        c_lat: usize,
+        c_lon: usize,
+    ) -> Option<LatLon> {
+        match position(rec, c_lat, c_lon, t.decimal_comma) {
+            Ok(p) => Some(p),
+            Err((c, m)) => {
+                self.problem(t, line, Some(c), m);
+                None
+            }
+        }
+    }
 }
 
 /// Calls `row` with each data row and its line; returns how many rows there were and how
@@ -735,30 +872,15 @@ fn hotmaps(t: &Table, ctx: &mut Ctx) -> Result<Vec<Facility>, ImportError> {
     let mut facilities: Vec<Facility> = Vec::new();
     let mut seen: FxHashMap<String, u64> = FxHashMap::default();
     let (rows, kept) = each_row(t, |line, rec| {
-        let site_id = cell(rec, Some(c_id));
-        if site_id.is_empty() {
-            ctx.problem(t, line, Some(c_id), "no site id; row skipped".to_owned());
+        let Some(site_id) = ctx.required_id(t, line, rec, c_id, "site id") else {
             return false;
-        }
+        };
         let id = format!("hotmaps-{site_id}");
-        if let Some(first) = seen.get(&id) {
-            ctx.problem(
-                t,
-                line,
-                Some(c_id),
-                format!(
-                    "site id `{}` already on line {first}; row skipped",
-                    shown(&site_id)
-                ),
-            );
+        if !ctx.is_new(t, line, c_id, &seen, &site_id, "site id") {
             return false;
         }
-        let location = match position(rec, c_lat, c_lon, t.decimal_comma) {
-            Ok(p) => p,
-            Err((c, m)) => {
-                ctx.problem(t, line, Some(c), m);
-                return false;
-            }
+        let Some(location) = ctx.located(t, line, rec, c_lat, c_lon) else {
+            return false;
         };
         // Every number the row gives, read before anything is kept.
         let mut heat = Vec::new();
@@ -795,7 +917,7 @@ fn hotmaps(t: &Table, ctx: &mut Ctx) -> Result<Vec<Facility>, ImportError> {
                 }
             }
         }
-        seen.insert(id.clone(), line);
+        seen.insert(site_id.clone(), line);
         let subsector = cell(rec, Some(c_sub));
         let code = sectors.get(&subsector.to_lowercase()).copied();
         ctx.summary.sector(
@@ -916,16 +1038,9 @@ fn eprtr_co2(t: &Table, ctx: &mut Ctx) -> Result<Vec<Facility>, ImportError> {
     let mut index: FxHashMap<String, (usize, u64)> = FxHashMap::default();
     let (rows, kept) =
         each_row(t, |line, rec| {
-            let report_id = cell(rec, Some(c_id));
-            if report_id.is_empty() {
-                ctx.problem(
-                    t,
-                    line,
-                    Some(c_id),
-                    "no facility report id; row skipped".to_owned(),
-                );
+            let Some(report_id) = ctx.required_id(t, line, rec, c_id, "facility report id") else {
                 return false;
-            }
+            };
             let id = format!("eprtr-{report_id}");
             let pollutant = cell(rec, Some(c_pollutant));
             let is_co2 = {
@@ -988,29 +1103,12 @@ fn eprtr_co2(t: &Table, ctx: &mut Ctx) -> Result<Vec<Facility>, ImportError> {
                         );
                         return false;
                     }
-                    Some(s) => {
-                        f.outputs.push(s);
-                        ctx.summary
-                            .stream(format!("CO2 (E-PRTR) -> {CO2_MATERIAL}"));
-                    }
-                    None => ctx.problem(
-                        t,
-                        line,
-                        Some(c_pollutant),
-                        format!(
-                            "pollutant `{}` is not CO2: no stream derived",
-                            shown(&pollutant)
-                        ),
-                    ),
+                    stream => ctx.co2_stream(t, line, c_pollutant, &pollutant, f, stream),
                 }
                 return true;
             }
-            let location = match position(rec, c_lat, c_lon, t.decimal_comma) {
-                Ok(p) => p,
-                Err((c, m)) => {
-                    ctx.problem(t, line, Some(c), m);
-                    return false;
-                }
+            let Some(location) = ctx.located(t, line, rec, c_lat, c_lon) else {
+                return false;
             };
             let activity = cell(rec, Some(c_nace));
             let entry = nace.by_name(&activity);
@@ -1029,22 +1127,7 @@ fn eprtr_co2(t: &Table, ctx: &mut Ctx) -> Result<Vec<Facility>, ImportError> {
             f.address = cell(rec, c_city).into_owned();
             f.country = country_code(&cell(rec, c_country)).map(str::to_owned);
             f.attributes = attributes(rec, &keep);
-            match stream {
-                Some(s) => {
-                    f.outputs.push(s);
-                    ctx.summary
-                        .stream(format!("CO2 (E-PRTR) -> {CO2_MATERIAL}"));
-                }
-                None => ctx.problem(
-                    t,
-                    line,
-                    Some(c_pollutant),
-                    format!(
-                        "pollutant `{}` is not CO2: no stream derived",
-                        shown(&pollutant)
-                    ),
-                ),
-            }
+            ctx.co2_stream(t, line, c_pollutant, &pollutant, &mut f, stream);
             index.insert(id, (facilities.len(), line));
             facilities.push(f);
             true
@@ -1078,34 +1161,14 @@ fn finnish(tables: &FinnishTables, ctx: &mut Ctx) -> Result<Vec<Facility>, Impor
     let mut index: FxHashMap<String, usize> = FxHashMap::default();
     let mut seen_line: FxHashMap<String, u64> = FxHashMap::default();
     let (rows, kept) = each_row(&t, |line, rec| {
-        let key = cell(rec, Some(c_key)).into_owned();
-        if key.is_empty() {
-            ctx.problem(
-                &t,
-                line,
-                Some(c_key),
-                "no facility id; row skipped".to_owned(),
-            );
+        let Some(key) = ctx.required_id(&t, line, rec, c_key, "facility id") else {
+            return false;
+        };
+        if !ctx.is_new(&t, line, c_key, &seen_line, &key, "facility") {
             return false;
         }
-        if let Some(first) = seen_line.get(&key) {
-            ctx.problem(
-                &t,
-                line,
-                Some(c_key),
-                format!(
-                    "facility `{}` already on line {first}; row skipped",
-                    shown(&key)
-                ),
-            );
+        let Some(location) = ctx.located(&t, line, rec, c_lat, c_lon) else {
             return false;
-        }
-        let location = match position(rec, c_lat, c_lon, t.decimal_comma) {
-            Ok(p) => p,
-            Err((c, m)) => {
-                ctx.problem(&t, line, Some(c), m);
-                return false;
-            }
         };
         seen_line.insert(key.clone(), line);
         let activity = cell(rec, Some(c_activity));
@@ -1228,25 +1291,11 @@ fn finnish_releases(
             other += 1;
             return false;
         }
-        let key = cell(rec, Some(c_key));
-        let Some(&fi) = index.get(key.as_ref()) else {
-            ctx.problem(
-                t,
-                line,
-                Some(c_key),
-                format!(
-                    "facility `{}` is not in the facilities table; row skipped",
-                    shown(&key)
-                ),
-            );
+        let Some(fi) = ctx.known_facility(t, line, rec, c_key, index) else {
             return false;
         };
-        let y = match year(&cell(rec, Some(c_year))) {
-            Ok(y) => y,
-            Err(m) => {
-                ctx.problem(t, line, Some(c_year), m);
-                return false;
-            }
+        let Some(y) = ctx.reporting_year(t, line, rec, c_year) else {
+            return false;
         };
         match amount(&cell(rec, Some(c_kg)), t.decimal_comma) {
             Ok(Some(kg)) => {
@@ -1389,17 +1438,7 @@ fn finnish_waste(
     let c_ewc = t.column(&["ewc_code", "ewccode", "wastecode", "ewc"]);
     let mut by: ByYear<(WasteClass, String)> = FxHashMap::default();
     let (rows, kept) = each_row(t, |line, rec| {
-        let key = cell(rec, Some(c_key));
-        let Some(&fi) = index.get(key.as_ref()) else {
-            ctx.problem(
-                t,
-                line,
-                Some(c_key),
-                format!(
-                    "facility `{}` is not in the facilities table; row skipped",
-                    shown(&key)
-                ),
-            );
+        let Some(fi) = ctx.known_facility(t, line, rec, c_key, index) else {
             return false;
         };
         let class_text = cell(rec, Some(c_class));
@@ -1420,12 +1459,8 @@ fn finnish_waste(
             return false;
         };
         let treatment = cell(rec, Some(c_treatment)).to_ascii_uppercase();
-        let y = match year(&cell(rec, Some(c_year))) {
-            Ok(y) => y,
-            Err(m) => {
-                ctx.problem(t, line, Some(c_year), m);
-                return false;
-            }
+        let Some(y) = ctx.reporting_year(t, line, rec, c_year) else {
+            return false;
         };
         match amount(&cell(rec, Some(c_t)), t.decimal_comma) {
             Ok(Some(tonnes)) => {
