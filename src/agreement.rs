@@ -375,7 +375,7 @@ pub fn price_per_unit(candidate: &Candidate, agreement: &SupplyAgreement) -> f64
     let value = agreement.price.value;
     match agreement.price.basis {
         PriceBasis::Fixed => value,
-        PriceBasis::ShareOfCurrent => value / 100.0 * v.avoided_purchase_per_unit,
+        PriceBasis::ShareOfCurrent => value / 100.0 * v.replaced_purchase_per_unit,
         PriceBasis::SurplusShare => {
             let sender_alone = v.avoided_outlet_per_unit - v.preprocessing_cost_per_unit;
             value / 100.0 * v.private_net_per_unit() - sender_alone

@@ -1061,6 +1061,37 @@ pub struct SupplySide {
     pub mass_factor: f64,
     /// Heating value per delivered unit, MWh, when the rule counts energy.
     pub energy_mwh_per_unit: Option<f64>,
+    /// The most the receiver saves per delivered unit ([`market_cap_per_source_unit`] over
+    /// the mass factor): a traded material replacing another is worth no more to a receiver
+    /// than buying it on its market and treating it. Infinite where no market caps it.
+    pub market_cap_per_unit: f64,
+}
+
+/// The most a receiver saves per source unit of `from` replacing another material under
+/// `rule`: the highest price `from` trades at (its market range's top) plus the rule's
+/// treatment, which the receiver would pay as well after buying it on the market. `None`
+/// (no cap) for the same material as is (the receiver's price today is already the market's),
+/// for a material without a market range, and for what has no market to buy from but its
+/// neighbour: heat, steam, gases and water, which go by pipe.
+///
+/// Recovered paper replacing virgin pulp (0.8 x 850 x 0.7 = 476 EUR/t less 180 of deinking)
+/// would save a paper mill 296 EUR/t; recovered paper trades at 40 to 190 EUR/t, so no mill
+/// saves more than 190 + 180 = 370 EUR/t before deinking by taking a neighbour's instead of
+/// the market's (`docs/ECONOMICS.md`, "The market caps a traded material").
+pub fn market_cap_per_source_unit(from: &Material, rule: Option<&Rule>) -> Option<f64> {
+    use crate::catalogue::Category;
+    let rule = rule?;
+    if matches!(
+        from.state,
+        PhysicalState::Heat | PhysicalState::Steam | PhysicalState::Gas
+    ) || matches!(
+        from.category,
+        Category::Water | Category::Energy | Category::Gas
+    ) {
+        return None;
+    }
+    let [_, high] = from.market_price_range_per_unit?;
+    Some(high + rule.treatment.as_ref().map_or(0.0, |t| t.cost_per_unit))
 }
 
 impl SupplySide {
@@ -1076,6 +1107,7 @@ impl SupplySide {
             price_factor: 1.0,
             mass_factor: 1.0,
             energy_mwh_per_unit: None,
+            market_cap_per_unit: f64::INFINITY,
         }
     }
 
@@ -1134,6 +1166,8 @@ impl SupplySide {
             price_factor: 1.0 - discount_pct(rule, catalogue) / 100.0,
             mass_factor: mf,
             energy_mwh_per_unit,
+            market_cap_per_unit: market_cap_per_source_unit(from, rule)
+                .map_or(f64::INFINITY, |cap| cap / mf),
         })
     }
 }
@@ -1250,7 +1284,12 @@ pub struct PairValue {
     pub co2_avoided_kg_per_unit: f64,
     /// The terms of the net value at this distance, per delivered unit.
     pub avoided_outlet_per_unit: f64,
+    /// What the receiver saves: what it buys today for the replaced quantity, at most the
+    /// market's price for the same material ([`SupplySide::market_cap_per_unit`]).
     pub avoided_purchase_per_unit: f64,
+    /// What the receiver pays today for the quantity replaced (at the by-product discount),
+    /// before the market's cap.
+    pub replaced_purchase_per_unit: f64,
     pub fixed_cost_per_unit: f64,
     /// The sender's part of `fixed_cost_per_unit`.
     pub preprocessing_cost_per_unit: f64,
@@ -1282,7 +1321,10 @@ pub fn evaluate(
     carbon_price_per_t_co2: f64,
     distance_km: f64,
 ) -> PairValue {
-    let avoided_purchase = supply.ratio_to_units * demand.price_per_to_unit * supply.price_factor;
+    let replaced_purchase = supply.ratio_to_units * demand.price_per_to_unit * supply.price_factor;
+    // No more than the market asks for the same material (infinite where none does: the
+    // reference arithmetic is unchanged).
+    let avoided_purchase = replaced_purchase.min(supply.market_cap_per_unit);
     let fixed = supply.fixed_cost_per_unit + rates.handling_per_unit;
     let private_at_zero = (supply.avoided_outlet_per_unit + avoided_purchase) - fixed;
     let co2_at_zero_kg =
@@ -1326,6 +1368,7 @@ pub fn evaluate(
         co2_avoided_kg_per_unit: co2_avoided,
         avoided_outlet_per_unit: supply.avoided_outlet_per_unit,
         avoided_purchase_per_unit: avoided_purchase,
+        replaced_purchase_per_unit: replaced_purchase,
         fixed_cost_per_unit: supply.fixed_cost_per_unit,
         preprocessing_cost_per_unit: supply.preprocessing_cost_per_unit,
         handling_per_unit: rates.handling_per_unit,

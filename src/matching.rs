@@ -33,10 +33,28 @@ use crate::spatial::{batch, morton_key, Leaf, SphereIndex};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SearchOptions {
     /// Also report pairs up to this multiple of their break-even distance, as near misses.
-    /// 1 reports viable pairs only.
+    /// 1 reports viable pairs only; infinite reports every pair, even one that pays at no
+    /// distance (what a project or a proposal names is judged whatever it is worth).
     pub reach_factor: f64,
     /// Also report pairs that fail a specification check (with their reasons).
     pub include_failed: bool,
+}
+
+impl SearchOptions {
+    /// Every pair is reported, whatever its value ([`Self::reach_factor`] infinite).
+    pub fn every_pair(&self) -> bool {
+        self.reach_factor == f64::INFINITY
+    }
+
+    /// How far to look from a supply option that reaches `reach_km` (infinitely far for
+    /// every pair, even from an option that reaches nowhere).
+    pub fn radius_km(&self, reach_km: f64) -> f64 {
+        if self.every_pair() {
+            f64::INFINITY
+        } else {
+            reach_km * self.reach_factor
+        }
+    }
 }
 
 impl Default for SearchOptions {
@@ -895,7 +913,7 @@ impl Engine {
             return;
         }
         let reach_of = |&(si, oi): &(u32, u16)| {
-            self.supplies[si as usize].options[oi as usize].reach_km * options.reach_factor
+            options.radius_km(self.supplies[si as usize].options[oi as usize].reach_km)
         };
         let largest = batch.members.iter().map(reach_of).fold(0.0, f64::max);
         let anchor = &self.supplies[batch.members[0].0 as usize];
@@ -925,7 +943,7 @@ impl Engine {
                 continue;
             };
             let ctx = PairContext::new(self, s, supply, oi, options);
-            tree.for_each_within(&s.xyz, opt.reach_km * options.reach_factor, |leaf| {
+            tree.for_each_within(&s.xyz, options.radius_km(opt.reach_km), |leaf| {
                 self.consider(region, &ctx, opt, leaf, sink);
             });
         }
@@ -958,7 +976,7 @@ impl Engine {
                     continue;
                 }
                 // What `SphereIndex::for_each_within` lets through for this supply.
-                let radius_km = opt.reach_km * options.reach_factor;
+                let radius_km = options.radius_km(opt.reach_km);
                 if radius_km.is_nan() || radius_km <= 0.0 {
                     continue;
                 }
@@ -1017,8 +1035,9 @@ impl Engine {
             return;
         };
         let within = value.is_viable();
-        let near = value.break_even_km > 0.0
-            && distance_km <= value.break_even_km * ctx.options.reach_factor;
+        let near = ctx.options.every_pair()
+            || (value.break_even_km > 0.0
+                && distance_km <= value.break_even_km * ctx.options.reach_factor);
         if !within && !near {
             return;
         }
@@ -1316,6 +1335,26 @@ impl Engine {
                 },
                 fix_step: None,
             });
+        }
+        if value.avoided_purchase_per_unit < value.replaced_purchase_per_unit {
+            // Public figures only: what the receiver pays today may be confidential.
+            if let (Some([_, high]), Some(cap)) = (
+                from.market_price_range_per_unit,
+                crate::economics::market_cap_per_source_unit(from, rule),
+            ) {
+                checks.push(Check {
+                    level: Level::Note,
+                    aspect: "market",
+                    message: format!(
+                        "{} trades at up to {high} per {}: bought on its market{} it would cost the receiver {cap} per {}, so that is the most it saves, whatever what it replaces costs",
+                        from.display_name(),
+                        from.unit,
+                        if cap > high { " and treated" } else { "" },
+                        from.unit,
+                    ),
+                    fix_step: None,
+                });
+            }
         }
         let level = checks::worst(&checks);
         let landfill_t_per_source_unit = landfill_t_per_unit(&outlet, &basis);

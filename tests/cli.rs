@@ -440,8 +440,8 @@ fn the_samples_transfer_station_pools_the_joineries_and_an_expensive_one_does_no
     assert_eq!(hubs.len(), 1, "{hubs:?}");
     let h = &hubs[0];
     assert_eq!(h["id"], "H1");
-    // Nine workshops, each below the CHP's 1 500 t lot, fill it together.
-    assert_eq!(h["senders"].as_array().expect("senders").len(), 9);
+    // Fifteen workshops, each below the CHP's 1 500 t lot, fill it together.
+    assert_eq!(h["senders"].as_array().expect("senders").len(), 15);
     assert!(h["earns_per_yr"].as_f64().expect("earns") > 0.0);
     let via: Vec<&serde_json::Value> = v["exchanges"]
         .as_array()

@@ -560,3 +560,79 @@ fn example_6_a_secondary_material_already_bought() {
     let c = candidate(&example_6(Some(SupplyOrigin::Virgin)));
     close(c.value.co2_avoided_kg_per_unit, 103.497, 1e-9);
 }
+
+/// Example 7: recovered paper, sold to a collector at 40 EUR/t today, in place of a paper
+/// mill's virgin pulp 20 km away (13 km as the crow flies, detour 1.3).
+fn example_7(market: Option<[f64; 2]>) -> Region {
+    let mut rcp = material("ex_rcp", Category::Paper, PhysicalState::Solid, Unit::Tonne);
+    rcp.bulk_density_t_per_m3 = Some(0.5);
+    rcp.processing_cost_per_unit = Some(3.0);
+    rcp.secondary = true;
+    rcp.market_price_range_per_unit = market;
+    let mut pulp = material(
+        "ex_pulp",
+        Category::Paper,
+        PhysicalState::Solid,
+        Unit::Tonne,
+    );
+    pulp.bulk_density_t_per_m3 = Some(0.6);
+    let mut r = rule(
+        "ex_rcp>ex_pulp",
+        "ex_rcp",
+        "ex_pulp",
+        MatchKind::Indirect,
+        0.8,
+    );
+    r.discount_pct = Some(30.0);
+    r.treatment = Some(symbiomap::catalogue::Treatment {
+        name: "pulping and deinking".into(),
+        cost_per_unit: 180.0,
+        co2_kg_per_unit: 0.0,
+        extra: Extra::new(),
+    });
+    let mut store = facility("store", 0.0);
+    store.outputs.push(stream(
+        "cardboard",
+        "ex_rcp",
+        8_500.0,
+        Unit::Tonne,
+        Outlet::sold(40.0),
+    ));
+    let mut mill = facility("mill", 20.0 / 1.3);
+    mill.needs
+        .push(need("pulp", "ex_pulp", 45_000.0, Unit::Tonne, 850.0));
+    region_with(vec![rcp, pulp], vec![r], store, mill)
+}
+
+#[test]
+fn example_7_the_market_caps_a_traded_material() {
+    // Without a market for the recovered paper: the virgin pulp it replaces, in full.
+    let open = candidate(&example_7(None)).value;
+    close(open.replaced_purchase_per_unit, 476.0, 1e-9);
+    close(open.avoided_purchase_per_unit, 476.0, 1e-9);
+    close(open.value_at_zero_per_unit, 250.4, 1e-9);
+    close(open.break_even_km, 2_086.666_667, 1e-6);
+    close(open.net_value_per_unit, 248.0, 1e-9);
+    // Recovered paper trades at 40-190 EUR/t: the mill saves at most 190 + 180 of deinking.
+    let c = candidate(&example_7(Some([40.0, 190.0])));
+    let v = c.value;
+    close(v.replaced_purchase_per_unit, 476.0, 1e-9);
+    close(v.avoided_purchase_per_unit, 370.0, 1e-9);
+    close(v.value_at_zero_per_unit, 144.4, 1e-9);
+    close(v.break_even_km, 1_203.333_333, 1e-6);
+    close(v.net_value_per_unit, 142.0, 1e-9);
+    // The explanation says so.
+    assert!(
+        c.checks
+            .iter()
+            .any(|x| x.message.contains("trades at up to 190")),
+        "{:?}",
+        c.checks
+    );
+    // The same material as is is not capped: the receiver's price is already the market's.
+    let mut same = example_7(Some([40.0, 190.0]));
+    same.catalogue.rules.clear();
+    same.facilities[1].needs[0] = need("rcp_in", "ex_rcp", 45_000.0, Unit::Tonne, 400.0);
+    let v = candidate(&same).value;
+    close(v.avoided_purchase_per_unit, 400.0, 1e-9);
+}

@@ -307,7 +307,7 @@ fn snapshot_app(path: Option<PathBuf>) -> Harness<'static, SymbiomapApp> {
 #[test]
 fn snapshot_of_the_sample_region() {
     let mut harness = snapshot_app(None);
-    assert_eq!(harness.state().ws.doc.region.facilities.len(), 51);
+    assert_eq!(harness.state().ws.doc.region.facilities.len(), 57);
     harness.snapshot("sample_region");
 }
 
@@ -1734,9 +1734,10 @@ fn until_sized(harness: &mut Harness<'static, SymbiomapApp>, c: &symbiomap::matc
 #[test]
 fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
     let (_dir, mut harness) = sample_app();
-    let farm = facility_named(&harness, "Meadow Vegetables");
+    // The cement works' kiln dust flows all year; the farms lime their fields in seven months.
+    let works = facility_named(&harness, "Valley Cement Works");
     harness.state_mut().push(Command::SelectStream {
-        facility: farm,
+        facility: works,
         stream: 0,
     });
     harness.run_steps(3);
@@ -1756,7 +1757,7 @@ fn a_seasonal_streams_candidate_shows_its_store_not_a_remark() {
                     .iter()
                     .any(|k| k.aspect == "months" && k.level == symbiomap::checks::Level::Note)
         })
-        .expect("a viable partner whose months differ from the peel's");
+        .expect("a viable partner whose months differ from the dust's");
     harness.state_mut().push(Command::SelectCandidate(Some(i)));
     harness.run_steps(3);
     // Sized on a worker: the frames go on meanwhile.

@@ -303,6 +303,12 @@ JOINERIES = [
     ("SV49", "Flanders Window Frames", 51.0870, 3.7320, 700),
     ("SV50", "Lievekaai Furniture", 51.0790, 3.7050, 520),
     ("SV51", "Ghent Packaging Crates", 51.0980, 3.6920, 880),
+    ("SV52", "Drongen Door Makers", 51.0760, 3.6720, 960),
+    ("SV53", "Wondelgem Pallet Works", 51.0980, 3.7200, 740),
+    ("SV54", "Mariakerke Timber Stairs", 51.0850, 3.6900, 680),
+    ("SV55", "Port Crate Builders", 51.1090, 3.7250, 610),
+    ("SV56", "Evergem Exhibition Stands", 51.1030, 3.6950, 550),
+    ("SV57", "Ghent Garden Sheds", 51.0810, 3.7180, 480),
 ]
 for fid, name, lat, lon, tonnes in JOINERIES:
     OUTLETS[fid + "-wood"] = ("incineration", 60, None, "the municipal incinerator, by skip")
@@ -349,9 +355,9 @@ PROJECTS = [
 region = {
   "format_version": 3,
   "name": "Scheldt Valley industrial cluster (fictional)",
-  "description": ("A fictional but realistic cluster of 51 sites along the Ghent-Terneuzen canal: a power station, "
+  "description": ("A fictional but realistic cluster of 57 sites along the Ghent-Terneuzen canal: a power station, "
                   "a steelworks, cement and plasterboard, chemicals, food and drink, wood, paper, glass, plastics, "
-                  "waste management and nine small wood workshops. Quantities and prices are illustrative. Every material category and all three kinds "
+                  "waste management and fifteen small wood workshops. Quantities and prices are illustrative. Every material category and all three kinds "
                   "of match (direct, indirect, cascaded) occur; several streams need preprocessing or storage to fit "
                   "their receivers."),
   "currency": "EUR",
