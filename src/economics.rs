@@ -1079,19 +1079,25 @@ pub struct SupplySide {
 /// saves more than 190 + 180 = 370 EUR/t before deinking by taking a neighbour's instead of
 /// the market's (`docs/ECONOMICS.md`, "The market caps a traded material").
 pub fn market_cap_per_source_unit(from: &Material, rule: Option<&Rule>) -> Option<f64> {
-    use crate::catalogue::Category;
     let rule = rule?;
-    if matches!(
-        from.state,
-        PhysicalState::Heat | PhysicalState::Steam | PhysicalState::Gas
-    ) || matches!(
-        from.category,
-        Category::Water | Category::Energy | Category::Gas
-    ) {
+    if !has_a_market(from) {
         return None;
     }
     let [_, high] = from.market_price_range_per_unit?;
     Some(high + rule.treatment.as_ref().map_or(0.0, |t| t.cost_per_unit))
+}
+
+/// Whether a material is bought and sold beyond its neighbours: not heat, steam, gases or
+/// water, which go by pipe to whoever is near.
+pub fn has_a_market(m: &Material) -> bool {
+    use crate::catalogue::Category;
+    !(matches!(
+        m.state,
+        PhysicalState::Heat | PhysicalState::Steam | PhysicalState::Gas
+    ) || matches!(
+        m.category,
+        Category::Water | Category::Energy | Category::Gas
+    ))
 }
 
 impl SupplySide {

@@ -340,6 +340,10 @@ pub struct Engine {
     /// Per facility: index of its first supply (supplies are in facility order).
     first_supply: Vec<u32>,
     pub issues: Vec<Issue>,
+    /// What each facility pays today per unit of a material it buys (its cheapest need of that
+    /// material): (facility, material index) -> price. A receiver that buys a traded material
+    /// saves no more by taking a neighbour's than it pays for it ([`Engine::own_capped`]).
+    own_purchase: rustc_hash::FxHashMap<(u32, u32), f64>,
 }
 
 impl Engine {
@@ -425,6 +429,16 @@ impl Engine {
                 });
             }
         }
+        let mut own_purchase: rustc_hash::FxHashMap<(u32, u32), f64> =
+            rustc_hash::FxHashMap::default();
+        for d in &demands {
+            if let (Some(m), Some(side)) = (d.material, d.side.as_ref()) {
+                let price = own_purchase
+                    .entry((d.facility, m))
+                    .or_insert(side.price_per_to_unit);
+                *price = price.min(side.price_per_to_unit);
+            }
+        }
         let trees = per_material
             .into_par_iter()
             .map(|leaves| (!leaves.is_empty()).then(|| SphereIndex::from_leaves(leaves)))
@@ -450,6 +464,7 @@ impl Engine {
             access,
             first_supply,
             issues,
+            own_purchase,
         };
         engine.share_default_modes(region);
         let flat: Vec<(u32, u32)> = region
@@ -1023,10 +1038,12 @@ impl Engine {
         let pair = full
             .filter(|_| opt.needs_flow)
             .map(|d| self.pair_flow(region, s, opt, d, &demand_side));
+        let side = self.own_capped(&opt.side, s, opt, leaf.facility);
         let Some((value, fresh)) = self.best_mode(
             s.facility,
             leaf.facility,
             opt,
+            &side,
             &demand_side,
             ctx.carbon,
             distance_km,
@@ -1157,11 +1174,50 @@ impl Engine {
     /// deliver it fresh, if any does.
     #[inline]
     #[allow(clippy::too_many_arguments)]
+    /// `side` of supply `s` under option `opt` as receiver `to_facility` values it: a receiver
+    /// that buys the stream's own material today saves, by taking it as another material, no
+    /// more than it pays for it plus the rule's treatment (as
+    /// [`crate::economics::market_cap_per_source_unit`] caps it by the market's top).
+    fn own_capped<'a>(
+        &self,
+        side: &'a SupplySide,
+        s: &Supply,
+        opt: &SupplyOption,
+        to_facility: u32,
+    ) -> std::borrow::Cow<'a, SupplySide> {
+        use std::borrow::Cow;
+        let (Some(r), Some(m)) = (opt.rule, s.material) else {
+            return Cow::Borrowed(side);
+        };
+        if self.own_purchase.is_empty() || side.mass_factor <= 0.0 {
+            return Cow::Borrowed(side);
+        }
+        let Some(&price) = self.own_purchase.get(&(to_facility, m)) else {
+            return Cow::Borrowed(side);
+        };
+        let rule = &self.catalogue.rules[r as usize];
+        let from = &self.catalogue.materials[m as usize];
+        if !crate::economics::has_a_market(from) {
+            return Cow::Borrowed(side);
+        }
+        let treatment = rule.treatment.as_ref().map_or(0.0, |t| t.cost_per_unit);
+        let cap = (price + treatment) / side.mass_factor;
+        if cap >= side.market_cap_per_unit {
+            return Cow::Borrowed(side);
+        }
+        Cow::Owned(SupplySide {
+            market_cap_per_unit: cap,
+            ..side.clone()
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn best_mode(
         &self,
         from_facility: u32,
         to_facility: u32,
         opt: &SupplyOption,
+        side: &SupplySide,
         demand_side: &DemandSide,
         carbon: f64,
         distance_km: f64,
@@ -1177,7 +1233,7 @@ impl Engine {
                 None => *rates,
             };
             let fresh = pair.and_then(|p| p.freshness(&rates, distance_km));
-            let v = evaluate(&opt.side, demand_side, &rates, carbon, distance_km);
+            let v = evaluate(side, demand_side, &rates, carbon, distance_km);
             let better = match &best {
                 None => true,
                 Some((b, bf)) => {
@@ -1250,6 +1306,7 @@ impl Engine {
         let pair = self.pair_flow(region, s, opt, d, demand_side);
 
         let from = &self.catalogue.materials[s.material? as usize];
+        let side = self.own_capped(&opt.side, s, opt, d.facility);
         let fixed_mode = stream.mode.or(region.settings.default_mode);
         let all_in = from.transport_cost_per_unit_km.is_some();
         let chosen: Vec<ModeKey> = self.modes(opt).iter().map(|r| r.mode).collect();
@@ -1270,7 +1327,7 @@ impl Engine {
                 ),
                 Some(rates) => mode_access(mode, from_f, to_f).map(|()| {
                     evaluate(
-                        &opt.side,
+                        &side,
                         demand_side,
                         &rates.at_flow(pair.flow_per_yr),
                         carbon,
@@ -1284,6 +1341,7 @@ impl Engine {
             s.facility,
             d.facility,
             opt,
+            &side,
             demand_side,
             carbon,
             hit.distance_km,
@@ -1336,7 +1394,26 @@ impl Engine {
                 fix_step: None,
             });
         }
-        if value.avoided_purchase_per_unit < value.replaced_purchase_per_unit {
+        if value.avoided_purchase_per_unit < value.replaced_purchase_per_unit
+            && side.market_cap_per_unit < opt.side.market_cap_per_unit
+        {
+            // No figure: what the receiver pays may be confidential.
+            checks.push(Check {
+                level: Level::Note,
+                aspect: "market",
+                message: format!(
+                    "the receiver buys {} today: taking it as {} saves no more than that purchase{}",
+                    from.display_name(),
+                    self.catalogue.materials[opt.to_material as usize].display_name(),
+                    if rule.is_some_and(|r| r.treatment.is_some()) {
+                        " and the treatment"
+                    } else {
+                        ""
+                    },
+                ),
+                fix_step: None,
+            });
+        } else if value.avoided_purchase_per_unit < value.replaced_purchase_per_unit {
             // Public figures only: what the receiver pays today may be confidential.
             if let (Some([_, high]), Some(cap)) = (
                 from.market_price_range_per_unit,
@@ -1409,10 +1486,12 @@ impl Engine {
         let demand_side = d.side.as_ref()?;
         let carbon = self.settings.carbon_price_per_t_co2;
         let pair = self.pair_flow(region, s, opt, d, demand_side);
+        let side = self.own_capped(&opt.side, s, opt, d.facility);
         let (value, _) = self.best_mode(
             s.facility,
             d.facility,
             opt,
+            &side,
             demand_side,
             carbon,
             hit.distance_km,
@@ -1440,13 +1519,7 @@ impl Engine {
         let (variable, fixed_cost_per_yr) = match pipe_rates {
             Some(r) if pair.flow_per_yr > 0.0 => {
                 let without_line = ModeRates { pipe: None, ..*r };
-                let v = evaluate(
-                    &opt.side,
-                    demand_side,
-                    &without_line,
-                    carbon,
-                    hit.distance_km,
-                );
+                let v = evaluate(&side, demand_side, &without_line, carbon, hit.distance_km);
                 let fixed_per_unit = (v.net_value_per_unit - value.net_value_per_unit).max(0.0);
                 (
                     value.net_value_per_unit + fixed_per_unit,
@@ -1608,7 +1681,10 @@ impl Engine {
                                 access_ok(self.mode_requires[r.mode.index()], hub.access, to_site)
                                     .is_ok()
                             })
-                            .map(|r| evaluate(onward_side, demand_side, r, carbon, d2))
+                            .map(|r| {
+                                let side = self.own_capped(onward_side, s, opt, leaf.facility);
+                                evaluate(&side, demand_side, r, carbon, d2)
+                            })
                             .max_by(|a, b| a.net_value_per_unit.total_cmp(&b.net_value_per_unit));
                         let Some(best) = best else { return };
                         let first_cost = first_private + carbon * first_co2 / 1000.0;
@@ -1781,6 +1857,7 @@ impl Engine {
             d.quantity_per_yr,
             opt.max_share_pct,
         );
+        let side = self.own_capped(&side, s, opt, d.facility);
         Some(evaluate(
             &side,
             demand_side,

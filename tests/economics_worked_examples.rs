@@ -629,6 +629,37 @@ fn example_7_the_market_caps_a_traded_material() {
         "{:?}",
         c.checks
     );
+    // A mill that also buys recovered paper, at 125 EUR/t, saves no more than that.
+    let mut buys = example_7(Some([40.0, 190.0]));
+    buys.facilities[1]
+        .needs
+        .push(need("rcp_in", "ex_rcp", 100_000.0, Unit::Tonne, 125.0));
+    let engine = Engine::new(&buys).expect("engine");
+    let options = SearchOptions {
+        reach_factor: 100.0,
+        include_failed: true,
+    };
+    let hits: Vec<PairHit> = engine.search(&buys, &options);
+    let c = hits
+        .iter()
+        .filter_map(|h| engine.explain(&buys, h))
+        .find(|c| c.rule.is_some())
+        .expect("the pulp pair");
+    let v = c.value;
+    close(v.avoided_purchase_per_unit, 305.0, 1e-9);
+    close(v.value_at_zero_per_unit, 79.4, 1e-9);
+    close(v.break_even_km, 661.666_667, 1e-6);
+    close(v.net_value_per_unit, 77.0, 1e-9);
+    assert!(
+        c.checks
+            .iter()
+            .any(|x| x.aspect == "market" && x.message.contains("the receiver buys")),
+        "{:?}",
+        c.checks
+    );
+    // The search finds it with the same value as the explanation.
+    let hit = hits.iter().find(|h| h.option == c.hit.option).expect("hit");
+    close(hit.net_value_per_unit, 77.0, 1e-9);
     // The same material as is is not capped: the receiver's price is already the market's.
     let mut same = example_7(Some([40.0, 190.0]));
     same.catalogue.rules.clear();
