@@ -74,6 +74,8 @@ impl SymbiomapApp {
             _ => None,
         };
         // The wheel zooms, as in every GIS; dragging pans.
+        // Ids of the hub sites the plan drawn opens (they outlive the map's plugins).
+        let mut open_hubs: Vec<String> = Vec::new();
         let mut map = Map::new(tiles, &mut self.map_memory, start).zoom_with_ctrl(false);
         if !online {
             map = map.with_plugin(basemap_layer);
@@ -106,6 +108,13 @@ impl SymbiomapApp {
             || (self.ws.workshop && self.ws.walk.list == crate::ui::command::WalkList::Plan)
         {
             if let Some(solved) = &self.ws.plan.solved {
+                open_hubs = solved
+                    .outcome
+                    .report
+                    .hubs
+                    .iter()
+                    .filter_map(|u| solved.outcome.hubs.get(u.hub).map(|h| h.id.clone()))
+                    .collect();
                 map = map.with_plugin(crate::ui::map::plan::PlanLayer {
                     region: &self.ws.doc.region,
                     report: &solved.outcome.report,
@@ -155,6 +164,7 @@ impl SymbiomapApp {
                     .moving_hub
                     .map(|(i, p)| (i, mapmod::mercator(p.lat_deg, p.lon_deg))),
                 selected: self.ws.selected_hub,
+                open: &open_hubs,
                 scale: self.scale,
                 events: &mut hub_events,
             });

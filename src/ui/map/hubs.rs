@@ -23,6 +23,8 @@ pub struct HubSitesLayer<'a> {
     /// A site being dragged, and where it is now (normalised Mercator).
     pub moving: Option<(usize, [f64; 2])>,
     pub selected: Option<usize>,
+    /// Ids of the sites the plan drawn on the map opens: filled, as the plan draws them.
+    pub open: &'a [String],
     pub scale: Scale,
     pub events: &'a mut HubEvents,
 }
@@ -62,7 +64,11 @@ impl Plugin for HubSitesLayer<'_> {
                 }
             }
             let emphasis = self.selected == Some(i) || hovered.is_some_and(|(h, _)| h == i);
+            let open = self.open.contains(&site.id);
             painter.rect_filled(rect.expand(2.0), 3.0, Color32::from_white_alpha(230));
+            if open {
+                painter.rect_filled(rect, 2.0, HUB_COLOUR);
+            }
             painter.rect_stroke(
                 rect,
                 2.0,
@@ -74,7 +80,7 @@ impl Plugin for HubSitesLayer<'_> {
                 egui::Align2::CENTER_CENTER,
                 "H",
                 egui::FontId::proportional(r * 1.3),
-                HUB_COLOUR,
+                if open { Color32::WHITE } else { HUB_COLOUR },
             );
             let label = painter.layout_no_wrap(
                 site.name.clone(),

@@ -109,6 +109,10 @@ impl Plugin for PlanLayer<'_> {
                 egui::FontId::proportional(r * 1.4),
                 Color32::WHITE,
             );
+            // A candidate site of the region's own has its name drawn by the hubs layer.
+            if self.region.hubs.iter().any(|site| site.id == h.id) {
+                continue;
+            }
             let label = painter.layout_no_wrap(
                 h.name.clone(),
                 egui::FontId::proportional(self.scale.label),
