@@ -67,6 +67,9 @@ impl Plugin for PipelineLayer<'_> {
 /// after the layers).
 pub fn labels(ui: &egui::Ui, t: &ScreenTransform, region: &Region, scale: Scale) {
     let painter = ui.painter().with_clip_rect(t.clip);
+    // Two projects whose lines cross or share an end would put their names on each other:
+    // a name moves along its line until it is clear of those already placed.
+    let mut placed: Vec<egui::Rect> = Vec::new();
     for project in &region.projects {
         let end = |role: Role| {
             project
@@ -96,10 +99,17 @@ pub fn labels(ui: &egui::Ui, t: &ScreenTransform, region: &Region, scale: Scale)
             }
             short
         };
-        let mid = a + (b - a) * 0.5;
-        let rect = Align2::CENTER_CENTER
-            .anchor_size(mid, galley.size())
-            .expand(3.0);
+        let rect_at = |f: f32| {
+            Align2::CENTER_CENTER
+                .anchor_size(a + (b - a) * f, galley.size())
+                .expand(3.0)
+        };
+        let rect = [0.5, 0.35, 0.65, 0.25, 0.75]
+            .into_iter()
+            .map(rect_at)
+            .find(|r| !placed.iter().any(|p| p.intersects(*r)))
+            .unwrap_or_else(|| rect_at(0.5));
+        placed.push(rect);
         painter.rect_filled(rect, 4.0, colour);
         painter.galley(rect.min + egui::vec2(3.0, 3.0), galley, Color32::WHITE);
     }
