@@ -557,7 +557,8 @@ fn run_match(args: &MatchArgs) -> Result<()> {
             let mut streamed = None;
             let mut rows = 0;
             crate::io::atomic::write_atomic_with(path, |w| {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
+                // Small: the rows come in large buffers, written through.
+                let mut out = std::io::BufWriter::with_capacity(64 << 10, w);
                 out.write_all(&crate::io::candidates_csv::header_bytes()?)?;
                 let mut failed = None;
                 let s = allocate_streamed(

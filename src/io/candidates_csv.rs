@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use crate::io::fixed::push_fixed;
+use crate::io::fixed::push_fixed_bytes;
 use crate::matching::{Candidate, Engine, PlanCandidate};
 use crate::model::Region;
 
@@ -58,8 +58,15 @@ pub fn header_bytes() -> std::io::Result<Vec<u8>> {
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
+/// Candidates per slice a worker formats.
+const SLICE: usize = 1024;
+/// Slices formatted at once: their buffers are kept and reused, so that memory stays bounded
+/// and the pages are not asked of the system again for every slice.
+const WAVE: usize = 32;
+
 /// One row per candidate, explained and formatted a slice at a time in parallel (memory stays
-/// bounded), written in order. Returns the rows written.
+/// bounded), written in order. Returns the rows written. Large buffers are written through:
+/// `out` need not buffer them again.
 pub fn write_rows(
     out: &mut dyn std::io::Write,
     engine: &Engine,
@@ -68,53 +75,83 @@ pub fn write_rows(
     include_confidential: bool,
 ) -> std::io::Result<usize> {
     use rayon::prelude::*;
-    let formatted: Vec<std::io::Result<(usize, Vec<u8>)>> = candidates
-        .par_chunks(1024)
-        .map(|slice| {
-            let mut rows = 0;
-            let mut csv_out = csv::Writer::from_writer(Vec::with_capacity(slice.len() * 256));
-            let mut number = String::new();
-            for c in slice.iter().filter_map(|c| engine.explain(region, &c.hit)) {
-                rows += 1;
-                write_row(&mut csv_out, &mut number, region, &c, include_confidential)?;
-            }
-            let bytes = csv_out
-                .into_inner()
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            Ok((rows, bytes))
-        })
-        .collect();
+    let mut buffers: Vec<(Vec<u8>, String)> = (0..WAVE).map(|_| Default::default()).collect();
     let mut rows = 0;
-    for slice in formatted {
-        let (n, bytes) = slice?;
-        out.write_all(&bytes)?;
-        rows += n;
+    for wave in candidates.chunks(SLICE * WAVE) {
+        let counts: Vec<usize> = buffers
+            .par_iter_mut()
+            .zip(wave.par_chunks(SLICE))
+            .map(|((buf, scratch), slice)| {
+                buf.clear();
+                let mut n = 0;
+                for c in slice.iter().filter_map(|c| engine.explain(region, &c.hit)) {
+                    n += 1;
+                    write_row(buf, scratch, region, &c, include_confidential);
+                }
+                n
+            })
+            .collect();
+        for ((buf, _), n) in buffers.iter().zip(counts) {
+            out.write_all(buf)?;
+            rows += n;
+        }
     }
     Ok(rows)
 }
 
-/// One candidate's row (numbers to fixed decimals by [`push_fixed`], as `format!` writes them).
+/// Appends a text cell as the csv crate writes it: quoted (quotes doubled) when it holds the
+/// delimiter, a quote or a line end.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if bytes
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push(b'"');
+        for &b in bytes {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// One candidate's row (numbers to fixed decimals by [`push_fixed_bytes`], as `format!`
+/// writes them; text quoted as the csv crate quotes it).
 fn write_row(
-    out: &mut csv::Writer<Vec<u8>>,
-    number: &mut String,
+    out: &mut Vec<u8>,
+    scratch: &mut String,
     region: &Region,
     c: &Candidate,
     include_confidential: bool,
-) -> csv::Result<()> {
+) {
     let from = &region.facilities[c.from_facility];
     let to = &region.facilities[c.to_facility];
     let stream = &from.outputs[c.stream];
     let need = &to.needs[c.need];
     let withheld =
         crate::disclosure::withheld(region, c.from_facility, c.to_facility, include_confidential);
-    // A number; an empty cell where a confidential party's money would be.
-    let mut num = |out: &mut csv::Writer<Vec<u8>>, v: f64, decimals: usize, is_money: bool| {
-        if is_money && withheld {
-            return out.write_field("");
+    let mut first = true;
+    let mut sep = |out: &mut Vec<u8>| {
+        if !first {
+            out.push(b',');
         }
-        number.clear();
-        push_fixed(number, v, decimals);
-        out.write_field(number.as_bytes())
+        first = false;
+    };
+    // A number; an empty cell where a confidential party's money would be.
+    let num = |out: &mut Vec<u8>,
+               sep: &mut dyn FnMut(&mut Vec<u8>),
+               v: f64,
+               decimals: usize,
+               is_money: bool| {
+        sep(out);
+        if !(is_money && withheld) {
+            push_fixed_bytes(out, v, decimals);
+        }
     };
     for text in [
         from.id.as_str(),
@@ -128,42 +165,57 @@ fn write_row(
         c.value.mode.label(),
         if c.viable { "yes" } else { "no" },
     ] {
-        out.write_field(text)?;
+        sep(out);
+        push_text(out, text);
     }
-    num(out, c.value.distance_km, 3, false)?;
-    num(out, c.value.break_even_km, 3, true)?;
-    num(out, c.value.net_value_per_unit, 4, true)?;
-    out.write_field(stream.unit.symbol())?;
-    num(out, c.annual.exchanged_per_yr, 3, false)?;
-    num(out, c.annual.value_per_yr, 2, true)?;
-    num(out, c.annual.co2_avoided_t_per_yr, 3, false)?;
-    num(out, c.annual.landfill_diverted_t_per_yr, 3, false)?;
-    out.write_field(c.outlet.kind.key())?;
-    num(out, c.outlet.net_cost_per_unit, 4, true)?;
-    out.write_field(match c.demand.origin {
-        crate::model::SupplyOrigin::Virgin => "virgin",
-        crate::model::SupplyOrigin::Secondary => "secondary",
-    })?;
-    num(out, c.price_factor, 3, false)?;
+    num(out, &mut sep, c.value.distance_km, 3, false);
+    num(out, &mut sep, c.value.break_even_km, 3, true);
+    num(out, &mut sep, c.value.net_value_per_unit, 4, true);
+    sep(out);
+    push_text(out, stream.unit.symbol());
+    num(out, &mut sep, c.annual.exchanged_per_yr, 3, false);
+    num(out, &mut sep, c.annual.value_per_yr, 2, true);
+    num(out, &mut sep, c.annual.co2_avoided_t_per_yr, 3, false);
+    num(out, &mut sep, c.annual.landfill_diverted_t_per_yr, 3, false);
+    sep(out);
+    push_text(out, c.outlet.kind.key());
+    num(out, &mut sep, c.outlet.net_cost_per_unit, 4, true);
+    sep(out);
+    push_text(
+        out,
+        match c.demand.origin {
+            crate::model::SupplyOrigin::Virgin => "virgin",
+            crate::model::SupplyOrigin::Secondary => "secondary",
+        },
+    );
+    num(out, &mut sep, c.price_factor, 3, false);
     match c.energy_mwh_per_unit {
-        Some(e) => num(out, e, 4, false)?,
-        None => out.write_field("")?,
+        Some(e) => num(out, &mut sep, e, 4, false),
+        None => sep(out),
     }
-    num(out, c.gains.transfer_price_per_unit, 4, true)?;
-    num(out, c.gains.price_low_per_unit, 4, true)?;
-    num(out, c.gains.price_high_per_unit, 4, true)?;
-    num(out, c.gains.sender_per_yr, 2, true)?;
-    num(out, c.gains.receiver_per_yr, 2, true)?;
-    let reasons = c
+    num(out, &mut sep, c.gains.transfer_price_per_unit, 4, true);
+    num(out, &mut sep, c.gains.price_low_per_unit, 4, true);
+    num(out, &mut sep, c.gains.price_high_per_unit, 4, true);
+    num(out, &mut sep, c.gains.sender_per_yr, 2, true);
+    num(out, &mut sep, c.gains.receiver_per_yr, 2, true);
+    scratch.clear();
+    for x in c
         .checks
         .iter()
         .filter(|x| x.level != crate::checks::Level::Pass)
-        .map(|x| format!("{}: {}", x.level.label(), x.message))
-        .collect::<Vec<_>>()
-        .join(" | ");
-    out.write_field(reasons)?;
-    out.write_field(if withheld { "yes" } else { "no" })?;
-    out.write_record(None::<&[u8]>)
+    {
+        if !scratch.is_empty() {
+            scratch.push_str(" | ");
+        }
+        scratch.push_str(x.level.label());
+        scratch.push_str(": ");
+        scratch.push_str(&x.message);
+    }
+    sep(out);
+    push_text(out, scratch);
+    sep(out);
+    out.extend_from_slice(if withheld { b"yes" } else { b"no" });
+    out.push(b'\n');
 }
 
 /// Writes `candidates` to `path` as one file (atomically): the header, then a row each.
@@ -177,7 +229,8 @@ pub fn write_file(
 ) -> std::io::Result<usize> {
     let mut rows = 0;
     crate::io::atomic::write_atomic_with(path, |w| {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, w);
+        // Small: the rows come in large buffers, written through.
+        let mut out = std::io::BufWriter::with_capacity(64 << 10, w);
         out.write_all(&header_bytes()?)?;
         rows = write_rows(&mut out, engine, region, candidates, include_confidential)?;
         out.flush()
