@@ -3,8 +3,7 @@
 //! swapped in when ready; the UI never waits.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::buffer::Simulation;
 use crate::matching::Engine;
@@ -12,6 +11,7 @@ use crate::model::Region;
 use crate::plan::Withheld;
 use crate::resilience::{what_if, Side, Stop, WhatIf};
 
+use super::job::{Job, Polled};
 use super::plan::{PlanKey, Solved};
 use crate::ui::command::LensCommand;
 use crate::ui::map::whatif::LensDrawing;
@@ -51,13 +51,6 @@ pub struct Scenario {
     pub seconds: f64,
 }
 
-struct Running {
-    key: LensKey,
-    rx: Receiver<Result<Scenario, String>>,
-    started_s: f64,
-    progress: Arc<Mutex<String>>,
-}
-
 /// The lens's state, kept by the app.
 pub struct LensState {
     pub open: bool,
@@ -67,7 +60,7 @@ pub struct LensState {
     pub weeks: Option<u32>,
     /// The latest answer (perhaps of an earlier choice while the next one is worked out).
     pub scenario: Option<Arc<Scenario>>,
-    running: Option<Running>,
+    running: Option<Job<LensKey, Scenario>>,
     pub error: Option<String>,
 }
 
@@ -157,13 +150,12 @@ impl LensState {
 
     /// Seconds the running what-if has taken, at `now_s`.
     pub fn running_for_s(&self, now_s: f64) -> Option<f64> {
-        self.running.as_ref().map(|r| now_s - r.started_s)
+        self.running.as_ref().map(|r| r.running_for_s(now_s))
     }
 
     /// What the running what-if last reported.
     pub fn progress(&self) -> Option<String> {
-        let r = self.running.as_ref()?;
-        r.progress.lock().ok().map(|p| p.clone())
+        self.running.as_ref()?.progress()
     }
 
     /// Starts working out `key` on `solved` (the plan of `key.plan`) unless it is running or
@@ -186,30 +178,17 @@ impl LensState {
         let region = region.clone();
         let solved = Arc::clone(solved);
         let key_for_worker = key.clone();
-        let (tx, rx) = mpsc::channel();
-        let progress = Arc::new(Mutex::new(String::from("stopping the plants")));
-        let report = Arc::clone(&progress);
-        let spawned = std::thread::Builder::new()
-            .name("whatif".into())
-            .spawn(move || {
-                let result = work_out(&region, solved, key_for_worker, &mut |line| {
-                    if let Ok(mut p) = report.lock() {
-                        line.clone_into(&mut p);
-                    }
-                });
-                let _ = tx.send(result);
-                done();
-            });
-        match spawned {
-            Ok(_) => {
-                self.running = Some(Running {
-                    key: key.clone(),
-                    rx,
-                    started_s: now_s,
-                    progress,
-                });
-            }
-            Err(e) => self.error = Some(format!("no thread for the what-if: {e}")),
+        let job = Job::spawn(
+            "what-if",
+            key.clone(),
+            now_s,
+            "stopping the plants",
+            move |progress| work_out(&region, solved, key_for_worker, progress),
+            done,
+        );
+        match job {
+            Ok(job) => self.running = Some(job),
+            Err(e) => self.error = Some(e),
         }
     }
 
@@ -217,32 +196,24 @@ impl LensState {
     /// Returns the facilities to fit into view when the answer is about other plants than the
     /// one before (not when only the duration changed).
     pub fn poll(&mut self) -> Option<Vec<usize>> {
-        let running = self.running.as_ref()?;
-        match running.rx.try_recv() {
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                self.running = None;
-                self.error = Some("the what-if stopped without an answer".into());
-                None
+        let Polled::Done(result) = self.running.as_ref()?.poll("what-if") else {
+            return None;
+        };
+        self.running = None;
+        match result {
+            Ok(s) => {
+                self.error = None;
+                let moved = self
+                    .scenario
+                    .as_ref()
+                    .is_none_or(|before| before.key.stop != s.key.stop);
+                let fit = moved.then(|| s.drawing.involved.clone());
+                self.scenario = Some(Arc::new(s));
+                fit
             }
-            Ok(result) => {
-                self.running = None;
-                match result {
-                    Ok(s) => {
-                        self.error = None;
-                        let moved = self
-                            .scenario
-                            .as_ref()
-                            .is_none_or(|before| before.key.stop != s.key.stop);
-                        let fit = moved.then(|| s.drawing.involved.clone());
-                        self.scenario = Some(Arc::new(s));
-                        fit
-                    }
-                    Err(e) => {
-                        self.error = Some(e);
-                        None
-                    }
-                }
+            Err(e) => {
+                self.error = Some(e);
+                None
             }
         }
     }

@@ -3,6 +3,7 @@
 //! [`Workspace`] and hands it to the panels read-only; the panels answer with commands
 //! ([`super::command::Command`]), so they never see the app itself.
 
+mod job;
 mod lens;
 mod plan;
 mod projects;
