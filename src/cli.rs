@@ -1017,9 +1017,13 @@ pub fn render_whatif(
         if let Some(rp) = &w.replan {
             let _ = writeln!(
                 s,
-                "\n  Plan solved again without them: {}, value {} {cur}/yr ({} exchanges); {} exchanges carry more:",
+                "\n  Plan solved again without them: {}, value {} ({} exchanges); {} exchanges carry more:",
                 rp.solution.status,
-                money(rp.solution.objective),
+                if rp.solution.objective.is_nan() {
+                    "confidential".to_owned()
+                } else {
+                    format!("{} {cur}/yr", thousands(rp.solution.objective))
+                },
                 rp.report.exchanges.len(),
                 rp.increased.len()
             );
