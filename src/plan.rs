@@ -651,6 +651,105 @@ fn lagrangian_bound(problem: &Problem, p: &crate::streamed::RowPrices) -> f64 {
     rows + columns
 }
 
+/// A bound that keeps each stream's own row: the need and share rows are priced (dualised) as
+/// in [`lagrangian_bound`], and what is left splits by stream into a fractional knapsack:
+/// the stream's supply filled with its columns, best reduced cost (before the stream's own
+/// price) first. For any prices it is no larger than the bound that prices the stream rows
+/// too (the knapsack's dual is that bound, stream by stream), and much smaller where a stream
+/// has many columns left out with a positive reduced cost, each of which the other bound
+/// counts at its whole capacity. Columns are offered one at a time; per stream the best
+/// [`KNAPSACK_KEEP`] are kept, and the rest counted at the best reduced cost among them.
+#[derive(Debug, Default)]
+pub struct StreamKnapsacks {
+    per_stream: HashMap<u32, Knapsack>,
+}
+
+/// Columns kept per stream for [`StreamKnapsacks`] (twice as many are held between sorts).
+pub const KNAPSACK_KEEP: usize = 16;
+
+#[derive(Debug, Default)]
+struct Knapsack {
+    /// (reduced cost per source unit, most source units a year), best first after a sort.
+    items: Vec<(f64, f64)>,
+    /// The best reduced cost among the columns dropped.
+    rest_max: f64,
+}
+
+impl StreamKnapsacks {
+    /// A column of stream `supply` with reduced cost `rc` (its stream's price added back) and
+    /// capacity `units` a year.
+    pub fn offer(&mut self, supply: u32, rc: f64, units: f64) {
+        if !(rc > 0.0 && units > 0.0) {
+            return;
+        }
+        let k = self.per_stream.entry(supply).or_default();
+        k.items.push((rc, units));
+        if k.items.len() >= 2 * KNAPSACK_KEEP {
+            k.items.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (r, _) in k.items.drain(KNAPSACK_KEEP..) {
+                k.rest_max = k.rest_max.max(r);
+            }
+        }
+    }
+
+    /// The knapsacks' total: per stream, its supply (`cap(supply)`, source units a year)
+    /// filled best first; what the kept columns leave is filled at the best dropped one.
+    pub fn value(mut self, cap: impl Fn(u32) -> f64) -> f64 {
+        let mut total = 0.0;
+        for (supply, k) in &mut self.per_stream {
+            k.items.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut left = cap(*supply).max(0.0);
+            for &(rc, units) in &k.items {
+                if left <= 0.0 {
+                    break;
+                }
+                let take = units.min(left);
+                total += rc * take;
+                left -= take;
+            }
+            if left > 0.0 && k.rest_max > 0.0 {
+                total += k.rest_max * left;
+            }
+        }
+        total
+    }
+}
+
+/// What the need and share rows are worth at prices `p` (the part of a Lagrangian bound the
+/// stream knapsacks leave to them).
+fn need_and_share_rows(problem: &Problem, p: &crate::streamed::RowPrices) -> f64 {
+    let dot =
+        |caps: &[f64], prices: &[f64]| -> f64 { caps.iter().zip(prices).map(|(c, p)| c * p).sum() };
+    dot(&problem.need_caps, &p.needs) + dot(&problem.share_caps, &p.shares)
+}
+
+/// The problem's own columns into the stream knapsacks at prices `p`.
+fn offer_columns(
+    knapsacks: &mut StreamKnapsacks,
+    problem: &Problem,
+    candidates: &[PlanCandidate],
+    p: &crate::streamed::RowPrices,
+) {
+    for c in &problem.columns {
+        let rc = crate::streamed::reduced_cost(
+            c.value_per_source_unit,
+            c.fixed_cost_per_yr,
+            c.max_source_units_per_yr,
+            c.need_units_per_source_unit,
+            [
+                0.0,
+                p.needs[c.need_row],
+                c.share_row.map_or(0.0, |r| p.shares[r]),
+            ],
+        );
+        knapsacks.offer(
+            candidates[c.candidate].hit.supply,
+            rc,
+            c.max_source_units_per_yr,
+        );
+    }
+}
+
 /// A greedy plan given as flows per column (the greedy pass run in bands over more candidates
 /// than the problem holds, read back into it).
 pub fn greedy_solution(problem: &Problem, x: Vec<f64>) -> Solution {
@@ -1606,8 +1705,13 @@ pub fn plan_region_with(
             let round = std::time::Instant::now();
             let mut entering = BestPerRow::new(engine, limits.add);
             let mut priced = 0usize;
-            // What every column could still add at these prices: U x max(0, rc).
+            // What every column could still add at these prices: U x max(0, rc); and the
+            // tighter bound that keeps each stream's row (`StreamKnapsacks`).
             let mut excess = 0.0;
+            let mut knapsacks = StreamKnapsacks::default();
+            if priced_bound {
+                offer_columns(&mut knapsacks, &problem, &candidates, row_prices);
+            }
             engine.search_chunked(region, &search, MEMBERS_PER_CHUNK, |hits| {
                 for c in &engine.quantify_all(region, hits) {
                     if in_kept.contains(&key(c)) {
@@ -1618,6 +1722,13 @@ pub fn plan_region_with(
                     };
                     let rc = prices.reduced_cost(c, col.fixed_cost_per_yr);
                     excess += c.max_source_units_per_yr * rc.max(0.0);
+                    if priced_bound {
+                        knapsacks.offer(
+                            c.hit.supply,
+                            rc + prices.stream_price(c),
+                            c.max_source_units_per_yr,
+                        );
+                    }
                     if rc > REDUCED_COST_TOL * c.value_per_source_unit.abs().max(1.0) {
                         entering.offer(c, rc);
                         priced += 1;
@@ -1625,7 +1736,16 @@ pub fn plan_region_with(
                 }
             });
             gathering.passes += 1;
-            let bound = priced_bound.then(|| lagrangian_bound(&problem, row_prices) + excess);
+            let bound = priced_bound.then(|| {
+                let by_stream = need_and_share_rows(&problem, row_prices)
+                    + knapsacks.value(|s| {
+                        engine
+                            .supplies
+                            .get(s as usize)
+                            .map_or(0.0, |x| x.quantity_per_yr)
+                    });
+                (lagrangian_bound(&problem, row_prices) + excess).min(by_stream)
+            });
             if let Some(b) = bound {
                 generation_bound = Some(generation_bound.map_or(b, |g: f64| g.min(b)));
             }
@@ -1938,6 +2058,45 @@ pub fn to_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_knapsack_fills_its_supply_best_first_and_bounds_what_it_dropped() {
+        // Stream 1 (supply 100): columns of 40 at 5, 40 at 3 and 80 at 2 a unit: 40 x 5 +
+        // 40 x 3 + 20 x 2 = 360. Stream 2 (supply 10): one column of 50 at 1: 10.
+        let mut k = StreamKnapsacks::default();
+        k.offer(1, 3.0, 40.0);
+        k.offer(1, 2.0, 80.0);
+        k.offer(1, 5.0, 40.0);
+        k.offer(1, -4.0, 1_000.0);
+        k.offer(2, 1.0, 50.0);
+        let cap = |s: u32| if s == 1 { 100.0 } else { 10.0 };
+        assert!((k.value(cap) - 370.0).abs() < 1e-9);
+        // More columns than are kept: the dropped ones count at the best of them, never less
+        // than the exact knapsack.
+        let mut exact = Vec::new();
+        let mut k = StreamKnapsacks::default();
+        for i in 0..(5 * KNAPSACK_KEEP) {
+            let rc = ((i * 37) % 101) as f64 / 10.0;
+            k.offer(7, rc, 3.0);
+            exact.push(rc);
+        }
+        exact.sort_by(|a, b| b.total_cmp(a));
+        let supply = 3.0 * KNAPSACK_KEEP as f64 + 7.5;
+        // The exact fractional knapsack: whole columns of 3, best first, then part of one.
+        let (mut left, mut true_value) = (supply, 0.0);
+        for &rc in exact.iter().filter(|&&r| r > 0.0) {
+            let take = left.min(3.0);
+            true_value += rc * take;
+            left -= take;
+            if left <= 0.0 {
+                break;
+            }
+        }
+        let bound = k.value(|_| supply);
+        assert!(bound >= true_value - 1e-9, "{bound} < {true_value}");
+        // At most what the dropped columns were counted at beyond their worth.
+        assert!(bound <= true_value + supply * (exact[0] - exact[KNAPSACK_KEEP]) + 1e-9);
+    }
 
     #[test]
     fn values_are_ordered_highest_first_as_total_cmp_orders_them() {

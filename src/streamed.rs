@@ -124,6 +124,11 @@ impl Prices {
         out
     }
 
+    /// The price of `c`'s stream row (0 for a stream the problem has no row for).
+    pub fn stream_price(&self, c: &PlanCandidate) -> f64 {
+        self.streams.get(&c.hit.supply).copied().unwrap_or(0.0)
+    }
+
     /// Value per source unit of one more unit of `c`'s column at these prices: its value
     /// less its fixed cost spread over all it can carry (what the relaxation sees of an
     /// all-or-nothing column) less what it takes from its rows.
