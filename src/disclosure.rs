@@ -24,7 +24,7 @@ pub fn confidential(region: &Region, index: usize) -> bool {
     region.facilities.get(index).is_some_and(|f| f.confidential)
 }
 
-/// The `p` of the p %-rule: a total that contains withheld money is published only if the
+/// The `p` of the p %-rule, as a share (0.10 = 10 %): a total that contains withheld money is published only if the
 /// rest of it hides the largest confidential company's part to within `p` of that part.
 ///
 /// The p %-rule is the sensitivity rule statistical offices use for magnitude tables
@@ -32,7 +32,7 @@ pub fn confidential(region: &Region, index: usize) -> bool {
 /// largest contributor knows its own part, subtracts it from the total and must still be left
 /// uncertain of the largest by at least `p`. The value of `p` is an office's choice; 10 % is
 /// ours. It also holds the threshold rule: with one or two contributors nothing is left over.
-pub const P_PERCENT_RULE: f64 = 0.10;
+pub const P_RULE_SHARE: f64 = 0.10;
 
 /// Whether a total over exchanges must be withheld because the open exchanges' figures would
 /// let a reader subtract their way to a confidential company's money.
@@ -43,7 +43,7 @@ pub const P_PERCENT_RULE: f64 = 0.10;
 /// contributes the exchanges it takes part in (an exchange of two confidential companies
 /// counts for both, which can only make the rule stricter). Withheld when
 /// `rest < p x largest`, `rest` being the withheld part less its two largest contributions
-/// ([`P_PERCENT_RULE`]). Nothing is withheld when `include_confidential`, or when no exchange
+/// ([`P_RULE_SHARE`]). Nothing is withheld when `include_confidential`, or when no exchange
 /// has a confidential party.
 ///
 /// ```
@@ -90,7 +90,7 @@ pub fn total_withheld<'a>(
     x.sort_by(|a, b| b.total_cmp(a));
     let largest = x[0];
     let second = x.get(1).copied().unwrap_or(0.0);
-    cell - largest - second < P_PERCENT_RULE * largest
+    cell - largest - second < P_RULE_SHARE * largest
 }
 
 /// The edges of the distance bands, km: a 1-2-5 series.

@@ -1905,26 +1905,24 @@ impl Withheld {
             .iter()
             .map(|e| conf(e.from_facility) || conf(e.to_facility) || host(e).is_some_and(conf))
             .collect();
-        let touches = |f: usize| {
-            r.exchanges.iter().zip(&exchanges).any(|(e, &w)| {
-                w && (e.from_facility == f || e.to_facility == f || host(e) == Some(f))
-            })
-        };
+        // The companies and hubs a withheld exchange touches, in one pass (the Plan tab asks
+        // every frame).
+        let mut touched: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        let mut hubs_touched: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        for (e, _) in r.exchanges.iter().zip(&exchanges).filter(|(_, &w)| w) {
+            touched.extend([e.from_facility, e.to_facility]);
+            touched.extend(host(e));
+            hubs_touched.extend(e.hub);
+        }
         let companies = r
             .companies
             .iter()
-            .map(|c| conf(c.facility) || touches(c.facility))
+            .map(|c| conf(c.facility) || touched.contains(&c.facility))
             .collect();
         let hubs = r
             .hubs
             .iter()
-            .map(|u| {
-                u.host.is_some_and(conf)
-                    || r.exchanges
-                        .iter()
-                        .zip(&exchanges)
-                        .any(|(e, &w)| w && e.hub == Some(u.hub))
-            })
+            .map(|u| u.host.is_some_and(conf) || hubs_touched.contains(&u.hub))
             .collect();
         Withheld {
             exchanges,

@@ -23,10 +23,10 @@ const POW10: [u64; 10] = [
 /// within 1e-3 of a half (where the product's rounding could decide the digit), or too large
 /// for the product to keep its fraction, takes the standard path.
 pub fn push_fixed(out: &mut String, v: f64, decimals: usize) {
-    let mut bytes = std::mem::take(out).into_bytes();
+    let mut bytes = Vec::with_capacity(24);
     push_fixed_bytes(&mut bytes, v, decimals);
-    // Only ASCII digits, signs, points and letters (inf, NaN) were added.
-    *out = String::from_utf8(bytes).unwrap_or_default();
+    // Only ASCII digits, signs, points and letters (inf, NaN).
+    out.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 /// [`push_fixed`] into bytes (a CSV row being built), with the digits written by hand: the

@@ -379,8 +379,7 @@ pub fn show(ui: &mut Ui, app: &Workspace, commands: &mut Vec<Command>) {
             r.companies.len()
         ));
     }
-    let hubs_withheld = crate::plan::Withheld::new(region, o, !app.workshop).hubs;
-    for (u, &hidden) in r.hubs.iter().zip(&hubs_withheld) {
+    for (u, &hidden) in r.hubs.iter().zip(&withheld.hubs) {
         let Some(h) = o.hubs.get(u.hub) else {
             continue;
         };
@@ -425,7 +424,6 @@ pub fn show(ui: &mut Ui, app: &Workspace, commands: &mut Vec<Command>) {
                     ui.end_row();
                     // In the workshop a company that trades with a confidential one shows
                     // no gain either: with the equal split it would give the margin away.
-                    let withheld = crate::plan::Withheld::new(region, o, !app.workshop);
                     for (c, &hidden) in r.companies.iter().zip(&withheld.companies) {
                         let Some(f) = region.facilities.get(c.facility) else {
                             continue;
