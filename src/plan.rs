@@ -878,10 +878,12 @@ pub fn solve_from(
         .iter()
         .map(|&cap| pb.add_row(..=cap))
         .collect();
+    // Columns that can carry nothing (`Problem::restricted`) are not handed to the solver.
+    let used = |c: &Column| c.max_source_units_per_yr > 0.0;
     // Per binary column: x - U y <= 0 and x - L y >= 0.
     let mut link = vec![None; problem.columns.len()];
     for (i, c) in problem.columns.iter().enumerate() {
-        if c.binary {
+        if c.binary && used(c) {
             link[i] = Some((pb.add_row(..=0.0), pb.add_row(0.0..)));
         }
     }
@@ -914,7 +916,7 @@ pub fn solve_from(
         }
     }
     let mut factors = Vec::with_capacity(8);
-    for (i, c) in problem.columns.iter().enumerate() {
+    for (i, c) in problem.columns.iter().enumerate().filter(|(_, c)| used(c)) {
         factors.clear();
         factors.push((stream_rows[c.stream_row], 1.0));
         factors.push((need_rows[c.need_row], c.need_units_per_source_unit));
@@ -994,12 +996,10 @@ pub fn solve_from(
     }
     if let Some(x) = start.filter(|x| x.len() == problem.columns.len()) {
         // x, then a switch per all-or-nothing column, per hub and per pool with a switch.
-        let mut cols = x.to_vec();
+        let handed = || problem.columns.iter().zip(x).filter(|(c, _)| used(c));
+        let mut cols: Vec<f64> = handed().map(|(_, &v)| v).collect();
         cols.extend(
-            problem
-                .columns
-                .iter()
-                .zip(x)
+            handed()
                 .filter(|(c, _)| c.binary)
                 .map(|(_, &v)| if v > FLOW_EPS { 1.0 } else { 0.0 }),
         );
@@ -1027,11 +1027,16 @@ pub fn solve_from(
         other => return Err(PlanError::Solver(format!("{other:?}"))),
     };
     let n = problem.columns.len();
-    let mut x: Vec<f64> = if status == Status::Infeasible {
-        vec![0.0; n]
-    } else {
-        solved.get_solution().columns()[..n].to_vec()
-    };
+    let mut x: Vec<f64> = vec![0.0; n];
+    if status != Status::Infeasible {
+        let solution = solved.get_solution();
+        let mut values = solution.columns().iter();
+        for (v, c) in x.iter_mut().zip(&problem.columns) {
+            if used(c) {
+                *v = values.next().copied().unwrap_or(0.0);
+            }
+        }
+    }
     // Round the solver's tolerance away: nothing below zero or above the column's bound,
     // nothing left of a column switched off.
     for (v, c) in x.iter_mut().zip(&problem.columns) {
