@@ -1486,8 +1486,9 @@ impl Default for PlanLimits {
             add: 4,
             max_rounds: usize::MAX,
             // On `generate --facilities 20000 --seed 42` with `--hold 1500000 --gap 0.01`
-            // (426 568 columns held, BENCHMARKS.md): every column 41.0 s; 2 per row 149 895
-            // columns, 12.5 s, the same plan; 1 per row 0.00002 % less; none 0.05 % less.
+            // (426 568 columns held, docs/PLAN.md): every column 23.6 s; 2 per row 149 895
+            // columns, 10.7 s, the plan 0.0004 % less; 1 per row 0.00002 % less again, none
+            // 0.05 % less.
             mip_per_row: 2,
         }
     }
