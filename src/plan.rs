@@ -95,6 +95,24 @@ pub struct Column {
     pub tonnes_per_source_unit: f64,
 }
 
+impl Column {
+    /// Its reduced cost at row prices `p`, with `stream_price` for its stream's row (0 to
+    /// leave that row out): [`crate::streamed::reduced_cost`].
+    pub fn reduced_cost(&self, stream_price: f64, p: &crate::streamed::RowPrices) -> f64 {
+        crate::streamed::reduced_cost(
+            self.value_per_source_unit,
+            self.fixed_cost_per_yr,
+            self.max_source_units_per_yr,
+            self.need_units_per_source_unit,
+            [
+                stream_price,
+                p.needs[self.need_row],
+                self.share_row.map_or(0.0, |r| p.shares[r]),
+            ],
+        )
+    }
+}
+
 /// A candidate hub in the program: open (paying its fixed cost) or not.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HubRow {
@@ -441,23 +459,10 @@ impl Problem {
         {
             keep[*i] = true;
         }
-        let price = |v: &[f64], r: usize| v.get(r).copied().unwrap_or(0.0);
         let reduced: Vec<f64> = self
             .columns
             .iter()
-            .map(|c| {
-                crate::streamed::reduced_cost(
-                    c.value_per_source_unit,
-                    c.fixed_cost_per_yr,
-                    c.max_source_units_per_yr,
-                    c.need_units_per_source_unit,
-                    [
-                        price(&prices.streams, c.stream_row),
-                        price(&prices.needs, c.need_row),
-                        c.share_row.map_or(0.0, |r| price(&prices.shares, r)),
-                    ],
-                )
-            })
+            .map(|c| c.reduced_cost(prices.streams[c.stream_row], prices))
             .collect();
         let mut order: Vec<usize> = (0..n).filter(|&i| !keep[i]).collect();
         order.sort_unstable_by(|&a, &b| reduced[b].total_cmp(&reduced[a]).then(a.cmp(&b)));
@@ -706,20 +711,7 @@ fn lagrangian_bound(problem: &Problem, p: &crate::streamed::RowPrices) -> f64 {
     let columns: f64 = problem
         .columns
         .iter()
-        .map(|c| {
-            let rc = crate::streamed::reduced_cost(
-                c.value_per_source_unit,
-                c.fixed_cost_per_yr,
-                c.max_source_units_per_yr,
-                c.need_units_per_source_unit,
-                [
-                    p.streams[c.stream_row],
-                    p.needs[c.need_row],
-                    c.share_row.map_or(0.0, |r| p.shares[r]),
-                ],
-            );
-            c.max_source_units_per_yr * rc.max(0.0)
-        })
+        .map(|c| c.max_source_units_per_yr * c.reduced_cost(p.streams[c.stream_row], p).max(0.0))
         .sum();
     rows + columns
 }
@@ -804,17 +796,7 @@ fn offer_columns(
     p: &crate::streamed::RowPrices,
 ) {
     for c in &problem.columns {
-        let rc = crate::streamed::reduced_cost(
-            c.value_per_source_unit,
-            c.fixed_cost_per_yr,
-            c.max_source_units_per_yr,
-            c.need_units_per_source_unit,
-            [
-                0.0,
-                p.needs[c.need_row],
-                c.share_row.map_or(0.0, |r| p.shares[r]),
-            ],
-        );
+        let rc = c.reduced_cost(0.0, p);
         knapsacks.offer(
             candidates[c.candidate].hit.supply,
             rc,
