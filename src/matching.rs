@@ -1811,9 +1811,23 @@ impl Engine {
 
     /// Every hit quantified, in parallel, in the hits' order.
     pub fn quantify_all(&self, region: &Region, hits: &[PairHit]) -> Vec<PlanCandidate> {
-        hits.par_iter()
-            .filter_map(|h| self.quantify(region, h))
-            .collect()
+        // Slices of hits, each into a vector of its exact capacity, then one copy into the
+        // result: a `filter_map(..).collect()` grows a vector per split by doubling, and the
+        // copies and fresh pages of that growth were a tenth of `match` at 100 000 facilities.
+        const SLICE: usize = 2048;
+        let parts: Vec<Vec<PlanCandidate>> = hits
+            .par_chunks(SLICE)
+            .map(|slice| {
+                let mut part = Vec::with_capacity(slice.len());
+                part.extend(slice.iter().filter_map(|h| self.quantify(region, h)));
+                part
+            })
+            .collect();
+        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in &parts {
+            out.extend_from_slice(part);
+        }
+        out
     }
 
     /// The economics of a hit's pair by its mode, as if the stream had the preprocessing chain

@@ -164,7 +164,7 @@ pub fn allocate_streamed(
             .then(key(a).cmp(&key(b)))
     };
     engine.search_chunked(region, search, MEMBERS_PER_CHUNK, |hits| {
-        let chunk = engine.quantify_all(region, hits);
+        let mut chunk = engine.quantify_all(region, hits);
         on_chunk(&chunk);
         for c in &chunk {
             out.summary.count(c);
@@ -179,16 +179,14 @@ pub fn allocate_streamed(
                 }
             }
         }
-        let admitted: Vec<PlanCandidate> = chunk
-            .iter()
-            .filter(|c| c.hit.viable && admitted(c).is_some())
-            .copied()
-            .collect();
-        for c in &admitted {
+        // Kept in place: the chunk is not copied again (at 100 000 facilities it was a copy
+        // of about 1 GB over the search).
+        chunk.retain(|c| c.hit.viable && admitted(c).is_some());
+        for c in &chunk {
             histogram[value_bin(c.value_per_source_unit)] += 1;
         }
         match &mut held {
-            Some(all) if all.len() + admitted.len() <= hold => all.push(admitted),
+            Some(all) if all.len() + chunk.len() <= hold => all.push(chunk),
             _ => held = None,
         }
     });
