@@ -432,15 +432,15 @@ impl Problem {
     /// branch, `docs/PLAN.md`): those the relaxation (`relaxed`) or the starting plan
     /// (`start`) use, those of locks, required facilities and hubs, and the `per_row` of best
     /// reduced cost at `prices` per stream and per need. `None` when every column is kept;
-    /// else a copy where the others can carry nothing (so plans of it are plans of `self`,
-    /// column for column) and how many are kept.
+    /// else which are (the mask [`solve_from`] takes as `open`: the others carry nothing, so
+    /// its plans are plans of `self`, column for column) and how many.
     pub fn restricted(
         &self,
         relaxed: &[f64],
         start: &[f64],
         prices: &crate::streamed::RowPrices,
         per_row: usize,
-    ) -> Option<(Problem, usize)> {
+    ) -> Option<(Vec<bool>, usize)> {
         let n = self.columns.len();
         let mut keep: Vec<bool> = (0..n)
             .map(|i| {
@@ -477,15 +477,7 @@ impl Problem {
             }
         }
         let kept = keep.iter().filter(|&&k| k).count();
-        if kept == n {
-            return None;
-        }
-        let mut out = self.clone();
-        for (c, _) in out.columns.iter_mut().zip(&keep).filter(|(_, &k)| !k) {
-            c.max_source_units_per_yr = 0.0;
-            c.min_source_units_per_yr = 0.0;
-        }
-        Some((out, kept))
+        (kept < n).then_some((keep, kept))
     }
 }
 
@@ -821,7 +813,7 @@ pub fn greedy_solution(problem: &Problem, x: Vec<f64>) -> Solution {
 
 /// The optimal plan by HiGHS.
 pub fn solve(problem: &Problem, options: &PlanOptions) -> Result<Solution, PlanError> {
-    solve_from(problem, options, None)
+    solve_from(problem, options, None, None)
 }
 
 /// [`solve`], handing the solver a feasible plan to start from (source units per column, as
@@ -830,6 +822,7 @@ pub fn solve_from(
     problem: &Problem,
     options: &PlanOptions,
     start: Option<&[f64]>,
+    open: Option<&[bool]>,
 ) -> Result<Solution, PlanError> {
     use highs::{ColProblem, HighsModelStatus, Sense};
     let started = std::time::Instant::now();
@@ -860,12 +853,14 @@ pub fn solve_from(
         .iter()
         .map(|&cap| pb.add_row(..=cap))
         .collect();
-    // Columns that can carry nothing (`Problem::restricted`) are not handed to the solver.
-    let used = |c: &Column| c.max_source_units_per_yr > 0.0;
+    // Columns that can carry nothing, or that `open` closes (`Problem::restricted`, a hub
+    // left out), are not handed to the solver; their flows read back as zero.
+    let used =
+        |i: usize| problem.columns[i].max_source_units_per_yr > 0.0 && open.is_none_or(|o| o[i]);
     // Per binary column: x - U y <= 0 and x - L y >= 0.
     let mut link = vec![None; problem.columns.len()];
     for (i, c) in problem.columns.iter().enumerate() {
-        if c.binary && used(c) {
+        if c.binary && used(i) {
             link[i] = Some((pb.add_row(..=0.0), pb.add_row(0.0..)));
         }
     }
@@ -885,7 +880,7 @@ pub fn solve_from(
         .map(|p| p.binary().then(|| (pb.add_row(0.0..), pb.add_row(..=0.0))))
         .collect();
     let mut pool_big_m = vec![0.0; problem.pools.len()];
-    for c in &problem.columns {
+    for (_, c) in problem.columns.iter().enumerate().filter(|&(i, _)| used(i)) {
         if let Some(p) = c.pool_row {
             pool_big_m[p] += c.max_source_units_per_yr * c.need_units_per_source_unit;
         }
@@ -898,7 +893,7 @@ pub fn solve_from(
         }
     }
     let mut factors = Vec::with_capacity(8);
-    for (i, c) in problem.columns.iter().enumerate().filter(|(_, c)| used(c)) {
+    for (i, c) in problem.columns.iter().enumerate().filter(|&(i, _)| used(i)) {
         factors.clear();
         factors.push((stream_rows[c.stream_row], 1.0));
         factors.push((need_rows[c.need_row], c.need_units_per_source_unit));
@@ -978,7 +973,15 @@ pub fn solve_from(
     }
     if let Some(x) = start.filter(|x| x.len() == problem.columns.len()) {
         // x, then a switch per all-or-nothing column, per hub and per pool with a switch.
-        let handed = || problem.columns.iter().zip(x).filter(|(c, _)| used(c));
+        let handed = || {
+            problem
+                .columns
+                .iter()
+                .zip(x)
+                .enumerate()
+                .filter(|&(i, _)| used(i))
+                .map(|(_, cx)| cx)
+        };
         let mut cols: Vec<f64> = handed().map(|(_, &v)| v).collect();
         cols.extend(
             handed()
@@ -1013,8 +1016,8 @@ pub fn solve_from(
     if status != Status::Infeasible {
         let solution = solved.get_solution();
         let mut values = solution.columns().iter();
-        for (v, c) in x.iter_mut().zip(&problem.columns) {
-            if used(c) {
+        for (i, v) in x.iter_mut().enumerate() {
+            if used(i) {
                 *v = values.next().copied().unwrap_or(0.0);
             }
         }
@@ -1886,8 +1889,8 @@ pub fn plan_region_with(
                     problem.columns.len()
                 ));
             }
-            let to_solve = restricted.as_ref().map_or(&problem, |(p, _)| p);
-            let mut s = solve_from(to_solve, options, Some(&greedy.x))?;
+            let open = restricted.as_ref().map(|(keep, _)| keep.as_slice());
+            let mut s = solve_from(&problem, options, Some(&greedy.x), open)?;
             drop(restricted);
             s.bound = bound.map_or(f64::NAN, |b| b.max(s.objective));
             s.gap = (s.bound - s.objective) / s.objective.abs().max(1.0);
@@ -1906,13 +1909,12 @@ pub fn plan_region_with(
     let mut report = Report::new(engine, &candidates, &problem, &solution.x);
     // What each open hub earns: the plan against the best plan without it.
     for u in &mut report.hubs {
-        let mut without = problem.clone();
-        for c in &mut without.columns {
-            if c.hub_row.is_some_and(|h| without.hubs[h].hub == u.hub) {
-                c.max_source_units_per_yr = 0.0;
-            }
-        }
-        let alt = solve(&without, options)?;
+        let without: Vec<bool> = problem
+            .columns
+            .iter()
+            .map(|c| c.hub_row.is_none_or(|h| problem.hubs[h].hub != u.hub))
+            .collect();
+        let alt = solve_from(&problem, options, None, Some(&without))?;
         u.earns_per_yr = solution.objective - alt.objective;
     }
     let greedy_report = Report::new(engine, &candidates, &problem, &greedy.x);
@@ -2321,12 +2323,7 @@ mod tests {
             needs: vec![0.0, 0.3, 0.0, 0.0, 0.0],
             shares: Vec::new(),
         };
-        let (r, kept) = problem.restricted(&relaxed, &start, &prices, 1).unwrap();
-        let open: Vec<bool> = r
-            .columns
-            .iter()
-            .map(|c| c.max_source_units_per_yr > 0.0)
-            .collect();
+        let (open, kept) = problem.restricted(&relaxed, &start, &prices, 1).unwrap();
         // 2, 3, 4: locked, started, relaxed. Then best reduced cost first: 0 (5, stream 0's
         // and need 0's first), 1 (4 - 0.3, need 1's first), 5 (0.5, stream 1's first); 6
         // (0.1 - 0.3) comes when stream 1 and need 1 have theirs.
@@ -2335,8 +2332,9 @@ mod tests {
         // Plans of the restricted program are plans of the whole one, column for column: 1 t
         // locked on column 2 (3), 9 t on column 0 (45), 1 t of stream 1 to need 0 (0.5). The
         // whole program would also send 9 t of stream 1 on column 6 (0.9 more).
-        let s = solve(&r, &PlanOptions::default()).unwrap();
+        let s = solve_from(&problem, &PlanOptions::default(), None, Some(&open)).unwrap();
         assert!(violations(&problem, &s.x).is_empty());
+        assert!(s.x.iter().zip(&open).all(|(&x, &o)| o || x == 0.0));
         assert!((s.objective - 48.5).abs() < 1e-6, "{}", s.objective);
         let all = solve(&problem, &PlanOptions::default()).unwrap();
         assert!((all.objective - 49.4).abs() < 1e-6, "{}", all.objective);
