@@ -62,6 +62,48 @@ fn a_file_without_version_is_not_taken_for_a_region() {
 }
 
 #[test]
+fn the_version_is_read_wherever_it_stands() {
+    // The loader reads a leading version without a pass over the text, and probes the whole
+    // text when the version stands elsewhere (or is not a plain number).
+    let t = text();
+    assert!(
+        t.trim_start().starts_with("{\n  \"format_version\": 1,"),
+        "{t}"
+    );
+    let first = parse(&t).unwrap();
+    let moved = t.replacen("\"format_version\": 1,", "", 1).replacen(
+        "\"facilities\":",
+        "\"format_version\": 1, \"facilities\":",
+        1,
+    );
+    assert!(!moved.trim_start()[1..]
+        .trim_start()
+        .starts_with("\"format_version\""));
+    let later = parse(&moved).unwrap();
+    assert_eq!(
+        serde_json::to_value(&first).unwrap(),
+        serde_json::to_value(&later).unwrap()
+    );
+    for (version, newer) in [(" 7 ", true), ("7e0", false), ("\"1\"", false)] {
+        let e = parse(&t.replacen(" 1,", &format!("{version},"), 1)).unwrap_err();
+        assert_eq!(
+            matches!(e, LoadError::Newer { .. }),
+            newer,
+            "{version}: {e}"
+        );
+    }
+}
+
+#[test]
+fn nothing_may_follow_the_document() {
+    for tail in ["\n{}", " x", "\n]"] {
+        let e = parse(&format!("{}{tail}", text())).unwrap_err();
+        assert!(matches!(e, LoadError::Syntax { .. }), "{tail:?}: {e}");
+        assert!(problem(&e).message.contains("trailing"), "{tail:?}: {e}");
+    }
+}
+
+#[test]
 fn a_truncated_file_says_where_it_ends() {
     let t = text();
     let cut = &t[..t.len() / 2];

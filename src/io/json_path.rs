@@ -1,12 +1,15 @@
 //! Paths into a JSON document (`facilities[3].outputs[0].ewc_code`) and where they start in
 //! the text, so that an error found after parsing can still name its line.
 
+use std::borrow::Cow;
 use std::fmt;
 
-/// One step of a path: an object key or an array index.
+/// One step of a path: an object key or an array index. A key is borrowed when it is a
+/// literal (almost always): validating a region builds a path per stream and need, and owned
+/// keys made that a fifth of loading a large region.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seg {
-    Key(String),
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
@@ -20,9 +23,9 @@ impl JsonPath {
     }
 
     #[must_use]
-    pub fn key(&self, key: &str) -> Self {
+    pub fn key(&self, key: impl Into<Cow<'static, str>>) -> Self {
         let mut p = self.clone();
-        p.0.push(Seg::Key(key.to_owned()));
+        p.0.push(Seg::Key(key.into()));
         p
     }
 

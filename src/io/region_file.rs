@@ -140,6 +140,22 @@ pub fn load_versioned(path: &Path) -> Result<(Region, u32), LoadError> {
     parse_versioned(&text, path)
 }
 
+/// The value of `format_version` when it is the document's first key and a plain number (as
+/// this program writes it); `None` otherwise, and the whole text is probed for it.
+fn leading_version(text: &str) -> Option<serde_json::Value> {
+    let rest = text.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest.strip_prefix("\"format_version\"")?.trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')))
+        .unwrap_or(rest.len());
+    let after = rest[end..].trim_start();
+    if end == 0 || !(after.starts_with(',') || after.starts_with('}')) {
+        return None;
+    }
+    serde_json::from_str(&rest[..end]).ok()
+}
+
 fn line_col_at(bytes: &[u8], pos: usize) -> (usize, usize) {
     let before = &bytes[..pos.min(bytes.len())];
     (
@@ -159,10 +175,17 @@ pub fn parse_versioned(text: &str, path: &Path) -> Result<(Region, u32), LoadErr
     struct Probe {
         format_version: Option<serde_json::Value>,
     }
-    let probe: Probe = serde_json::from_str(text).map_err(|e| LoadError::Syntax {
-        path: path.to_owned(),
-        problem: json_problem(&e, String::new()),
-    })?;
+    // Files this program writes start with the version: read it there, not by a pass over
+    // the whole text (a tenth of loading a large region).
+    let probe = match leading_version(text) {
+        Some(v) => Probe {
+            format_version: Some(v),
+        },
+        None => serde_json::from_str(text).map_err(|e| LoadError::Syntax {
+            path: path.to_owned(),
+            problem: json_problem(&e, String::new()),
+        })?,
+    };
     let version_problem = |message: String| LoadError::Field {
         path: path.to_owned(),
         problem: at(text, &JsonPath::root().key("format_version"), message),
@@ -196,14 +219,33 @@ pub fn parse_versioned(text: &str, path: &Path) -> Result<(Region, u32), LoadErr
             Some(found) => found as u32,
         },
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let mut region: Region = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        LoadError::Field {
-            path: path.to_owned(),
-            problem: json_problem(e.inner(), if field == "." { String::new() } else { field }),
+    // Read without tracking the path (a third of loading a large region); a file that does not
+    // read is read again with it, for the message.
+    let mut region: Region = match serde_json::from_str(text) {
+        Ok(region) => region,
+        Err(first) => {
+            // Text that is not JSON is named as such, as the probe of the whole text does.
+            if let Err(e) = serde_json::from_str::<Probe>(text) {
+                return Err(LoadError::Syntax {
+                    path: path.to_owned(),
+                    problem: json_problem(&e, String::new()),
+                });
+            }
+            let mut de = serde_json::Deserializer::from_str(text);
+            let problem = match serde_path_to_error::deserialize::<_, Region>(&mut de) {
+                Err(e) => {
+                    let field = e.path().to_string();
+                    json_problem(e.inner(), if field == "." { String::new() } else { field })
+                }
+                // Only `from_str` checks that nothing follows the document.
+                Ok(_) => json_problem(&first, String::new()),
+            };
+            return Err(LoadError::Field {
+                path: path.to_owned(),
+                problem,
+            });
         }
-    })?;
+    };
     migrate(&mut region);
     let problems = validate(&region);
     if problems.is_empty() {
@@ -343,6 +385,20 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
     }
 
     let mut facility_ids: HashMap<&str, usize> = HashMap::new();
+    // Paths are built for the stream and need ids only when one repeats: a path per stream
+    // was a tenth of loading a large region.
+    let flow_ids_repeat = {
+        let mut seen = std::collections::HashSet::new();
+        !region
+            .facilities
+            .iter()
+            .flat_map(|f| {
+                let outputs = f.outputs.iter().map(|o| o.id.as_str());
+                outputs.chain(f.needs.iter().map(|n| n.id.as_str()))
+            })
+            .filter(|id| !id.trim().is_empty())
+            .all(|id| seen.insert(id))
+    };
     let mut flow_ids: HashMap<&str, JsonPath> = HashMap::new();
     for (fi, f) in region.facilities.iter().enumerate() {
         let fp = root.key("facilities").index(fi);
@@ -357,13 +413,15 @@ pub fn validate(region: &Region) -> Vec<(JsonPath, String)> {
                 ));
             }
         }
-        for (si, o) in f.outputs.iter().enumerate() {
-            let sp = fp.key("outputs").index(si);
-            unique_id(&mut flow_ids, &o.id, &sp, "stream or need", &mut out);
-        }
-        for (ni, n) in f.needs.iter().enumerate() {
-            let np = fp.key("needs").index(ni);
-            unique_id(&mut flow_ids, &n.id, &np, "stream or need", &mut out);
+        if flow_ids_repeat {
+            for (si, o) in f.outputs.iter().enumerate() {
+                let sp = fp.key("outputs").index(si);
+                unique_id(&mut flow_ids, &o.id, &sp, "stream or need", &mut out);
+            }
+            for (ni, n) in f.needs.iter().enumerate() {
+                let np = fp.key("needs").index(ni);
+                unique_id(&mut flow_ids, &n.id, &np, "stream or need", &mut out);
+            }
         }
         out.extend(validate_facility(f, &fp));
     }
@@ -742,7 +800,7 @@ fn agreement(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, a: &crate::model::
     }
 }
 
-fn date(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, text: &str) {
+fn date(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &'static str, text: &str) {
     if !text.is_empty() && crate::date::parse(text).is_none() {
         out.push((
             p.key(field),
@@ -789,7 +847,7 @@ fn country(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, code: Option<&str>) 
 fn checked(
     out: &mut Vec<(JsonPath, String)>,
     p: &JsonPath,
-    field: &str,
+    field: &'static str,
     v: Option<f64>,
     check: values::Check,
 ) {
@@ -802,15 +860,15 @@ fn quantity(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, v: f64) {
     checked(out, p, "quantity_per_yr", Some(v), values::at_least_zero);
 }
 
-fn percent(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
+fn percent(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &'static str, v: Option<f64>) {
     checked(out, p, field, v, values::percent);
 }
 
-fn positive(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
+fn positive(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &'static str, v: Option<f64>) {
     checked(out, p, field, v, values::positive);
 }
 
-fn money(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &str, v: Option<f64>) {
+fn money(out: &mut Vec<(JsonPath, String)>, p: &JsonPath, field: &'static str, v: Option<f64>) {
     checked(out, p, field, v, values::finite);
 }
 
