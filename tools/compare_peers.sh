@@ -13,6 +13,8 @@
 #   PEERS="sklearn_balltree shapely_strtree"   also: postgis (slow: 27 s at 100k, 15 min at 1M)
 #   PATH_RUN=symbiomap-path           the whole path a user runs (import, then match --csv);
 #                                     set it empty to leave it out (it is slow at 1M)
+#   PEER_CSV=1                        also run each peer writing its pairs CSV (`PEER+csv`:
+#                                     --pairs-csv, its 4 columns), to set beside the path
 #   PY=$PEERS_DIR/.venv/bin/python    the peers' Python
 #   REPS=3                            runs of each program per size (1 at 1M unless set)
 #   OUT=target/bench-results.csv      every run, one row each
@@ -54,7 +56,11 @@ for size in "$@"; do
     fi
     reps=${REPS:-$([ "$n" -ge 1000000 ] && echo 1 || echo 3)}
     for run in $(seq 1 "$reps"); do
-        for program in symbiomap symbiomap-engine ${PATH_RUN:-symbiomap-path} $peers; do
+        csv_peers=""
+        if [ -n "${PEER_CSV:-}" ]; then
+            for p in $peers; do csv_peers="$csv_peers $p+csv"; done
+        fi
+        for program in symbiomap symbiomap-engine ${PATH_RUN-symbiomap-path} $peers $csv_peers; do
             echo "== $size run $run: $program" >&2
             start=$(date +%s.%N)
             if [ "$program" = symbiomap ]; then
@@ -72,7 +78,14 @@ for size in "$@"; do
                 t2=$(date +%s.%N)
                 rows=$(( $(wc -l < "$tmp/pairs.csv") - 1 ))
                 rm -rf "$tmp"
-                text="RESULT {\"pairs\": $rows, \"checksum\": \"path\", \"load_s\": $(echo "$t1 - $t0" | bc), \"index_s\": 0, \"query_s\": $(echo "$t2 - $t1" | bc)}"
+                # printf: bc writes .95 for 0.95, which is not JSON.
+                text="RESULT {\"pairs\": $rows, \"checksum\": \"path\", \"load_s\": $(printf %.3f "$(echo "$t1 - $t0" | bc)"), \"index_s\": 0, \"query_s\": $(printf %.3f "$(echo "$t2 - $t1" | bc)")}"
+            elif [ "${program%+csv}" != "$program" ]; then
+                # The peer with its pairs written: its RESULT line's times stop before the
+                # CSV; the wall time covers it.
+                tmp=$(mktemp -d)
+                text=$("$py" "$peers_dir/peer_${program%+csv}.py" "$dir" --pairs-csv "$tmp/pairs.csv")
+                rm -rf "$tmp"
             else
                 text=$("$py" "$peers_dir/peer_$program.py" "$dir")
             fi
