@@ -181,7 +181,9 @@ pub struct PlanArgs {
     /// A facility that must take part in at least one exchange. Repeatable.
     #[arg(long, value_name = "FACILITY")]
     pub require: Vec<String>,
-    /// Stop the solver after this many seconds with the best plan found and its bound.
+    /// Seconds for the whole plan (search, generated columns and solve): stop with the best
+    /// plan found by then and its bound. What each open hub earns is solved afterwards, each
+    /// within the limit again.
     #[arg(long, default_value_t = 300.0)]
     pub time_limit: f64,
     /// Stop a mixed-integer solve within this relative gap of the bound.
@@ -249,7 +251,7 @@ pub struct WhatifArgs {
     /// A yearly cost every exchange carries (as for `plan`).
     #[arg(long, default_value_t = 0.0)]
     pub exchange_cost: f64,
-    /// Stop each solve after this many seconds.
+    /// Seconds for the plan (and again for each solve after a stop).
     #[arg(long, default_value_t = 300.0)]
     pub time_limit: f64,
     /// Print JSON instead of text.
@@ -627,6 +629,12 @@ fn run_match(args: &MatchArgs) -> Result<()> {
 }
 
 fn plan_options(args: &PlanArgs) -> Result<crate::plan::PlanOptions> {
+    if !(args.time_limit > 0.0 && args.time_limit.is_finite()) {
+        bail!(
+            "--time-limit {}: expected a number of seconds above 0",
+            args.time_limit
+        );
+    }
     let mut options = crate::plan::PlanOptions {
         exchange_cost_per_yr: args.exchange_cost,
         time_limit_s: Some(args.time_limit),
@@ -777,6 +785,12 @@ fn whatif(args: &WhatifArgs) -> Result<()> {
                 .with_context(|| format!("--stop: {}", args.region.display()))?,
         )
     };
+    if !(args.time_limit > 0.0 && args.time_limit.is_finite()) {
+        bail!(
+            "--time-limit {}: expected a number of seconds above 0",
+            args.time_limit
+        );
+    }
     let options = crate::plan::PlanOptions {
         exchange_cost_per_yr: args.exchange_cost,
         time_limit_s: Some(args.time_limit),

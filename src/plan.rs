@@ -34,6 +34,10 @@ pub const FLOW_EPS: f64 = 1e-6;
 /// test on a program whose prices are known).
 const DUAL_SIGN: f64 = 1.0;
 
+/// The least time a solve is given when the plan's time limit has (nearly) run out: enough
+/// for HiGHS to take the greedy start it is handed and report it with its bound.
+const MIN_SOLVE_S: f64 = 1.0;
+
 /// What the user asks of the plan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanOptions {
@@ -45,7 +49,9 @@ pub struct PlanOptions {
     pub exclude: Vec<(String, String)>,
     /// Facility ids that must take part in at least one exchange.
     pub require: Vec<String>,
-    /// Stop the solver after this many seconds and report the best plan found and its bound.
+    /// Seconds for the plan from its search on (`plan_region_with` shares them between the
+    /// generated columns and the solve); a solve on its own ([`solve`]) stops after them.
+    /// The best plan found by then is reported with its bound.
     pub time_limit_s: Option<f64>,
     /// Stop when the plan is within this fraction of the bound (mixed-integer plans).
     pub mip_rel_gap: Option<f64>,
@@ -1611,6 +1617,22 @@ pub fn plan_region_with(
     };
     use std::collections::HashSet;
     let started = std::time::Instant::now();
+    // The time limit is for the plan, from the search on, not for each solve: the column
+    // generation stops once it has used half of the time left when it began, and the
+    // mixed-integer solve has what is left then (at least `MIN_SOLVE_S`). (What each open
+    // hub earns is solved afterwards, each within the limit again.)
+    let deadline = options
+        .time_limit_s
+        .and_then(|t| std::time::Duration::try_from_secs_f64(t).ok())
+        .and_then(|t| started.checked_add(t));
+    let until = |end: Option<std::time::Instant>| PlanOptions {
+        time_limit_s: end.map(|e| {
+            e.saturating_duration_since(std::time::Instant::now())
+                .as_secs_f64()
+                .max(MIN_SOLVE_S)
+        }),
+        ..options.clone()
+    };
     let search = crate::matching::SearchOptions::default();
     let forced = Forced::new(region, options);
     let excluded = excluded_pairs(region, options)?;
@@ -1739,11 +1761,9 @@ pub fn plan_region_with(
         kept.extend(taken.iter().map(|(c, _)| *c));
         kept.extend(best.into_sorted());
         sort_dedup(&mut kept);
-        let relax = PlanOptions {
-            relax: true,
-            ..options.clone()
-        };
         let generation = std::time::Instant::now();
+        let generation_until =
+            deadline.map(|d| generation + d.saturating_duration_since(generation) / 2);
         // A bound from each round's prices (the Lagrangian of the stream, need and share rows),
         // where those are the only rows: locks, required facilities and hubs have their own.
         let priced_bound =
@@ -1752,6 +1772,10 @@ pub fn plan_region_with(
             let mut candidates = kept.clone();
             candidates.extend_from_slice(&hub_candidates);
             let problem = Problem::build_with_hubs(engine, region, &candidates, hubs, options)?;
+            let relax = PlanOptions {
+                relax: true,
+                ..until(generation_until)
+            };
             let relaxed = solve(&problem, &relax)?;
             let greedy_x = |problem: &Problem| {
                 let by_key: HashMap<Key, f64> = taken.iter().map(|(c, x)| (key(c), *x)).collect();
@@ -1838,9 +1862,7 @@ pub fn plan_region_with(
             let close = generation_bound.is_some_and(|b| {
                 (b - relaxed.objective) <= gap_tol * relaxed.objective.abs().max(1.0)
             });
-            let out_of_time = options
-                .time_limit_s
-                .is_some_and(|t| generation.elapsed().as_secs_f64() > t)
+            let out_of_time = generation_until.is_some_and(|u| std::time::Instant::now() > u)
                 || gathering.passes - 1 - bands_passes >= limits.max_rounds;
             if priced == 0 || close || out_of_time {
                 generation_converged = priced == 0;
@@ -1853,7 +1875,7 @@ pub fn plan_region_with(
         }
     };
     let solution = match relaxed {
-        None => solve(&problem, options)?,
+        None => solve(&problem, &until(deadline))?,
         Some(relaxed) if relaxed.status == Status::Infeasible => relaxed,
         Some(mut relaxed) if options.relax => {
             if !generation_converged {
@@ -1890,7 +1912,7 @@ pub fn plan_region_with(
                 ));
             }
             let open = restricted.as_ref().map(|(keep, _)| keep.as_slice());
-            let mut s = solve_from(&problem, options, Some(&greedy.x), open)?;
+            let mut s = solve_from(&problem, &until(deadline), Some(&greedy.x), open)?;
             drop(restricted);
             s.bound = bound.map_or(f64::NAN, |b| b.max(s.objective));
             s.gap = (s.bound - s.objective) / s.objective.abs().max(1.0);

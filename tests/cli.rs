@@ -428,6 +428,15 @@ fn plan_keeps_a_lock_and_refuses_what_it_cannot_keep() {
     let o = symbiomap(&["plan", s(&region), "--quiet", "--require", "nobody"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("nobody: no facility"), "{}", stderr(&o));
+    // A time limit is a number of seconds above zero (it bounds the whole plan).
+    for bad in ["0", "-5", "inf", "NaN"] {
+        for command in [&["plan"][..], &["whatif", "--rank"]] {
+            let limit = format!("--time-limit={bad}");
+            let o = symbiomap(&[command, &[s(&region), "--quiet", &limit]].concat());
+            assert!(!o.status.success(), "{command:?} {limit}");
+            assert!(stderr(&o).contains("--time-limit"), "{}", stderr(&o));
+        }
+    }
 }
 
 #[test]

@@ -18,6 +18,9 @@ const POW10: [u64; 10] = [
     1_000_000_000,
 ];
 
+/// The digit buffer's length: at most 13 digits below 2^40, 9 decimals, a point and a sign.
+const END: usize = 32;
+
 /// `00`, `01`, ... `99`.
 const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
@@ -52,8 +55,6 @@ pub fn push_fixed_bytes(out: &mut Vec<u8>, v: f64, decimals: usize) {
                 // by the constant 100 only: a division by the power of ten was most of the time
                 // of this function), at least `decimals + 1` of them, then the point moved in.
                 let mut n = whole + u64::from(fraction > 0.5);
-                // At most 13 digits below 2^40, 9 decimals, a point and a sign.
-                const END: usize = 32;
                 let mut buf = [b'0'; END];
                 let mut i = END;
                 while n >= 100 {

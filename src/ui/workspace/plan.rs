@@ -9,7 +9,8 @@ use crate::plan::{plan_region, Outcome, PlanOptions};
 
 use super::job::{Job, Polled};
 
-/// Longest a solve on the worker may take; the plan found by then is shown with its gap.
+/// Longest a plan on the worker may take (search and solve; `PlanOptions::time_limit_s`); the
+/// plan found by then is shown with its gap.
 pub const TIME_LIMIT_S: f64 = 60.0;
 
 /// What a plan was solved for: the region's revision and the plan's own settings.
