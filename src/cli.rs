@@ -628,16 +628,18 @@ fn run_match(args: &MatchArgs) -> Result<()> {
     Ok(())
 }
 
-fn plan_options(args: &PlanArgs) -> Result<crate::plan::PlanOptions> {
-    if !(args.time_limit > 0.0 && args.time_limit.is_finite()) {
-        bail!(
-            "--time-limit {}: expected a number of seconds above 0",
-            args.time_limit
-        );
+/// `--time-limit`: a number of seconds above 0.
+fn time_limit_s(seconds: f64) -> Result<f64> {
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        bail!("--time-limit {seconds}: expected a number of seconds above 0");
     }
+    Ok(seconds)
+}
+
+fn plan_options(args: &PlanArgs) -> Result<crate::plan::PlanOptions> {
     let mut options = crate::plan::PlanOptions {
         exchange_cost_per_yr: args.exchange_cost,
-        time_limit_s: Some(args.time_limit),
+        time_limit_s: Some(time_limit_s(args.time_limit)?),
         mip_rel_gap: Some(args.gap),
         progress: !args.quiet,
         solver_log_min_columns: if args.solver_log { 0 } else { 100_000 },
@@ -785,15 +787,9 @@ fn whatif(args: &WhatifArgs) -> Result<()> {
                 .with_context(|| format!("--stop: {}", args.region.display()))?,
         )
     };
-    if !(args.time_limit > 0.0 && args.time_limit.is_finite()) {
-        bail!(
-            "--time-limit {}: expected a number of seconds above 0",
-            args.time_limit
-        );
-    }
     let options = crate::plan::PlanOptions {
         exchange_cost_per_yr: args.exchange_cost,
-        time_limit_s: Some(args.time_limit),
+        time_limit_s: Some(time_limit_s(args.time_limit)?),
         progress: !args.quiet,
         solver_log_min_columns: 100_000,
         ..Default::default()
