@@ -1764,6 +1764,12 @@ pub fn plan_region_with(
         let generation = std::time::Instant::now();
         let generation_until =
             deadline.map(|d| generation + d.saturating_duration_since(generation) / 2);
+        if deadline.is_some_and(|d| generation >= d) {
+            progress(
+                "the time limit has passed before any column could be generated: the plan will be \
+                 little better than the greedy pass (a longer time limit gives it time)",
+            );
+        }
         // A bound from each round's prices (the Lagrangian of the stream, need and share rows),
         // where those are the only rows: locks, required facilities and hubs have their own.
         let priced_bound =
